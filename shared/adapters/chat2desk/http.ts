@@ -1,0 +1,223 @@
+/**
+ * Chat2Desk HTTP core: one authenticated, time-limited request with tolerant envelope parsing and
+ * typed failures. Chat2Desk wire shapes stay inside `shared/adapters/chat2desk/`.
+ *
+ * Envelope: `{status: "success"|"error", data?, message?, errors?}`; `errors` is a map of field →
+ * messages or a plain string. Some errors come back as HTTP 200 with `status: "error"`, so both
+ * the HTTP status and `body.status` are checked.
+ */
+import { z } from 'zod';
+import { PermanentError, RetryableError } from '../../errors';
+import { registerSecret } from '../../redaction';
+
+export type Chat2DeskFailure =
+  | 'unreachable' // network error, DNS, connection refused, timeout
+  | 'badToken' // 401/403 or "Token is not correct"
+  | 'throttled' // 429 or "Number of API requests exceeded"
+  | 'quotaExceeded' // "API calls exceeded API limit per month"
+  | 'full' // the account already has the maximum number of webhooks
+  | 'notFound' // 404 / "not_found"
+  | 'serverError' // 5xx
+  | 'invalidResponse' // not the envelope we expect
+  | 'rejected'; // any other 4xx / status:error
+
+export const envelopeSchema = z.looseObject({
+  status: z.string().optional(),
+  data: z.unknown().optional(),
+  message: z.unknown().optional(),
+  errors: z.unknown().optional(),
+  meta: z.unknown().optional(),
+});
+
+/** Human-readable text of an error envelope; never includes the request (and so never the token). */
+export function describeEnvelopeError(body: z.infer<typeof envelopeSchema> | undefined): string {
+  if (!body) return '';
+  const parts: string[] = [];
+  if (typeof body.message === 'string' && body.message.length > 0) parts.push(body.message);
+  const errors = body.errors;
+  if (typeof errors === 'string' && errors.length > 0) parts.push(errors);
+  else if (errors && typeof errors === 'object') {
+    for (const [field, messages] of Object.entries(errors as Record<string, unknown>)) {
+      const list = Array.isArray(messages) ? messages.map(String) : [String(messages)];
+      parts.push(`${field}: ${list.join(', ')}`);
+    }
+  }
+  return parts.join('; ').slice(0, 500);
+}
+
+const THROTTLE_TEXT = /number of api requests exceeded/i;
+const QUOTA_TEXT = /api calls exceeded api limit per month/i;
+const BAD_TOKEN_TEXT = /token is not correct|you need to auth|you have to specify your token/i;
+
+/** The one function that turns an HTTP outcome into a failure kind. */
+export function classifyChat2DeskResponse(httpStatus: number, text: string): Chat2DeskFailure {
+  if (httpStatus === 429 || THROTTLE_TEXT.test(text)) return 'throttled';
+  if (QUOTA_TEXT.test(text)) return 'quotaExceeded';
+  if (httpStatus === 401 || httpStatus === 403 || BAD_TOKEN_TEXT.test(text)) return 'badToken';
+  if (httpStatus >= 500) return 'serverError';
+  if (httpStatus === 404 || /not_found|page not found/i.test(text)) return 'notFound';
+  return 'rejected';
+}
+
+const RETRYABLE: ReadonlySet<Chat2DeskFailure> = new Set(['unreachable', 'throttled', 'serverError']);
+
+export class Chat2DeskRetryableError extends RetryableError {
+  constructor(
+    readonly failure: Chat2DeskFailure,
+    message: string,
+    readonly httpStatus?: number,
+    retryAfterMs?: number,
+    cause?: unknown,
+  ) {
+    super(`CHAT2DESK_${failure.toUpperCase()}`, message, { retryAfterMs, cause });
+  }
+}
+
+export class Chat2DeskPermanentError extends PermanentError {
+  constructor(
+    readonly failure: Chat2DeskFailure,
+    message: string,
+    readonly httpStatus?: number,
+  ) {
+    super(`CHAT2DESK_${failure.toUpperCase()}`, message);
+  }
+}
+
+export type Chat2DeskError = Chat2DeskRetryableError | Chat2DeskPermanentError;
+
+export function isChat2DeskError(err: unknown): err is Chat2DeskError {
+  return err instanceof Chat2DeskRetryableError || err instanceof Chat2DeskPermanentError;
+}
+
+function failureError(
+  failure: Chat2DeskFailure,
+  message: string,
+  httpStatus?: number,
+  retryAfterMs?: number,
+  cause?: unknown,
+): Chat2DeskError {
+  return RETRYABLE.has(failure)
+    ? new Chat2DeskRetryableError(failure, message, httpStatus, retryAfterMs, cause)
+    : new Chat2DeskPermanentError(failure, message, httpStatus);
+}
+
+/** `Retry-After` as seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(header);
+  if (Number.isFinite(date)) return Math.max(0, date - now);
+  return undefined;
+}
+
+export interface Chat2DeskHttpOptions {
+  /** The account's API address, e.g. https://api.chat2desk.com (no trailing slash needed). */
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+  fetchImpl?: typeof fetch;
+}
+
+export interface Chat2DeskRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+}
+
+export interface Chat2DeskResponse {
+  httpStatus: number;
+  data: unknown;
+  meta: unknown;
+}
+
+export type Chat2DeskHttp = (request: Chat2DeskRequest) => Promise<Chat2DeskResponse>;
+
+/**
+ * Builds the request function for one account. Throws `Chat2DeskRetryableError` or
+ * `Chat2DeskPermanentError`; the message names the method, path and failure, never the token.
+ */
+export function createChat2DeskHttp(options: Chat2DeskHttpOptions): Chat2DeskHttp {
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const base = options.baseUrl.replace(/\/+$/, '');
+  registerSecret(options.token);
+
+  return async (request) => {
+    const url = new URL(`${base}${request.path}`);
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const what = `${request.method} ${request.path}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetchImpl(url, {
+        method: request.method,
+        headers: {
+          Authorization: options.token,
+          Accept: 'application/json',
+          ...(request.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        },
+        body: request.body !== undefined ? JSON.stringify(request.body) : undefined,
+        signal: AbortSignal.timeout(options.timeoutMs),
+        redirect: 'manual',
+      });
+      text = await response.text();
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      const reason = timedOut ? `timed out after ${options.timeoutMs} ms` : 'could not connect';
+      throw failureError('unreachable', `Chat2Desk ${what}: ${reason}`, undefined, undefined, err);
+    }
+
+    let body: z.infer<typeof envelopeSchema> | undefined;
+    if (text.length > 0) {
+      try {
+        const parsed = envelopeSchema.safeParse(JSON.parse(text));
+        body = parsed.success ? parsed.data : undefined;
+      } catch {
+        body = undefined;
+      }
+    }
+    const detail = body ? describeEnvelopeError(body) : text.slice(0, 200);
+    const isError = !response.ok || (body?.status !== undefined && body.status !== 'success');
+    if (isError) {
+      const failure =
+        response.status >= 300 && response.status < 400
+          ? 'rejected'
+          : classifyChat2DeskResponse(response.status, detail);
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      throw failureError(
+        failure,
+        `Chat2Desk ${what} failed (HTTP ${response.status}, ${failure})${detail ? `: ${detail}` : ''}`,
+        response.status,
+        retryAfterMs,
+      );
+    }
+    if (!body) {
+      throw failureError(
+        'invalidResponse',
+        `Chat2Desk ${what}: the response is not a JSON envelope`,
+        response.status,
+      );
+    }
+    return { httpStatus: response.status, data: body.data, meta: body.meta };
+  };
+}
+
+/** Parses `data` with a schema; a mismatch is an `invalidResponse` (permanent). */
+export function parseData<S extends z.ZodType>(
+  schema: S,
+  response: Chat2DeskResponse,
+  what: string,
+): z.output<S> {
+  const parsed = schema.safeParse(response.data);
+  if (!parsed.success) {
+    throw new Chat2DeskPermanentError(
+      'invalidResponse',
+      `Chat2Desk ${what}: unexpected data (${parsed.error.issues[0]?.message ?? 'invalid'})`,
+      response.httpStatus,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,51 @@
+/**
+ * The one table, defined once: the CDK stack, the local stack and the tests all build it from here.
+ *
+ * Single partition key `pk` (no sort key), so every record spreads over its own partition:
+ * - `channel#<channelId>`            the channel (sparse GSI `byAgent` on agentId + createdAt)
+ * - `tokenlock#<hmac(type+token)>`   exists while, and only while, a channel holding that token is active
+ * - `idem#...`                       agent-call idempotency records (Powertools Idempotency)
+ * - `sent#<replyId>`                 replies already sent (TTL)
+ * - `echo#<channelId>#<messageId>`   Chat2Desk message ids of our own sends, to ignore their outbox echo (TTL)
+ * - `dialog#<channelId>#<dialogKey>` a conversation handed to a human until it is closed
+ */
+export const TABLE_PARTITION_KEY = 'pk';
+export const TTL_ATTRIBUTE = 'ttl';
+export const BY_AGENT_INDEX = 'byAgent';
+export const BY_AGENT_PARTITION_KEY = 'agentId';
+export const BY_AGENT_SORT_KEY = 'createdAt';
+
+export const keys = {
+  channel: (channelId: string) => `channel#${channelId}`,
+  tokenLock: (tokenHash: string) => `tokenlock#${tokenHash}`,
+  sentReply: (replyId: string) => `sent#${replyId}`,
+  ownMessage: (channelId: string, messageId: string) => `echo#${channelId}#${messageId}`,
+  humanDialog: (channelId: string, dialogKey: string) => `dialog#${channelId}#${dialogKey}`,
+} as const;
+
+/** Prefix of the Powertools Idempotency keys, so they share the table without clashing. */
+export const IDEMPOTENCY_KEY_PREFIX = 'idem';
+
+/** CreateTable input for DynamoDB Local and the tests (the CDK stack mirrors it in infra/). */
+export function createTableInput(tableName: string) {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [
+      { AttributeName: TABLE_PARTITION_KEY, AttributeType: 'S' as const },
+      { AttributeName: BY_AGENT_PARTITION_KEY, AttributeType: 'S' as const },
+      { AttributeName: BY_AGENT_SORT_KEY, AttributeType: 'S' as const },
+    ],
+    KeySchema: [{ AttributeName: TABLE_PARTITION_KEY, KeyType: 'HASH' as const }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: BY_AGENT_INDEX,
+        KeySchema: [
+          { AttributeName: BY_AGENT_PARTITION_KEY, KeyType: 'HASH' as const },
+          { AttributeName: BY_AGENT_SORT_KEY, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'ALL' as const },
+      },
+    ],
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The queues, defined once: the CDK stack and the local stack (fauxqs) build them from here.
+ * High-throughput FIFO: dedup scope and throughput limit per message group (one conversation).
+ */
+export interface QueueDefinition {
+  /** Logical name; the physical name adds a prefix and `.fifo`. */
+  name: 'inbound' | 'outbound';
+  visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the DLQ. */
+  maxReceiveCount: number;
+  retentionDays: number;
+}
+
+export const INBOUND_QUEUE: QueueDefinition = {
+  name: 'inbound',
+  // At least the worker timeout (agent call with its retries), so a record is never handled twice at once.
+  visibilityTimeoutSeconds: 90,
+  maxReceiveCount: 5,
+  retentionDays: 4,
+};
+
+export const OUTBOUND_QUEUE: QueueDefinition = {
+  name: 'outbound',
+  visibilityTimeoutSeconds: 90,
+  maxReceiveCount: 8,
+  retentionDays: 4,
+};
+
+export const DLQ_RETENTION_DAYS = 14;
+
+/** SQS attributes shared by AWS and the emulator. */
+export const FIFO_ATTRIBUTES = {
+  FifoQueue: 'true',
+  DeduplicationScope: 'messageGroup',
+  FifoThroughputLimit: 'perMessageGroupId',
+} as const;
+
+export function fifoQueueName(prefix: string, name: string, dlq = false): string {
+  return `${prefix}-${name}${dlq ? '-dlq' : ''}.fifo`;
+}

@@ -1,0 +1,107 @@
+/**
+ * Every environment variable the connector reads, read once and validated here.
+ *
+ * Things that differ per deployment (table, queues, URLs, keys) have no defaults: a function's
+ * composition root asks for what it needs with `required(...)`, and a missing one stops the cold
+ * start with a message that names the variable. Tunables (timeouts, rate limits) have documented
+ * defaults. Keys may be given directly (local stack, tests) or as a Secrets Manager ARN (AWS).
+ */
+import { z } from 'zod';
+
+const optionalString = z.string().trim().min(1).optional();
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+export const configSchema = z.object({
+  TABLE_NAME: optionalString,
+  INBOUND_QUEUE_URL: optionalString,
+  OUTBOUND_QUEUE_URL: optionalString,
+  /** Base URL this deployment is reached at; webhook URLs are built from it. */
+  PUBLIC_BASE_URL: z.url().optional(),
+  AGENT_API_URL: z.url().optional(),
+  AGENT_API_KEY: optionalString,
+  AGENT_API_KEY_SECRET_ARN: optionalString,
+  /** Server key of the webhook URL secrets (MAC over channel id + generation). */
+  WEBHOOK_SECRET_KEY: optionalString,
+  WEBHOOK_SECRET_KEY_SECRET_ARN: optionalString,
+  /** Server key of the token-lock hash (HMAC over channel type + token). */
+  TOKEN_HASH_KEY: optionalString,
+  TOKEN_HASH_KEY_SECRET_ARN: optionalString,
+  /** Local mode lets channels point at loopback/private addresses (the sandbox on 127.0.0.1). */
+  LOCAL_MODE: flag,
+  AGENT_TIMEOUT_MS: positiveInt(10_000),
+  AGENT_MAX_ATTEMPTS: positiveInt(3),
+  CHAT2DESK_TIMEOUT_MS: positiveInt(10_000),
+  /** Messages per second per Chat2Desk token; the real limit is unconfirmed, hence configurable. */
+  CHAT2DESK_RATE_LIMIT_PER_SECOND: positiveInt(15),
+  CHANNEL_CACHE_TTL_MS: positiveInt(30_000),
+  /** How long dedup records live; at least Chat2Desk's whole retry horizon (~2 h) plus margin. */
+  DEDUP_TTL_SECONDS: positiveInt(6 * 3600),
+  /** When set, a client whose message the agent permanently failed on is handed to this group. */
+  FALLBACK_OPERATOR_GROUP_ID: optionalString,
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+let cached: Config | undefined;
+
+/** Parses the environment once per process (per cold start). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  if (env === process.env && cached) return cached;
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  if (env === process.env) cached = parsed.data;
+  return parsed.data;
+}
+
+/** Forget the parsed environment (tests and the local stack change it between runs). */
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+type RequiredKey = {
+  [K in keyof Config]-?: undefined extends Config[K] ? K : never;
+}[keyof Config];
+
+/** The value of a setting a function cannot run without; throws a clear message when it is missing. */
+export function required<K extends RequiredKey>(config: Config, key: K): NonNullable<Config[K]> {
+  const value = config[key];
+  if (value === undefined || value === null || value === '') {
+    throw new ConfigError(`Missing environment variable ${key}: set it in the function's environment`);
+  }
+  return value as NonNullable<Config[K]>;
+}
+
+type SecretName = 'AGENT_API_KEY' | 'WEBHOOK_SECRET_KEY' | 'TOKEN_HASH_KEY';
+
+/**
+ * A server key: from the variable itself, or from Secrets Manager when `<NAME>_SECRET_ARN` is set
+ * (fetched once and cached by Powertools Parameters).
+ */
+export async function resolveSecret(config: Config, name: SecretName): Promise<string> {
+  const direct = config[name];
+  if (direct) return direct;
+  const arn = config[`${name}_SECRET_ARN`];
+  if (!arn) {
+    throw new ConfigError(`Missing environment variable ${name} (or ${name}_SECRET_ARN)`);
+  }
+  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
+  const value = await getSecret(arn, { maxAge: 300 });
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ConfigError(`Secret ${name}_SECRET_ARN holds no string value`);
+  }
+  return value;
+}

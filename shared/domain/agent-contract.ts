@@ -1,0 +1,48 @@
+/** The agent API (DESIGN §4.2): what the worker sends and what it accepts back. */
+import { z } from 'zod';
+import { repliesSchema } from './reply';
+
+export const SERVICE_MESSAGE_DIALOG_CLOSED = 'c2d: dialog closed';
+
+/** The seed's channel-variable table; variables without a Chat2Desk source are absent. */
+export interface ChannelVariables {
+  channel_message_id?: string;
+  channel_message_recipient?: string;
+  channel_visitor_id?: string;
+  channel_conversation_id?: string;
+  channel_visitor_phone?: string;
+  channel_visitor_firstname?: string;
+}
+
+export type AttachmentKind = 'image' | 'video' | 'audio' | 'pdf' | 'file';
+export interface Attachment {
+  kind: AttachmentKind;
+  url: string;
+  name?: string;
+}
+
+export interface Location {
+  latitude: number;
+  longitude: number;
+}
+
+export interface AgentEvent {
+  eventId: string;
+  channel: { id: string; type: 'chat2desk' };
+  chatId: string;
+  clientMessage: string;
+  attachments: Attachment[];
+  location?: Location;
+  variables: ChannelVariables;
+}
+
+export const agentInfoSchema = z.looseObject({
+  id: z.union([z.string(), z.number()]).optional(),
+  trained: z.boolean(),
+});
+export type AgentInfo = z.infer<typeof agentInfoSchema>;
+
+export const agentResponseSchema = z.looseObject({
+  replies: repliesSchema,
+});
+export type AgentResponse = z.infer<typeof agentResponseSchema>;

@@ -1,0 +1,114 @@
+/**
+ * The channel: one connection of one agent to one Chat2Desk account (token).
+ * Field names and shapes are the management contract (DESIGN §4.1).
+ */
+import { z } from 'zod';
+import { maskToken } from '../redaction';
+import { c2dIdSchema } from './ids';
+
+export const CHANNEL_TYPE = 'chat2desk' as const;
+export const DEFAULT_CHANNEL_NAME = 'New channel';
+
+const MAX_NAME = 200;
+const MAX_TOKEN = 512;
+const MAX_URL = 2048;
+
+export const channelNameSchema = z.string().trim().min(1).max(MAX_NAME);
+/** Syntax only; reachability and the SSRF guard are checked where the URL is used. */
+export const apiUrlSchema = z
+  .url({ protocol: /^https?$/ })
+  .max(MAX_URL)
+  .transform((u) => u.replace(/\/+$/, ''));
+export const tokenSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_TOKEN)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+export const channelFieldsSchema = z.strictObject({
+  name: channelNameSchema.default(DEFAULT_CHANNEL_NAME),
+  apiUrl: apiUrlSchema,
+  token: tokenSchema,
+  operatorId: c2dIdSchema.optional(),
+  serviceMessages: z.boolean().default(false),
+});
+export type ChannelFields = z.output<typeof channelFieldsSchema>;
+
+/** `update.changes`: any subset; `operatorId: null` clears the operator. */
+export const channelChangesSchema = z.strictObject({
+  name: channelNameSchema.optional(),
+  apiUrl: apiUrlSchema.optional(),
+  token: tokenSchema.optional(),
+  operatorId: c2dIdSchema.nullable().optional(),
+  serviceMessages: z.boolean().optional(),
+});
+export type ChannelChanges = z.output<typeof channelChangesSchema>;
+
+export type ChannelStatus = 'inactive' | 'active';
+
+/** The stored channel (the token is encrypted at rest by the table's KMS key). */
+export interface Channel {
+  id: string;
+  agentId: string;
+  type: typeof CHANNEL_TYPE;
+  name: string;
+  apiUrl: string;
+  token: string;
+  operatorId?: string;
+  serviceMessages: boolean;
+  status: ChannelStatus;
+  /** Bumped by each activation after a deactivation; webhook URLs carry it, old ones stop working. */
+  generation: number;
+  /** Chat2Desk's id of our registered webhook, while active. */
+  webhookId?: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What the platform sees: the token masked, plus the webhook URL. */
+export interface ChannelView {
+  id: string;
+  agentId: string;
+  type: typeof CHANNEL_TYPE;
+  name: string;
+  apiUrl: string;
+  token: string;
+  operatorId?: string;
+  serviceMessages: boolean;
+  status: ChannelStatus;
+  webhookUrl: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toChannelView(channel: Channel, webhookUrl: string): ChannelView {
+  const view: ChannelView = {
+    id: channel.id,
+    agentId: channel.agentId,
+    type: channel.type,
+    name: channel.name,
+    apiUrl: channel.apiUrl,
+    token: maskToken(channel.token),
+    serviceMessages: channel.serviceMessages,
+    status: channel.status,
+    webhookUrl,
+    version: channel.version,
+    createdAt: channel.createdAt,
+    updatedAt: channel.updatedAt,
+  };
+  if (channel.operatorId !== undefined) view.operatorId = channel.operatorId;
+  return view;
+}
+
+/** `chatId` of the agent contract: `<client_id>|chat2desk`. */
+export const CHAT_ID_SUFFIX = '|chat2desk';
+export function toChatId(clientId: string): string {
+  return `${clientId}${CHAT_ID_SUFFIX}`;
+}
+export const chatIdSchema = z
+  .string()
+  .regex(/^\d{1,20}\|chat2desk$/, 'must be <client_id>|chat2desk')
+  .transform((s) => ({ chatId: s, clientId: s.slice(0, -CHAT_ID_SUFFIX.length) }));

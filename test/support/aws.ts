@@ -1,0 +1,39 @@
+/** Per-test tables and queues on the emulators started by the global setup. */
+import { randomBytes } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createTableInput } from '../../shared/adapters/dynamodb/table-definition';
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+export function testDynamoClient(): DynamoDBClient {
+  return new DynamoDBClient({ region: 'us-east-1' });
+}
+
+export function testDocumentClient(client = testDynamoClient()): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export function testSqsClient(): SQSClient {
+  // fauxqs queue URLs name a host that does not resolve here: always use the configured endpoint.
+  return new SQSClient({ region: 'us-east-1', useQueueUrlAsEndpoint: false });
+}
+
+export interface TestTable {
+  name: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestTable(client = testDynamoClient()): Promise<TestTable> {
+  const name = uniqueName('channels');
+  await client.send(new CreateTableCommand(createTableInput(name)));
+  return {
+    name,
+    drop: async () => {
+      await client.send(new DeleteTableCommand({ TableName: name }));
+    },
+  };
+}
