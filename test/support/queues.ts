@@ -1,0 +1,91 @@
+/**
+ * Per-test FIFO queues on the SQS emulator, built from the same definitions as AWS
+ * (`FIFO_ATTRIBUTES`, a DLQ and a RedrivePolicy with the definition's maxReceiveCount).
+ *
+ *   const queues = await createTestQueues();
+ *   ... queues.inboundUrl, queues.inboundDlqUrl, queues.outboundUrl, queues.outboundDlqUrl
+ *   await queues.drop();
+ */
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import {
+  FIFO_ATTRIBUTES,
+  fifoQueueName,
+  INBOUND_QUEUE,
+  OUTBOUND_QUEUE,
+  type QueueDefinition,
+} from '../../shared/adapters/sqs/queue-definitions';
+import { testSqsClient, uniqueName } from './aws';
+
+export interface TestQueues {
+  inboundUrl: string;
+  inboundDlqUrl: string;
+  outboundUrl: string;
+  outboundDlqUrl: string;
+  client: SQSClient;
+  drop(): Promise<void>;
+}
+
+export interface TestQueueOptions {
+  client?: SQSClient;
+  /** Override the definitions' maxReceiveCount (e.g. 2 to reach the DLQ quickly). */
+  maxReceiveCount?: number;
+  /** Override the definitions' visibility timeout (seconds). */
+  visibilityTimeoutSeconds?: number;
+}
+
+async function createPair(
+  client: SQSClient,
+  prefix: string,
+  definition: QueueDefinition,
+  options: TestQueueOptions,
+): Promise<{ url: string; dlqUrl: string }> {
+  const dlq = await client.send(
+    new CreateQueueCommand({
+      QueueName: fifoQueueName(prefix, definition.name, true),
+      Attributes: { ...FIFO_ATTRIBUTES },
+    }),
+  );
+  const dlqUrl = dlq.QueueUrl!;
+  const attributes = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const dlqArn = attributes.Attributes?.QueueArn;
+  if (!dlqArn) throw new Error(`the emulator returned no QueueArn for ${dlqUrl}`);
+  const queue = await client.send(
+    new CreateQueueCommand({
+      QueueName: fifoQueueName(prefix, definition.name),
+      Attributes: {
+        ...FIFO_ATTRIBUTES,
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? definition.visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn,
+          maxReceiveCount: options.maxReceiveCount ?? definition.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  return { url: queue.QueueUrl!, dlqUrl };
+}
+
+export async function createTestQueues(options: TestQueueOptions = {}): Promise<TestQueues> {
+  const client = options.client ?? testSqsClient();
+  const prefix = uniqueName('t');
+  const inbound = await createPair(client, prefix, INBOUND_QUEUE, options);
+  const outbound = await createPair(client, prefix, OUTBOUND_QUEUE, options);
+  const urls = [inbound.url, inbound.dlqUrl, outbound.url, outbound.dlqUrl];
+  return {
+    inboundUrl: inbound.url,
+    inboundDlqUrl: inbound.dlqUrl,
+    outboundUrl: outbound.url,
+    outboundDlqUrl: outbound.dlqUrl,
+    client,
+    drop: async () => {
+      await Promise.all(urls.map((QueueUrl) => client.send(new DeleteQueueCommand({ QueueUrl }))));
+    },
+  };
+}
