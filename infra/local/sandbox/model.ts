@@ -1,0 +1,848 @@
+/**
+ * The sandbox's in-memory Chat2Desk: accounts (one per token), their webhooks, clients, one dialog
+ * per client, requests (episodes) and messages in both directions. Operations validate like the
+ * API does and emit webhook events through `emit`; they know nothing about HTTP.
+ */
+import { createHash } from 'node:crypto';
+import { isRecord, SandboxApiError } from './http-io';
+import type { ClientMessageInput, SandboxWebhook, TranscriptButton, TranscriptEntry } from './types';
+
+export const SANDBOX_CHANNEL_ID = 7001;
+export const MAX_WEBHOOKS_PER_ACCOUNT = 5;
+export const BOT_OPERATOR_ID = 1001;
+
+export const OPERATORS = [
+  { id: 1001, first_name: 'Sandbox', last_name: 'Bot', email: 'bot@sandbox.local', role: 'operator' },
+  { id: 1002, first_name: 'Anna', last_name: 'Petrova', email: 'anna@sandbox.local', role: 'operator' },
+  { id: 1003, first_name: 'Boris', last_name: 'Ivanov', email: 'boris@sandbox.local', role: 'supervisor' },
+] as const;
+
+export const OPERATOR_GROUPS = [
+  { id: 501, name: 'Support', operator_ids: [1002, 1003] },
+  { id: 502, name: 'Sales', operator_ids: [1003] },
+] as const;
+
+export const TRANSPORTS = ['telegram', 'whatsapp', 'viber', 'vkontakte', 'widget'] as const;
+
+const WEBHOOK_EVENTS = new Set([
+  'inbox',
+  'outbox',
+  'outbox_status',
+  'comment',
+  'system_message',
+  'imported_message',
+  'new_client',
+  'client_updated',
+  'client_added_to_blacklist',
+  'new_request',
+  'close_request',
+  'close_dialog',
+  'dialog_transferred',
+  'add_tag_to_client',
+  'delete_tag_from_client',
+  'add_tag_to_request',
+  'delete_tag_from_request',
+  'new_tag',
+  'new_qr_code',
+  'operator_status_changed',
+  'new_ticket',
+  'ticket_updated',
+  'ticket_deleted',
+]);
+
+export interface WebhookState {
+  id: number;
+  name: string;
+  url: string;
+  events: string[];
+  status: 'enable' | 'disable';
+  channels: number[];
+  order: number;
+  errors: { text: string; created_at: string }[];
+  /** First failure since the last success (ms). */
+  failingSince?: number;
+}
+
+export interface MessageState {
+  id: number;
+  clientId: number;
+  dialogId: number;
+  requestId: number;
+  direction: 'in' | 'out';
+  type: string;
+  text: string | null;
+  transport: string;
+  channelId: number;
+  operatorId: number | null;
+  at: number;
+  attachments: { name: string; url: string }[];
+  buttons: TranscriptButton[];
+  pdf: string | null;
+  attachmentFilename: string | null;
+  coordinates: string | null;
+  externalId: string | null;
+}
+
+export interface DialogState {
+  id: number;
+  clientId: number;
+  state: 'open' | 'closed';
+  operatorId: number | null;
+  begin: number;
+  end: number | null;
+  requestId: number;
+  messageCount: number;
+  lastMessageId: number | null;
+}
+
+export interface ClientState {
+  id: number;
+  name: string;
+  phone: string;
+  clientPhone: string | null;
+  transport: string;
+  channelId: number;
+  dialogId: number;
+  messages: MessageState[];
+}
+
+export interface Account {
+  label: string;
+  /** Kept only to sign deliveries; never written to records, answers or logs. */
+  token: string;
+  webhooks: Map<number, WebhookState>;
+  clients: Map<number, ClientState>;
+  dialogs: Map<number, DialogState>;
+  messages: Map<number, MessageState>;
+  requestsThisMonth: number;
+  recentRequests: number[];
+}
+
+export type WebhookEvent = Record<string, unknown> & { hook_type: string };
+
+export type Emit = (account: Account, event: WebhookEvent, clientId: number, channelId: number) => void;
+
+export function accountLabel(token: string): string {
+  return `acct-${createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 8)}`;
+}
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Chat2Desk ids arrive as numbers or numeric strings. */
+export function parseId(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
+  if (typeof value === 'string' && /^[1-9]\d{0,15}$/.test(value.trim())) return Number(value.trim());
+  return undefined;
+}
+
+function fieldError(field: string, message: string, status = 400): SandboxApiError {
+  return new SandboxApiError(status, message, { [field]: [message] });
+}
+
+function notFound(): SandboxApiError {
+  return new SandboxApiError(404, 'not_found');
+}
+
+const IMAGE = /\.(png|jpe?g|gif|webp|bmp|svg)(\?|#|$)/i;
+const VIDEO = /\.(mp4|mov|webm|avi|mkv)(\?|#|$)/i;
+const AUDIO = /\.(mp3|ogg|oga|opus|wav|m4a)(\?|#|$)/i;
+const PDF = /\.pdf(\?|#|$)/i;
+
+function fileName(url: string): string {
+  try {
+    const last = new URL(url).pathname.split('/').filter(Boolean).pop();
+    return last ? decodeURIComponent(last) : 'file';
+  } catch {
+    return 'file';
+  }
+}
+
+function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** A client "phone" as Chat2Desk shows it: a pseudo id for messengers without numbers. */
+function pseudoPhone(transport: string, clientId: number): { phone: string; clientPhone: string | null } {
+  const number = `79${String(100000000 + (clientId % 900000000)).slice(-9)}`;
+  switch (transport) {
+    case 'whatsapp':
+    case 'viber':
+      return { phone: number, clientPhone: number };
+    case 'telegram':
+      return { phone: `[tg] ${clientId}`, clientPhone: null };
+    case 'vkontakte':
+      return { phone: `[vk] ${clientId}`, clientPhone: null };
+    case 'widget':
+      return {
+        phone: `[chat] ${createHash('sha1').update(String(clientId)).digest('hex').slice(0, 12)}`,
+        clientPhone: null,
+      };
+    default:
+      return { phone: `[${transport}] ${clientId}`, clientPhone: null };
+  }
+}
+
+function parseButtons(value: unknown, kind: 'keyboard' | 'inline', field: string): TranscriptButton[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw fieldError(field, `${field} must be an array`);
+  return value.map((raw, index) => {
+    if (!isRecord(raw) || typeof raw.text !== 'string' || raw.text.length === 0) {
+      throw fieldError(field, `${field}.${index}.text is required`);
+    }
+    const type = typeof raw.type === 'string' ? raw.type : 'reply';
+    if (type === 'url' && !isHttpUrl(raw.url)) throw fieldError(field, `${field}.${index}.url is invalid`);
+    const button: TranscriptButton = { kind, type, text: raw.text };
+    if (typeof raw.url === 'string') button.url = raw.url;
+    if (typeof raw.payload === 'string') button.payload = raw.payload;
+    if (typeof raw.color === 'string') button.color = raw.color;
+    return button;
+  });
+}
+
+export class SandboxModel {
+  private readonly accounts = new Map<string, Account>();
+  private nextMessageId = 100_000_001;
+  private nextDialogId = 5_000_001;
+  private nextRequestId = 7_000_001;
+  private nextWebhookId = 1;
+  private groupCursor = 0;
+
+  constructor(
+    private readonly emit: Emit,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  account(token: string): Account {
+    let account = this.accounts.get(token);
+    if (!account) {
+      account = {
+        label: accountLabel(token),
+        token,
+        webhooks: new Map(),
+        clients: new Map(),
+        dialogs: new Map(),
+        messages: new Map(),
+        requestsThisMonth: 0,
+        recentRequests: [],
+      };
+      this.accounts.set(token, account);
+    }
+    return account;
+  }
+
+  allAccounts(): Account[] {
+    return [...this.accounts.values()];
+  }
+
+  // ---- company ----------------------------------------------------------------------------
+
+  apiInfo(account: Account): Record<string, unknown> {
+    const companyId = Number.parseInt(account.label.slice(5, 11), 16);
+    return {
+      companyID: companyId,
+      partnerID: null,
+      company_name: `Sandbox company ${account.label}`,
+      admin_email: `admin+${account.label}@sandbox.local`,
+      company_mode: 'paid',
+      mode: 'paid',
+      company_lang: 'en',
+      current_version: 'sandbox',
+      write_first_option: true,
+      requests_this_month: account.requestsThisMonth,
+      channels: 1,
+      hook: null,
+      chat_close_web_hook: null,
+    };
+  }
+
+  // ---- webhooks ---------------------------------------------------------------------------
+
+  webhookView(hook: WebhookState): Record<string, unknown> {
+    return {
+      id: hook.id,
+      name: hook.name,
+      url: hook.url,
+      events: [...hook.events],
+      status: hook.status,
+      errors: hook.errors.map((e) => ({ ...e })),
+      source: 'api',
+      channels: [...hook.channels],
+      order: hook.order,
+    };
+  }
+
+  publicWebhook(hook: WebhookState): SandboxWebhook {
+    return {
+      id: String(hook.id),
+      url: hook.url,
+      name: hook.name,
+      events: [...hook.events],
+      status: hook.status,
+      channels: [...hook.channels],
+      errors: hook.errors.map((e) => ({ ...e })),
+    };
+  }
+
+  listWebhooks(account: Account): WebhookState[] {
+    return [...account.webhooks.values()];
+  }
+
+  private validateWebhookBody(
+    account: Account,
+    body: unknown,
+    existing?: WebhookState,
+  ): Omit<WebhookState, 'id' | 'errors'> {
+    if (!isRecord(body))
+      throw new SandboxApiError(400, 'Validation error', { body: ['JSON object expected'] });
+    const errors: Record<string, string[]> = {};
+    const url = body.url ?? existing?.url;
+    if (!isHttpUrl(url)) errors.url = ['The url format is invalid.'];
+    else {
+      for (const other of account.webhooks.values()) {
+        if (other !== existing && other.url === url) errors.url = [`Url ${url} already used`];
+      }
+    }
+    const events = body.events ?? existing?.events ?? [];
+    if (!Array.isArray(events) || events.some((e) => typeof e !== 'string')) {
+      errors.events = ['The events must be an array of event names.'];
+    } else {
+      const unknown = events.filter((e) => !WEBHOOK_EVENTS.has(e as string));
+      if (unknown.length > 0) errors.events = [`Unknown events: ${unknown.join(', ')}`];
+    }
+    const status = body.status ?? existing?.status ?? 'enable';
+    if (status !== 'enable' && status !== 'disable')
+      errors.status = ['The status must be enable or disable.'];
+    const channelsRaw = body.channels ?? existing?.channels ?? [];
+    const channels = Array.isArray(channelsRaw) ? channelsRaw.map(parseId) : [undefined];
+    if (channels.some((c) => c === undefined)) errors.channels = ['The channels must be an array of ids.'];
+    const name = body.name ?? existing?.name ?? '';
+    if (typeof name !== 'string') errors.name = ['The name must be a string.'];
+    const order = body.order ?? existing?.order ?? 0;
+    if (typeof order !== 'number') errors.order = ['The order must be an integer.'];
+    if (Object.keys(errors).length > 0) throw new SandboxApiError(400, 'Validation error', errors);
+    return {
+      name: name as string,
+      url: url as string,
+      events: [...new Set(events as string[])],
+      status: status as 'enable' | 'disable',
+      channels: channels as number[],
+      order: order as number,
+    };
+  }
+
+  createWebhook(account: Account, body: unknown): WebhookState {
+    if (account.webhooks.size >= MAX_WEBHOOKS_PER_ACCOUNT) {
+      throw new SandboxApiError(
+        400,
+        `Webhooks limit exceeded: a company can have at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks`,
+        { webhooks: [`Maximum number of webhooks is ${MAX_WEBHOOKS_PER_ACCOUNT}`] },
+      );
+    }
+    const fields = this.validateWebhookBody(account, body);
+    const hook: WebhookState = { id: this.nextWebhookId++, ...fields, errors: [] };
+    account.webhooks.set(hook.id, hook);
+    return hook;
+  }
+
+  updateWebhook(account: Account, id: string, body: unknown): WebhookState {
+    const hook = this.webhookById(account, id);
+    const fields = this.validateWebhookBody(account, body, hook);
+    const enabling = hook.status === 'disable' && fields.status === 'enable';
+    Object.assign(hook, fields);
+    if (enabling) hook.failingSince = undefined;
+    return hook;
+  }
+
+  deleteWebhook(account: Account, id: string): void {
+    const hook = this.webhookById(account, id);
+    account.webhooks.delete(hook.id);
+  }
+
+  private webhookById(account: Account, id: string): WebhookState {
+    const numeric = parseId(id);
+    const hook = numeric === undefined ? undefined : account.webhooks.get(numeric);
+    if (!hook) throw notFound();
+    return hook;
+  }
+
+  // ---- clients, dialogs, messages ------------------------------------------------------------
+
+  private openRequest(dialog: DialogState, at: number): void {
+    dialog.requestId = this.nextRequestId++;
+    dialog.state = 'open';
+    dialog.begin = at;
+    dialog.end = null;
+  }
+
+  /** A message from the client (the chat page or a test): stores it and emits `inbox`. */
+  clientMessage(
+    account: Account,
+    clientIdText: string,
+    input: ClientMessageInput,
+  ): { messageId: string; dialogId: string } {
+    const clientId = parseId(clientIdText);
+    if (clientId === undefined) throw fieldError('clientId', 'client id must be a positive integer');
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw fieldError('body', 'JSON object expected');
+    }
+    if (input.clientName !== undefined && typeof input.clientName !== 'string') {
+      throw fieldError('clientName', 'clientName must be a string');
+    }
+    if (input.phone !== undefined && typeof input.phone !== 'string') {
+      throw fieldError('phone', 'phone must be a string');
+    }
+    const text = input.text === undefined || input.text === null ? null : input.text;
+    if (text !== null && typeof text !== 'string') throw fieldError('text', 'text must be a string');
+    const attachmentsRaw = input.attachments ?? [];
+    if (!Array.isArray(attachmentsRaw)) throw fieldError('attachments', 'attachments must be an array');
+    const attachments = attachmentsRaw.map((a, index) => {
+      if (!isRecord(a) || !isHttpUrl(a.url))
+        throw fieldError('attachments', `attachments.${index}.url is invalid`);
+      return { name: typeof a.name === 'string' && a.name ? a.name : fileName(a.url), url: a.url };
+    });
+    let coordinates: string | null = null;
+    if (input.coordinates !== undefined && input.coordinates !== null) {
+      const c = input.coordinates;
+      const pair =
+        typeof c === 'string'
+          ? c.split(',').map((s) => Number(s.trim()))
+          : isRecord(c)
+            ? [Number(c.lat), Number(c.lon)]
+            : [];
+      if (pair.length !== 2 || !pair.every(Number.isFinite)) {
+        throw fieldError('coordinates', "coordinates must be 'lat,lon'");
+      }
+      coordinates = `${pair[0]},${pair[1]}`;
+    }
+    if ((text === null || text.length === 0) && attachments.length === 0 && coordinates === null) {
+      throw fieldError('text', 'text, attachments or coordinates required');
+    }
+    const transport = input.transport ?? 'telegram';
+    if (typeof transport !== 'string' || !/^[a-z_0-9]{2,32}$/.test(transport)) {
+      throw fieldError('transport', 'transport is invalid');
+    }
+    let operatorId: number | undefined;
+    if (input.operatorId !== undefined && input.operatorId !== null) {
+      operatorId = parseId(input.operatorId);
+      if (operatorId === undefined || !OPERATORS.some((o) => o.id === operatorId)) {
+        throw fieldError('operatorId', `operator ${String(input.operatorId)} not found`);
+      }
+    }
+
+    const at = this.now();
+    let client = account.clients.get(clientId);
+    const isNewClient = !client;
+    if (!client) {
+      const dialogId = this.nextDialogId++;
+      const phones = pseudoPhone(transport, clientId);
+      client = {
+        id: clientId,
+        name: input.clientName ?? `Client ${clientId}`,
+        phone: input.phone ?? phones.phone,
+        clientPhone: input.phone ?? phones.clientPhone,
+        transport,
+        channelId: SANDBOX_CHANNEL_ID,
+        dialogId,
+        messages: [],
+      };
+      account.clients.set(clientId, client);
+      account.dialogs.set(dialogId, {
+        id: dialogId,
+        clientId,
+        state: 'closed',
+        operatorId: null,
+        begin: at,
+        end: null,
+        requestId: 0,
+        messageCount: 0,
+        lastMessageId: null,
+      });
+    } else {
+      client.transport = transport;
+      if (input.clientName) client.name = input.clientName;
+      if (input.phone) {
+        client.phone = input.phone;
+        client.clientPhone = input.phone;
+      }
+    }
+    const dialog = account.dialogs.get(client.dialogId)!;
+    let isNewRequest = false;
+    if (dialog.state === 'closed') {
+      // A client writing into a closed dialog starts a new request in the general queue.
+      this.openRequest(dialog, at);
+      dialog.operatorId = null;
+      isNewRequest = true;
+    }
+    if (operatorId !== undefined) dialog.operatorId = operatorId;
+
+    const photo = attachments.find((a) => IMAGE.test(a.url))?.url ?? null;
+    const message: MessageState = {
+      id: this.nextMessageId++,
+      clientId,
+      dialogId: dialog.id,
+      requestId: dialog.requestId,
+      direction: 'in',
+      type: 'from_client',
+      text,
+      transport,
+      channelId: client.channelId,
+      operatorId: dialog.operatorId,
+      at,
+      attachments,
+      buttons: [],
+      pdf: attachments.find((a) => PDF.test(a.url))?.url ?? null,
+      attachmentFilename: null,
+      coordinates,
+      externalId: null,
+    };
+    this.store(account, client, dialog, message);
+    this.emit(
+      account,
+      {
+        message_id: message.id,
+        type: 'from_client',
+        text,
+        transport,
+        client_id: clientId,
+        operator_id: dialog.operatorId,
+        dialog_id: dialog.id,
+        channel_id: client.channelId,
+        request_id: dialog.requestId,
+        photo,
+        video: attachments.find((a) => VIDEO.test(a.url))?.url ?? null,
+        audio: attachments.find((a) => AUDIO.test(a.url))?.url ?? null,
+        pdf: message.pdf,
+        coordinates,
+        attachments: attachments.map((a) => ({ name: a.name, link: a.url })),
+        client: {
+          id: clientId,
+          phone: client.phone,
+          client_phone: client.clientPhone,
+          name: client.name,
+          assigned_name: null,
+          external_id: null,
+        },
+        is_new_request: isNewRequest,
+        is_new_client: isNewClient,
+        insta_comment: false,
+        extra_data: {},
+        event_time: isoTime(at),
+        hook_type: 'inbox',
+      },
+      clientId,
+      client.channelId,
+    );
+    return { messageId: String(message.id), dialogId: String(dialog.id) };
+  }
+
+  private store(account: Account, client: ClientState, dialog: DialogState, message: MessageState): void {
+    account.messages.set(message.id, message);
+    client.messages.push(message);
+    dialog.messageCount += 1;
+    dialog.lastMessageId = message.id;
+  }
+
+  /** `POST /v1/messages` (reference §4.1) → §4.2 data; emits `outbox` for messages the client sees. */
+  sendMessage(account: Account, body: unknown): Record<string, unknown> {
+    if (!isRecord(body))
+      throw new SandboxApiError(400, 'Validation error', { body: ['JSON object expected'] });
+    const clientId = parseId(body.client_id);
+    if (clientId === undefined) throw fieldError('client_id', 'The client id field is required.');
+    const client = account.clients.get(clientId);
+    if (!client) throw notFound();
+    const text = body.text === undefined || body.text === null ? null : body.text;
+    if (text !== null && typeof text !== 'string') throw fieldError('text', 'The text must be a string.');
+    const attachment = body.attachment ?? null;
+    if (attachment !== null && !isHttpUrl(attachment)) throw fieldError('attachment', 'Attachment incorrect');
+    const pdf = body.pdf ?? null;
+    if (pdf !== null && !isHttpUrl(pdf)) throw fieldError('pdf', 'Pdf incorrect');
+    if ((text === null || text.length === 0) && attachment === null && pdf === null) {
+      throw fieldError('text', 'The text field is required when attachment / pdf is not present.');
+    }
+    const type = body.type ?? 'to_client';
+    if (typeof type !== 'string' || !['to_client', 'autoreply', 'system', 'comment'].includes(type)) {
+      throw fieldError('type', 'The selected type is invalid.');
+    }
+    const transport = body.transport ?? client.transport;
+    if (typeof transport !== 'string' || transport.length === 0) {
+      throw fieldError('transport', 'The transport is invalid.');
+    }
+    const channelId =
+      body.channel_id === undefined || body.channel_id === null ? client.channelId : parseId(body.channel_id);
+    if (channelId !== client.channelId)
+      throw fieldError('channel_id', 'The channel does not belong to the client.');
+    let operatorId: number | null = null;
+    if (body.operator_id !== undefined && body.operator_id !== null) {
+      const id = parseId(body.operator_id);
+      if (id === undefined || !OPERATORS.some((o) => o.id === id)) {
+        throw new SandboxApiError(404, `operator ${String(body.operator_id)} not found`);
+      }
+      operatorId = id;
+    }
+    const filename = body.attachment_filename ?? null;
+    if (filename !== null && typeof filename !== 'string') {
+      throw fieldError('attachment_filename', 'The attachment filename must be a string.');
+    }
+    const keyboardRaw = body.keyboard;
+    if (keyboardRaw !== undefined && keyboardRaw !== null && !isRecord(keyboardRaw)) {
+      throw fieldError('keyboard', 'keyboard must be an object with buttons');
+    }
+    const buttons = [
+      ...parseButtons(
+        isRecord(keyboardRaw) ? keyboardRaw.buttons : undefined,
+        'keyboard',
+        'keyboard.buttons',
+      ),
+      ...parseButtons(body.inline_buttons, 'inline', 'inline_buttons'),
+    ];
+    const externalId =
+      body.external_id === undefined || body.external_id === null ? null : String(body.external_id);
+
+    const at = this.now();
+    const dialog = account.dialogs.get(client.dialogId)!;
+    if (
+      dialog.state === 'closed' &&
+      body.open_dialog !== false &&
+      (type === 'to_client' || type === 'autoreply')
+    ) {
+      this.openRequest(dialog, at);
+    }
+    const attachments: { name: string; url: string }[] = [];
+    if (typeof attachment === 'string')
+      attachments.push({ name: filename ?? fileName(attachment), url: attachment });
+    const message: MessageState = {
+      id: this.nextMessageId++,
+      clientId,
+      dialogId: dialog.id,
+      requestId: dialog.requestId,
+      direction: 'out',
+      type,
+      text,
+      transport,
+      channelId,
+      operatorId,
+      at,
+      attachments,
+      buttons,
+      pdf: typeof pdf === 'string' ? pdf : null,
+      attachmentFilename: filename,
+      coordinates: null,
+      externalId,
+    };
+    this.store(account, client, dialog, message);
+    if (type === 'to_client' || type === 'autoreply') {
+      this.emit(
+        account,
+        {
+          message_id: message.id,
+          type,
+          text,
+          transport,
+          client_id: clientId,
+          operator_id: operatorId,
+          dialog_id: dialog.id,
+          channel_id: channelId,
+          request_id: dialog.requestId || null,
+          photo: typeof attachment === 'string' && IMAGE.test(attachment) ? attachment : null,
+          video: null,
+          audio: null,
+          pdf: message.pdf,
+          coordinates: null,
+          attachments: attachments.map((a) => ({ name: a.name, link: a.url })),
+          client: {
+            id: clientId,
+            phone: client.phone,
+            client_phone: client.clientPhone,
+            name: client.name,
+            assigned_name: null,
+            external_id: null,
+          },
+          extra_data: externalId ? { external_id: externalId } : {},
+          event_time: isoTime(at),
+          hook_type: 'outbox',
+        },
+        clientId,
+        channelId,
+      );
+    }
+    return {
+      message_id: message.id,
+      channel_id: channelId,
+      operator_id: operatorId,
+      transport,
+      type,
+      client_id: clientId,
+      dialog_id: dialog.id,
+      request_id: dialog.requestId || null,
+    };
+  }
+
+  private assign(account: Account, dialog: DialogState, operatorId: number): void {
+    const at = this.now();
+    if (dialog.state === 'closed') this.openRequest(dialog, at);
+    dialog.operatorId = operatorId;
+    this.emit(
+      account,
+      {
+        hook_type: 'dialog_transferred',
+        dialog_id: dialog.id,
+        client_id: dialog.clientId,
+        operator_id: operatorId,
+        event_time: isoTime(at),
+      },
+      dialog.clientId,
+      SANDBOX_CHANNEL_ID,
+    );
+  }
+
+  /** `GET /v1/messages/{id}/transfer?operator_id=` and `/transfer_to_group?group_id=`. */
+  transfer(
+    account: Account,
+    messageIdText: string,
+    target: { operatorId?: string; groupId?: string },
+  ): Record<string, unknown> {
+    const messageId = parseId(messageIdText);
+    const message = messageId === undefined ? undefined : account.messages.get(messageId);
+    if (!message) throw new SandboxApiError(404, `message ${messageIdText} not found`);
+    let operatorId: number;
+    if (target.groupId !== undefined) {
+      const groupId = parseId(target.groupId);
+      const group = OPERATOR_GROUPS.find((g) => g.id === groupId);
+      if (!group) throw new SandboxApiError(404, `operator group ${target.groupId} not found`);
+      operatorId = group.operator_ids[this.groupCursor++ % group.operator_ids.length]!;
+    } else {
+      const id = parseId(target.operatorId);
+      if (id === undefined || !OPERATORS.some((o) => o.id === id)) {
+        throw new SandboxApiError(404, `operator ${target.operatorId ?? ''} not found`);
+      }
+      operatorId = id;
+    }
+    const dialog = account.dialogs.get(message.dialogId)!;
+    this.assign(account, dialog, operatorId);
+    return { assignee: { id: operatorId }, dialog_id: dialog.id };
+  }
+
+  dialogById(account: Account, idText: string): DialogState {
+    const id = parseId(idText);
+    const dialog = id === undefined ? undefined : account.dialogs.get(id);
+    if (!dialog) throw notFound();
+    return dialog;
+  }
+
+  dialogView(account: Account, dialog: DialogState): Record<string, unknown> {
+    const last = dialog.lastMessageId === null ? undefined : account.messages.get(dialog.lastMessageId);
+    return {
+      id: dialog.id,
+      state: dialog.state,
+      begin: isoTime(dialog.begin),
+      end: dialog.end === null ? null : isoTime(dialog.end),
+      operator_id: dialog.operatorId,
+      client_id: dialog.clientId,
+      last_request_id: dialog.requestId || null,
+      messages: dialog.messageCount,
+      last_message: last
+        ? {
+            id: last.id,
+            text: last.text,
+            type: last.type,
+            transport: last.transport,
+            created: isoTime(last.at),
+          }
+        : null,
+    };
+  }
+
+  /** `PUT /v1/dialogs/{id}` {operator_id?, state?}. */
+  updateDialog(account: Account, idText: string, body: unknown): DialogState {
+    const dialog = this.dialogById(account, idText);
+    if (!isRecord(body))
+      throw new SandboxApiError(400, 'Validation error', { body: ['JSON object expected'] });
+    const state = body.state;
+    if (state !== undefined && state !== 'open' && state !== 'closed') {
+      throw fieldError('state', 'The selected state is invalid.');
+    }
+    let operatorId: number | undefined;
+    if (body.operator_id !== undefined && body.operator_id !== null) {
+      operatorId = parseId(body.operator_id);
+      if (operatorId === undefined || !OPERATORS.some((o) => o.id === operatorId)) {
+        throw new SandboxApiError(404, `operator ${String(body.operator_id)} not found`);
+      }
+    }
+    if (state !== undefined && state === dialog.state) {
+      throw new SandboxApiError(400, `Dialog ${dialog.id} already has state ${state}`);
+    }
+    if (operatorId !== undefined && operatorId !== dialog.operatorId)
+      this.assign(account, dialog, operatorId);
+    if (state === 'open') this.openRequest(dialog, this.now());
+    if (state === 'closed') this.close(account, dialog);
+    return dialog;
+  }
+
+  closeDialog(account: Account, idText: string): DialogState {
+    const dialog = this.dialogById(account, idText);
+    if (dialog.state === 'closed')
+      throw new SandboxApiError(400, `Dialog ${dialog.id} already has state closed`);
+    this.close(account, dialog);
+    return dialog;
+  }
+
+  private close(account: Account, dialog: DialogState): void {
+    const at = this.now();
+    dialog.state = 'closed';
+    dialog.end = at;
+    this.emit(
+      account,
+      {
+        hook_type: 'close_dialog',
+        dialog_id: dialog.id,
+        client_id: dialog.clientId,
+        operator_id: dialog.operatorId,
+        event_time: isoTime(at),
+      },
+      dialog.clientId,
+      SANDBOX_CHANNEL_ID,
+    );
+  }
+
+  transcript(account: Account, clientIdText: string): TranscriptEntry[] {
+    const clientId = parseId(clientIdText);
+    const client = clientId === undefined ? undefined : account.clients.get(clientId);
+    if (!client) return [];
+    return client.messages.map((m) => ({
+      id: String(m.id),
+      direction: m.direction,
+      type: m.type,
+      text: m.text,
+      transport: m.transport,
+      operatorId: m.operatorId === null ? null : String(m.operatorId),
+      dialogId: String(m.dialogId),
+      at: m.at,
+      attachments: m.attachments.map((a) => ({ ...a })),
+      buttons: m.buttons.map((b) => ({ ...b })),
+      pdf: m.pdf,
+      attachmentFilename: m.attachmentFilename,
+      coordinates: m.coordinates,
+    }));
+  }
+
+  clientView(account: Account, client: ClientState): Record<string, unknown> {
+    const dialog = account.dialogs.get(client.dialogId)!;
+    return {
+      id: String(client.id),
+      name: client.name,
+      transport: client.transport,
+      dialogId: String(dialog.id),
+      dialogState: dialog.state,
+      operatorId: dialog.operatorId === null ? null : String(dialog.operatorId),
+      messages: client.messages.length,
+    };
+  }
+}

@@ -1,0 +1,144 @@
+/** Public shapes of the Chat2Desk sandbox (see docs/SANDBOX.md). */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface SandboxOptions {
+  /** Delays between webhook delivery attempts; Chat2Desk uses 10 s, 5 min, 2 h — compressed here. */
+  webhookRetryDelaysMs?: number[];
+  /** Sign deliveries with X-Signature/X-Timestamp (default true). */
+  signWebhooks?: boolean;
+  /** API requests per second and account before 429 "Number of API requests exceeded" (default: no limit). */
+  rateLimitPerSecond?: number;
+  /**
+   * A webhook whose deliveries keep failing this long (from the first failure after the last
+   * success) is set to `disable`, like Chat2Desk does after 5 h. Default 60 000 ms.
+   */
+  webhookDisableAfterMs?: number;
+  /** Time limit of one delivery attempt (default 5 000 ms). */
+  webhookTimeoutMs?: number;
+  /** Wait before the first delivery attempt of each event (default 0). */
+  webhookDelayMs?: number;
+}
+
+export interface FaultRule {
+  /** Default: any method. */
+  method?: string;
+  /** Matched against the path after /sandbox, e.g. /^\/v1\/messages$/ (a string must be equal). */
+  path: RegExp | string;
+  /** HTTP status to answer (with a Chat2Desk error envelope). */
+  status?: number;
+  /** Overrides the envelope (e.g. {status:'error', message:'Number of API requests exceeded'}). */
+  body?: unknown;
+  /** e.g. { 'Retry-After': '1' } */
+  headers?: Record<string, string>;
+  /** Answer after a delay (a timeout from the client's point of view). */
+  delayMs?: number;
+  /** Destroy the socket without answering (network error). */
+  hangup?: boolean;
+  /** Apply the fault AFTER the request took effect (ambiguous failure). */
+  afterHandling?: boolean;
+  /** How many matching requests it applies to (default unlimited). */
+  times?: number;
+}
+
+export interface RecordedRequest {
+  /** Arrival, ms since epoch. */
+  at: number;
+  method: string;
+  /** Path after /sandbox, e.g. '/v1/messages'. */
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  /** 'acct-<first 8 hex of sha256(token)>'; absent when no token was sent. */
+  account?: string;
+  /** Status answered; 0 while unanswered or when the socket was destroyed. */
+  status: number;
+}
+
+export interface SandboxWebhook {
+  id: string;
+  url: string;
+  name: string;
+  events: string[];
+  status: 'enable' | 'disable';
+  channels: number[];
+  errors: { text: string; created_at: string }[];
+}
+
+export interface ClientMessageInput {
+  text?: string;
+  attachments?: { name?: string; url: string }[];
+  /** 'lat,lon' or {lat, lon}. */
+  coordinates?: string | { lat: number; lon: number };
+  /** Assign the dialog to this operator before the message arrives (a dialog with a human). */
+  operatorId?: string | number;
+  /** Default 'telegram'. */
+  transport?: string;
+  clientName?: string;
+  phone?: string;
+}
+
+export interface TranscriptButton {
+  kind: 'keyboard' | 'inline';
+  type: string;
+  text: string;
+  url?: string;
+  payload?: string;
+  color?: string;
+}
+
+export interface TranscriptEntry {
+  id: string;
+  direction: 'in' | 'out';
+  /** from_client | to_client | autoreply | system | comment */
+  type: string;
+  text: string | null;
+  transport: string;
+  operatorId: string | null;
+  dialogId: string;
+  /** ms since epoch */
+  at: number;
+  attachments: { name: string; url: string }[];
+  buttons: TranscriptButton[];
+  pdf: string | null;
+  attachmentFilename: string | null;
+  coordinates: string | null;
+}
+
+export interface DeliveryRecord {
+  at: number;
+  url: string;
+  webhookId: string;
+  hookType: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** HTTP status answered by the receiver. */
+  status?: number;
+  /** Network error or timeout. */
+  error?: string;
+  /** The delivered body (the same string on every attempt). */
+  body: string;
+  timestamp: string;
+  signature?: string;
+}
+
+export interface Sandbox {
+  /** Handles a request whose URL path starts with `/sandbox`. Returns false when the path is not the sandbox's. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  faults: { inject(rule: FaultRule): void; clear(): void };
+  /** Every API request (under /sandbox/v1) in arrival order; the token is never stored. */
+  requests: RecordedRequest[];
+  webhooks(token: string): SandboxWebhook[];
+  clientMessage(
+    token: string,
+    clientId: string,
+    input: ClientMessageInput,
+  ): Promise<{ messageId: string; dialogId: string }>;
+  closeDialog(token: string, dialogId: string): Promise<void>;
+  transcript(token: string, clientId: string): TranscriptEntry[];
+  /** Every webhook delivery attempt. */
+  deliveries: DeliveryRecord[];
+  /** Resolves when no delivery is pending (queued or waiting for a retry), or rejects after timeoutMs. */
+  idle(timeoutMs?: number): Promise<void>;
+  /** Cancels retry timers. */
+  stop(): Promise<void>;
+}
