@@ -1,0 +1,75 @@
+/**
+ * `POST /webhooks/chat2desk/{channelId}/{secret}` (API Gateway HTTP API, payload v2).
+ * Parses the request, runs the accept-webhook use case, maps its outcome to HTTP.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { logger } from '../../shared/observability';
+import { WEBHOOK_PATH_PREFIX } from '../../shared/webhook-url';
+import { type AcceptWebhookDeps, createAcceptWebhook, type WebhookOutcome } from './accept-webhook';
+import { buildWebhookDeps } from './composition';
+
+const MESSAGES: Record<WebhookOutcome['code'], string> = {
+  ACCEPTED: 'accepted',
+  INVALID_JSON: 'the body is not valid JSON',
+  NOT_AN_OBJECT: 'the body must be a JSON object',
+  BAD_SIGNATURE: 'the Chat2Desk signature does not match',
+  NOT_FOUND: 'not found',
+  BODY_TOO_LARGE: 'the body is larger than 256 KB',
+  QUEUE_UNAVAILABLE: 'temporarily unavailable, retry later',
+};
+
+function pathIds(event: APIGatewayProxyEventV2): { channelId?: string; secret?: string } {
+  const params = event.pathParameters ?? {};
+  if (params.channelId && params.secret) return { channelId: params.channelId, secret: params.secret };
+  const rawPath = event.rawPath ?? '';
+  if (!rawPath.startsWith(`${WEBHOOK_PATH_PREFIX}/`)) return {};
+  const parts = rawPath.slice(WEBHOOK_PATH_PREFIX.length + 1).split('/');
+  if (parts.length !== 2) return {};
+  try {
+    return { channelId: decodeURIComponent(parts[0]!), secret: decodeURIComponent(parts[1]!) };
+  } catch {
+    return {};
+  }
+}
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === name) return value;
+  }
+  return undefined;
+}
+
+export function createWebhookHandler(deps: AcceptWebhookDeps) {
+  const accept = createAcceptWebhook(deps);
+  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const { channelId, secret } = pathIds(event);
+    const body = event.body ?? '';
+    const outcome = await accept({
+      channelId,
+      secret,
+      rawBody: event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
+      signature: header(event, 'x-signature'),
+      timestamp: header(event, 'x-timestamp'),
+    });
+    if (outcome.status !== 200) logger.info('webhook rejected', { channelId, code: outcome.code });
+    const payload =
+      outcome.status === 200
+        ? { ok: true }
+        : { ok: false, error: { code: outcome.code, message: MESSAGES[outcome.code] } };
+    return {
+      statusCode: outcome.status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    };
+  };
+}
+
+let ready: Promise<ReturnType<typeof createWebhookHandler>> | undefined;
+
+/** Lambda entry point: dependencies are built once per cold start. */
+export const handler = middy(async (event: APIGatewayProxyEventV2) => {
+  ready ??= buildWebhookDeps().then(createWebhookHandler);
+  return (await ready)(event);
+}).use(injectLambdaContext(logger));
