@@ -10,6 +10,8 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 export interface RunningService {
   endpoint: string;
   port: number;
+  /** Process id of a child process (DynamoDB Local's java), so an exiting parent can kill it. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -110,7 +112,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     await stopChild(child);
     throw err;
   }
-  return { endpoint, port, stop: () => stopChild(child) };
+  return { endpoint, port, pid: child.pid, stop: () => stopChild(child) };
 }
 
 /** fauxqs is ESM-only; this keeps TypeScript from turning the import into require(). */

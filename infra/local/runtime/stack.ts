@@ -1,0 +1,313 @@
+/**
+ * The whole connector on one machine, as a library: `npm start`, the e2e tests, the reliability
+ * drills and the benchmarks all start this same thing.
+ *
+ * Order matters: the HTTP server listens first (a port in use fails before Java starts, and
+ * `/health` says "starting"), then the emulators, the table and queues, then the environment the
+ * handlers read at module load, and only then are the handlers imported — like a Lambda cold start.
+ * One stack per process: handler modules read their configuration once.
+ */
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { resetConfig } from '../../../shared/config';
+import { LOCAL_CREDENTIALS, type RunningService, startDynamoDbLocal, startSqsEmulator } from '../emulators';
+import { ensureQueues, ensureTable, type LocalQueues, loadLocalKeys, type QueueOverrides } from './bootstrap';
+import { closeServer, type HttpRoutes, listen, type MountedApp } from './http-server';
+import type { LambdaHandler, LocalFunction } from './lambda-context';
+import { type SqsPoller, startSqsPoller } from './sqs-poller';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const DEFAULT_STATE_DIR = join(REPO_ROOT, '.local');
+export const DEFAULT_PREFIX = 'chat2desk-local';
+
+/** Function settings as deployed (timeouts within the queues' 90 s visibility timeout). */
+export function localFunctions(prefix: string) {
+  return {
+    webhook: { functionName: `${prefix}-webhook`, timeoutMs: 10_000 },
+    channels: { functionName: `${prefix}-channels`, timeoutMs: 30_000 },
+    worker: { functionName: `${prefix}-worker`, timeoutMs: 60_000 },
+    reply: { functionName: `${prefix}-reply`, timeoutMs: 60_000 },
+  } satisfies Record<string, LocalFunction>;
+}
+
+export interface LocalHandlers {
+  webhook: LambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2>;
+  channels: LambdaHandler<unknown, unknown>;
+  worker: LambdaHandler<SQSEvent, SQSBatchResponse | undefined>;
+  reply: LambdaHandler<SQSEvent, SQSBatchResponse | undefined>;
+}
+
+export interface LocalStackOptions {
+  /** Default: env PORT, else 3000. 0 picks a free port. */
+  port?: number;
+  /** Default: env HOST, else 127.0.0.1. */
+  host?: string;
+  /** DynamoDB in memory instead of `<stateDir>/dynamodb`; default env LOCAL_IN_MEMORY. */
+  inMemory?: boolean;
+  /** No step lines. */
+  quiet?: boolean;
+  /** Where data and keys are kept (default `.local/` of the repository). */
+  stateDir?: string;
+  /** Name prefix of the table, queues and functions. */
+  prefix?: string;
+  /** Use emulators that already run instead of starting new ones (tests, benchmarks). */
+  emulators?: { dynamodbEndpoint: string; sqsEndpoint: string };
+  /** Shorter queue settings for drills. */
+  queueOverrides?: { inbound?: QueueOverrides; outbound?: QueueOverrides };
+  /** Batches in flight per queue (default 2). */
+  pollerConcurrency?: number;
+  /** Long-poll wait of the pollers (default 20 s). */
+  waitTimeSeconds?: number;
+  /** Extra environment for the handlers (wins over process.env and the defaults). */
+  env?: Record<string, string>;
+  /** Replace handlers (the runner's own tests); the real ones are imported otherwise. */
+  handlers?: Partial<LocalHandlers>;
+  /** Options passed to createSandbox. */
+  sandbox?: Record<string, unknown>;
+  /** Where step lines and problem lines go (default stdout / stderr). */
+  print?: (line: string) => void;
+  report?: (line: string) => void;
+}
+
+/** What `createSandbox` returns, as far as the runner uses it (see infra/local/sandbox). */
+export interface SandboxLike extends MountedApp {
+  stop(): Promise<void>;
+}
+
+export interface LocalStack {
+  /** Base URL, e.g. http://127.0.0.1:3000 */
+  url: string;
+  port: number;
+  host: string;
+  tableName: string;
+  queues: LocalQueues;
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  /** The environment given to the handlers. */
+  env: Record<string, string>;
+  pollers: { inbound: SqsPoller; outbound: SqsPoller };
+  /** The Chat2Desk sandbox (its full interface: infra/local/sandbox/types.ts). */
+  sandbox: SandboxLike;
+  agent: MountedApp;
+  /** Pids of child processes (DynamoDB Local's java), for a last-resort kill on exit. */
+  childPids: number[];
+  stop(): Promise<void>;
+}
+
+function step(print: (l: string) => void, quiet: boolean | undefined, name: string, text: string) {
+  if (!quiet) print(`${name.padEnd(9)} ${text}`);
+}
+
+function envFlag(value: string | undefined): boolean {
+  return value === 'true' || value === '1';
+}
+
+// Paths are computed so the runner type-checks and starts even while a piece is missing.
+const importModule = (relative: string): Promise<Record<string, unknown>> =>
+  import(join(REPO_ROOT, relative)) as Promise<Record<string, unknown>>;
+
+async function importHandler<T>(relative: string): Promise<T> {
+  const mod = await importModule(relative);
+  if (typeof mod.handler !== 'function') throw new Error(`${relative} exports no handler`);
+  return mod.handler as T;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const report = options.report ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const quiet = options.quiet;
+  const host = options.host ?? process.env.HOST ?? '127.0.0.1';
+  const requestedPort = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 3000);
+  const inMemory = options.inMemory ?? envFlag(process.env.LOCAL_IN_MEMORY);
+  const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  const functions = localFunctions(prefix);
+
+  const started: RunningService[] = [];
+  const savedEnv = new Map<string, string | undefined>();
+  const clients: { destroy(): void }[] = [];
+  let ready = false;
+  let stopping: Promise<void> | undefined;
+  let pollers: { inbound: SqsPoller; outbound: SqsPoller } | undefined;
+  let sandbox: SandboxLike | undefined;
+
+  const routes: HttpRoutes = { region, isReady: () => ready, report };
+  const server = await listen(routes, requestedPort, host);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : requestedPort;
+  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const url = `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${port}`;
+  step(print, quiet, 'http', `listening on ${url} (starting)`);
+
+  async function stopAll(): Promise<void> {
+    ready = false;
+    await Promise.allSettled([pollers?.inbound.stop(), pollers?.outbound.stop()]);
+    await closeServer(server);
+    await sandbox?.stop().catch(() => undefined);
+    for (const client of clients) client.destroy();
+    await Promise.allSettled(started.reverse().map((s) => s.stop()));
+    for (const [key, value] of savedEnv) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    resetConfig();
+  }
+  const stop = () => {
+    stopping ??= stopAll();
+    return stopping;
+  };
+
+  try {
+    let dynamodbEndpoint = options.emulators?.dynamodbEndpoint;
+    let sqsEndpoint = options.emulators?.sqsEndpoint;
+    if (!dynamodbEndpoint || !sqsEndpoint) {
+      const dataPath = inMemory ? undefined : join(stateDir, 'dynamodb');
+      if (dataPath) (await import('node:fs')).mkdirSync(dataPath, { recursive: true });
+      const dynamo = await startDynamoDbLocal(dataPath ? { dataPath } : {});
+      started.push(dynamo);
+      step(
+        print,
+        quiet,
+        'dynamodb',
+        `ready on ${dynamo.endpoint} (${dataPath ? `data in ${dataPath}` : 'in memory'})`,
+      );
+      const sqs = await startSqsEmulator();
+      started.push(sqs);
+      step(print, quiet, 'sqs', `ready on ${sqs.endpoint} (fauxqs, in memory)`);
+      dynamodbEndpoint = dynamo.endpoint;
+      sqsEndpoint = sqs.endpoint;
+    }
+
+    const dynamoClient = new DynamoDBClient({
+      region,
+      endpoint: dynamodbEndpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const sqsClient = new SQSClient({
+      region,
+      endpoint: sqsEndpoint,
+      credentials: LOCAL_CREDENTIALS,
+      useQueueUrlAsEndpoint: false,
+    });
+    clients.push(dynamoClient, sqsClient);
+
+    const tableName = `${prefix}-table`;
+    step(print, quiet, 'tables', `${tableName} ${await ensureTable(dynamoClient, tableName)}`);
+    const queues = await ensureQueues(sqsClient, prefix, options.queueOverrides);
+    step(
+      print,
+      quiet,
+      'queues',
+      `${queues.inbound.url.split('/').pop()}, ${queues.outbound.url.split('/').pop()} (+ DLQs)`,
+    );
+
+    // The environment every function reads at its cold start (shared/config.ts).
+    const keys = loadLocalKeys(inMemory ? undefined : stateDir);
+    const fromUser = (name: string) => process.env[name] || undefined;
+    const env: Record<string, string> = {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TABLE_NAME: tableName,
+      INBOUND_QUEUE_URL: queues.inbound.url,
+      OUTBOUND_QUEUE_URL: queues.outbound.url,
+      PUBLIC_BASE_URL: fromUser('PUBLIC_BASE_URL') ?? url,
+      AGENT_API_URL: fromUser('AGENT_API_URL') ?? `${url}/agent`,
+      AGENT_API_KEY: fromUser('AGENT_API_KEY') ?? keys.agentApiKey,
+      WEBHOOK_SECRET_KEY: fromUser('WEBHOOK_SECRET_KEY') ?? keys.webhookSecretKey,
+      TOKEN_HASH_KEY: fromUser('TOKEN_HASH_KEY') ?? keys.tokenHashKey,
+      LOCAL_MODE: 'true',
+      POWERTOOLS_SERVICE_NAME: fromUser('POWERTOOLS_SERVICE_NAME') ?? prefix,
+      POWERTOOLS_METRICS_NAMESPACE: fromUser('POWERTOOLS_METRICS_NAMESPACE') ?? 'Chat2DeskChannelLocal',
+      // Metrics would print one EMF document per invocation to the console; nothing collects them here.
+      POWERTOOLS_METRICS_DISABLED: fromUser('POWERTOOLS_METRICS_DISABLED') ?? 'true',
+      ...options.env,
+    };
+    for (const [key, value] of Object.entries(env)) {
+      savedEnv.set(key, process.env[key]);
+      process.env[key] = value;
+    }
+    resetConfig();
+
+    // The sandbox and the demo agent: mounted under /sandbox and /agent of the same server.
+    const sandboxModule = await importModule('infra/local/sandbox/index');
+    const createSandbox = sandboxModule.createSandbox as (o?: Record<string, unknown>) => SandboxLike;
+    sandbox = createSandbox(options.sandbox);
+    const agentModule = await importModule('infra/local/demo-agent/index');
+    const createDemoAgent = agentModule.createDemoAgent as (o: {
+      apiKey?: string;
+      publicUrl?: string;
+    }) => MountedApp;
+    const agent = createDemoAgent({ apiKey: env.AGENT_API_KEY, publicUrl: env.PUBLIC_BASE_URL });
+
+    // Cold start: import the handlers now that their environment is set.
+    const handlers: LocalHandlers = {
+      webhook: options.handlers?.webhook ?? (await importHandler('functions/webhook/handler')),
+      channels: options.handlers?.channels ?? (await importHandler('functions/channels/handler')),
+      worker: options.handlers?.worker ?? (await importHandler('functions/worker/handler')),
+      reply: options.handlers?.reply ?? (await importHandler('functions/reply/handler')),
+    };
+    step(print, quiet, 'handlers', 'webhook, channels, worker, reply loaded');
+
+    const pollerSettings = {
+      sqs: sqsClient,
+      region,
+      concurrency: options.pollerConcurrency ?? 2,
+      waitTimeSeconds: options.waitTimeSeconds ?? 20,
+      report,
+    };
+    pollers = {
+      inbound: startSqsPoller({
+        ...pollerSettings,
+        queueUrl: queues.inbound.url,
+        queueArn: queues.inbound.arn,
+        fn: functions.worker,
+        handler: handlers.worker,
+      }),
+      outbound: startSqsPoller({
+        ...pollerSettings,
+        queueUrl: queues.outbound.url,
+        queueArn: queues.outbound.arn,
+        fn: functions.reply,
+        handler: handlers.reply,
+      }),
+    };
+    step(
+      print,
+      quiet,
+      'pollers',
+      `inbound → worker, outbound → reply (${pollerSettings.concurrency} batches each)`,
+    );
+
+    routes.webhook = { fn: functions.webhook, handler: handlers.webhook };
+    routes.management = { fn: functions.channels, handler: handlers.channels };
+    routes.sandbox = sandbox;
+    routes.agent = agent;
+    ready = true;
+
+    return {
+      url,
+      port,
+      host,
+      tableName,
+      queues,
+      dynamodbEndpoint,
+      sqsEndpoint,
+      env,
+      pollers,
+      sandbox,
+      agent,
+      childPids: started.map((s) => s.pid).filter((p): p is number => typeof p === 'number'),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

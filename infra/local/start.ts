@@ -1,0 +1,102 @@
+/**
+ * `npm start`: the whole connector on this machine (see docs/LOCAL.md).
+ *
+ *   npm start                  data kept in .local/ (DynamoDB Local), keys in .local/keys.json
+ *   npm start -- --in-memory   nothing kept (or LOCAL_IN_MEMORY=true)
+ *   npm start -- --quiet       no step lines
+ *
+ * Ctrl-C / SIGTERM stops everything, DynamoDB Local's java process included.
+ */
+import { MissingJavaError } from './emulators';
+import { PortInUseError } from './runtime/http-server';
+import { type LocalStack, startLocalStack } from './runtime/stack';
+
+const args = new Set(process.argv.slice(2));
+if (args.has('--help') || args.has('-h')) {
+  process.stdout.write(
+    'usage: npm start [-- --in-memory] [-- --quiet]\n' +
+      'env: PORT (3000), HOST (127.0.0.1), LOCAL_IN_MEMORY, PUBLIC_BASE_URL, AGENT_API_URL, AGENT_API_KEY; see docs/LOCAL.md\n',
+  );
+  process.exit(0);
+}
+
+let stack: LocalStack | undefined;
+let childPids: number[] = [];
+let exiting = false;
+
+// Last resort: whatever way this process ends, no java is left behind.
+process.on('exit', () => {
+  for (const pid of childPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+async function shutdown(code: number, why?: string): Promise<void> {
+  if (exiting) return;
+  exiting = true;
+  if (why) process.stdout.write(`\n${why}: stopping...\n`);
+  const force = setTimeout(() => process.exit(code), 10_000);
+  force.unref();
+  try {
+    await stack?.stop();
+  } finally {
+    if (why) process.stdout.write('stopped\n');
+    process.exit(code);
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    // A second Ctrl-C while stopping: leave now (the exit hook still kills java).
+    if (exiting) process.exit(130);
+    void shutdown(0, signal);
+  });
+}
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (err: unknown) => {
+    process.stderr.write(
+      `local stack: ${event}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    void shutdown(1);
+  });
+}
+
+async function main(): Promise<void> {
+  const port = process.env.PORT ? Number(process.env.PORT) : 3000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`PORT=${process.env.PORT} is not a port number\n`);
+    process.exit(1);
+  }
+  try {
+    stack = await startLocalStack({
+      port,
+      inMemory: args.has('--in-memory') || undefined,
+      quiet: args.has('--quiet'),
+    });
+  } catch (err) {
+    if (err instanceof PortInUseError || err instanceof MissingJavaError) {
+      process.stderr.write(
+        err instanceof MissingJavaError
+          ? 'Java was not found: DynamoDB Local needs Java 17 — install it (e.g. apt-get install openjdk-17-jre-headless) and run npm start again\n'
+          : `${err.message}\n`,
+      );
+      process.exit(1);
+    }
+    throw err;
+  }
+  childPids = stack.childPids;
+  if (exiting) return; // a signal arrived while starting; shutdown is running
+  const u = stack.url;
+  process.stdout.write(
+    `ready     chat ${u}/sandbox/  management POST ${u}/management  webhooks ${stack.env.PUBLIC_BASE_URL}/webhooks/chat2desk/{channelId}/{secret}  agent ${stack.env.AGENT_API_URL}  (Ctrl-C to stop)\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`local stack failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  void shutdown(1);
+});
