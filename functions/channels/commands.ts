@@ -1,0 +1,137 @@
+/**
+ * The management commands (DESIGN §4.1): one JSON object, discriminated on `action`.
+ * Adding a command = one more member of `channelCommandSchema` and one more entry of the dispatch
+ * map in handler.ts.
+ */
+import { z } from 'zod';
+import { channelChangesSchema, channelFieldsSchema } from '../../shared/domain/channel';
+import type { FieldIssue } from '../../shared/errors';
+
+const MAX_ID = 128;
+/** No single string of a command is longer than this (a token is ≤ 512, a URL ≤ 2048). */
+export const MAX_STRING_LENGTH = 4096;
+/** A whole command is never bigger than this (JSON characters). */
+export const MAX_COMMAND_LENGTH = 64 * 1024;
+
+const idSchema = z.string().trim().min(1).max(MAX_ID);
+const versionSchema = z.number().int().positive();
+
+export const createCommandSchema = z.strictObject({
+  action: z.literal('create'),
+  agentId: idSchema,
+  channel: channelFieldsSchema,
+  activate: z.boolean().optional(),
+});
+
+export const updateCommandSchema = z.strictObject({
+  action: z.literal('update'),
+  channelId: idSchema,
+  changes: channelChangesSchema.default({}),
+  activate: z.boolean().optional(),
+  version: versionSchema.optional(),
+});
+
+export const deactivateCommandSchema = z.strictObject({
+  action: z.literal('deactivate'),
+  channelId: idSchema,
+  version: versionSchema.optional(),
+});
+
+export const deleteCommandSchema = z.strictObject({
+  action: z.literal('delete'),
+  channelId: idSchema,
+  version: versionSchema.optional(),
+});
+
+export const getCommandSchema = z.strictObject({
+  action: z.literal('get'),
+  channelId: idSchema,
+});
+
+export const listCommandSchema = z.strictObject({
+  action: z.literal('list'),
+  agentId: idSchema,
+});
+
+export const channelCommandSchema = z.discriminatedUnion('action', [
+  createCommandSchema,
+  updateCommandSchema,
+  deactivateCommandSchema,
+  deleteCommandSchema,
+  getCommandSchema,
+  listCommandSchema,
+]);
+
+export type ChannelCommand = z.output<typeof channelCommandSchema>;
+export type ChannelAction = ChannelCommand['action'];
+export type CommandOf<A extends ChannelAction> = Extract<ChannelCommand, { action: A }>;
+
+export type ParsedCommand = { ok: true; command: ChannelCommand } | { ok: false; issues: FieldIssue[] };
+
+function joinPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.');
+}
+
+/** The first strings over the limit, found before zod reads anything (a 10 MB string costs no regex). */
+function oversizeStrings(value: unknown, path: string[], out: FieldIssue[], depth = 0): void {
+  if (out.length >= 5 || depth > 10) return;
+  if (typeof value === 'string') {
+    if (value.length > MAX_STRING_LENGTH) {
+      out.push({
+        path: path.join('.'),
+        message: `too long (${value.length} characters, at most ${MAX_STRING_LENGTH})`,
+      });
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      oversizeStrings(v, [...path, String(i)], out, depth + 1);
+    });
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) oversizeStrings(v, [...path, k], out, depth + 1);
+  }
+}
+
+export function parseChannelCommand(input: unknown): ParsedCommand {
+  let raw = input;
+  if (typeof raw === 'string') {
+    if (raw.length > MAX_COMMAND_LENGTH) {
+      return {
+        ok: false,
+        issues: [{ path: '', message: `command too large (at most ${MAX_COMMAND_LENGTH} characters)` }],
+      };
+    }
+    try {
+      raw = JSON.parse(raw);
+    } catch {
+      return { ok: false, issues: [{ path: '', message: 'not valid JSON' }] };
+    }
+  }
+  const oversize: FieldIssue[] = [];
+  oversizeStrings(raw, [], oversize);
+  if (oversize.length > 0) return { ok: false, issues: oversize };
+  let size = 0;
+  try {
+    size = JSON.stringify(raw)?.length ?? 0;
+  } catch {
+    return { ok: false, issues: [{ path: '', message: 'not a JSON object' }] };
+  }
+  if (size > MAX_COMMAND_LENGTH) {
+    return {
+      ok: false,
+      issues: [{ path: '', message: `command too large (at most ${MAX_COMMAND_LENGTH} characters)` }],
+    };
+  }
+  const parsed = channelCommandSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, command: parsed.data };
+  const issues: FieldIssue[] = parsed.error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: joinPath([...issue.path, key]), message: 'unknown field' }));
+    }
+    if (issue.code === 'invalid_union' && joinPath(issue.path) === 'action') {
+      const options = channelCommandSchema.options.map((o) => o.shape.action.value).join(', ');
+      return [{ path: 'action', message: `unknown or missing action; expected one of ${options}` }];
+    }
+    return [{ path: joinPath(issue.path), message: issue.message }];
+  });
+  return { ok: false, issues };
+}

@@ -1,0 +1,85 @@
+/**
+ * The composition root of channel management: every client built once per process and injected
+ * into the use cases as ports.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createAgentInfoClient } from '../../shared/adapters/agent/agent-info-client';
+import { getDocumentClient } from '../../shared/adapters/aws-clients';
+import { createChat2DeskAccountClient } from '../../shared/adapters/chat2desk/account-client';
+import { createChannelStore } from '../../shared/adapters/dynamodb/channel-store';
+import { createUrlGuard, type HostLookup } from '../../shared/adapters/http/url-guard';
+import { type ChannelUseCases, createChannelUseCases } from '../../shared/channels/channel-use-cases';
+import type { ChannelUseCaseDeps } from '../../shared/channels/ports';
+import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
+import { registerSecret } from '../../shared/redaction';
+import { webhookUrl } from '../../shared/webhook-url';
+
+export const WEBHOOK_NAME_PREFIX = 'agent-platform:';
+
+export interface CompositionOverrides {
+  documentClient?: DynamoDBDocumentClient;
+  lookup?: HostLookup;
+  now?: () => Date;
+}
+
+export async function composeChannelDeps(
+  config: Config,
+  overrides: CompositionOverrides = {},
+): Promise<ChannelUseCaseDeps> {
+  const tableName = required(config, 'TABLE_NAME');
+  const publicBaseUrl = required(config, 'PUBLIC_BASE_URL');
+  const agentApiUrl = required(config, 'AGENT_API_URL');
+  const [tokenHashKey, webhookKey, agentApiKey] = await Promise.all([
+    resolveSecret(config, 'TOKEN_HASH_KEY'),
+    resolveSecret(config, 'WEBHOOK_SECRET_KEY'),
+    resolveSecret(config, 'AGENT_API_KEY'),
+  ]);
+  registerSecret(agentApiKey);
+  const now = overrides.now ?? (() => new Date());
+  return {
+    channels: createChannelStore({
+      client: overrides.documentClient ?? getDocumentClient(),
+      tableName,
+      tokenHashKey,
+      now,
+    }),
+    agents: createAgentInfoClient({
+      baseUrl: agentApiUrl,
+      apiKey: agentApiKey,
+      timeoutMs: config.AGENT_TIMEOUT_MS,
+    }),
+    accounts: {
+      forAccount: (apiUrl, token) =>
+        createChat2DeskAccountClient({ baseUrl: apiUrl, token, timeoutMs: config.CHAT2DESK_TIMEOUT_MS }),
+    },
+    apiUrlPolicy: createUrlGuard({
+      localMode: config.LOCAL_MODE,
+      ...(overrides.lookup ? { lookup: overrides.lookup } : {}),
+    }),
+    webhooks: {
+      urlFor: (channelId, generation) => webhookUrl(publicBaseUrl, webhookKey, channelId, generation),
+      nameFor: (channelId) => `${WEBHOOK_NAME_PREFIX}${channelId}`,
+    },
+    now,
+    newId: randomUUID,
+  };
+}
+
+export async function composeChannelUseCases(
+  config: Config,
+  overrides: CompositionOverrides = {},
+): Promise<ChannelUseCases> {
+  return createChannelUseCases(await composeChannelDeps(config, overrides));
+}
+
+let useCases: Promise<ChannelUseCases> | undefined;
+
+/** Built on the first invocation and reused for the life of the process (secrets fetched once). */
+export function getChannelUseCases(): Promise<ChannelUseCases> {
+  useCases ??= composeChannelUseCases(loadConfig()).catch((err) => {
+    useCases = undefined;
+    throw err;
+  });
+  return useCases;
+}

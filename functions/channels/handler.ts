@@ -1,0 +1,68 @@
+/**
+ * Channel management Lambda (DESIGN §4.1): parse the command, dispatch it to its use case, map the
+ * outcome. Client mistakes are results (`ok: false`), never thrown errors.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type {
+  ChannelListResult,
+  ChannelResult,
+  ChannelUseCases,
+} from '../../shared/channels/channel-use-cases';
+import { type ErrorResult, toErrorResult, ValidationError } from '../../shared/errors';
+import { logger } from '../../shared/observability';
+import { type ChannelAction, type CommandOf, parseChannelCommand } from './commands';
+import { getChannelUseCases } from './composition';
+
+export type ManagementResult = ChannelResult | ChannelListResult | ErrorResult;
+
+type Dispatch = { [A in ChannelAction]: (command: CommandOf<A>) => Promise<ManagementResult> };
+
+/** action → use case. A new command is one more entry here. */
+export function createDispatch(useCases: ChannelUseCases): Dispatch {
+  return {
+    create: ({ agentId, channel, activate }) => useCases.create({ agentId, channel, activate }),
+    update: ({ channelId, changes, activate, version }) =>
+      useCases.update({ channelId, changes, activate, version }),
+    deactivate: ({ channelId, version }) => useCases.deactivate({ channelId, version }),
+    delete: ({ channelId, version }) => useCases.remove({ channelId, version }),
+    get: ({ channelId }) => useCases.get({ channelId }),
+    list: ({ agentId }) => useCases.list({ agentId }),
+  };
+}
+
+export async function handleChannelCommand(
+  event: unknown,
+  useCases: ChannelUseCases,
+): Promise<ManagementResult> {
+  const parsed = parseChannelCommand(event);
+  if (!parsed.ok) {
+    logger.info('management command rejected', { paths: parsed.issues.map((i) => i.path) });
+    return toErrorResult(new ValidationError('invalid command', parsed.issues));
+  }
+  const { command } = parsed;
+  const run = createDispatch(useCases)[command.action] as (c: typeof command) => Promise<ManagementResult>;
+  try {
+    return await run(command);
+  } catch (err) {
+    const result = toErrorResult(err);
+    if (result.error.code === 'INTERNAL')
+      logger.error('management command failed', { action: command.action, error: err });
+    else logger.info('management command refused', { action: command.action, code: result.error.code });
+    return result;
+  }
+}
+
+/** The function without Lambda middleware (tests, the local stack). */
+export async function channelsHandler(event: unknown): Promise<ManagementResult> {
+  let useCases: ChannelUseCases;
+  try {
+    useCases = await getChannelUseCases();
+  } catch (err) {
+    logger.error('channel management is misconfigured', { error: err });
+    return toErrorResult(err);
+  }
+  return handleChannelCommand(event, useCases);
+}
+
+export const handler = middy(channelsHandler).use(injectLambdaContext(logger));

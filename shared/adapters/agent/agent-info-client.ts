@@ -1,0 +1,79 @@
+/**
+ * The platform's agent directory: `GET {AGENT_API_URL}/agents/{agentId}` → `{ id, trained }`
+ * (DESIGN §4.2), the "agent is trained" activation check. Bearer key, time limit, zod.
+ */
+import { agentInfoSchema } from '../../domain/agent-contract';
+import { PermanentError, RetryableError } from '../../errors';
+
+export type AgentTrainedStatus =
+  | { trained: true }
+  | { trained: false; reason: 'notTrained' | 'unknownAgent'; message: string };
+
+export interface AgentInfoClient {
+  /** Whether the agent is trained. Throws `RetryableError` when the platform cannot be asked now. */
+  trainedStatus(agentId: string): Promise<AgentTrainedStatus>;
+}
+
+export interface AgentInfoClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  fetchImpl?: typeof fetch;
+}
+
+export function createAgentInfoClient(options: AgentInfoClientOptions): AgentInfoClient {
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const base = options.baseUrl.replace(/\/+$/, '');
+  return {
+    async trainedStatus(agentId) {
+      const url = `${base}/agents/${encodeURIComponent(agentId)}`;
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetchImpl(url, {
+          method: 'GET',
+          headers: { Authorization: `Bearer ${options.apiKey}`, Accept: 'application/json' },
+          signal: AbortSignal.timeout(options.timeoutMs),
+          redirect: 'manual',
+        });
+        text = await response.text();
+      } catch (err) {
+        const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+        throw new RetryableError(
+          'AGENT_UNREACHABLE',
+          timedOut ? `agent API timed out after ${options.timeoutMs} ms` : 'agent API could not be reached',
+          { cause: err },
+        );
+      }
+      if (response.status === 404) {
+        return {
+          trained: false,
+          reason: 'unknownAgent',
+          message: `agent ${agentId} is unknown to the platform`,
+        };
+      }
+      if (response.status === 429 || response.status >= 500) {
+        throw new RetryableError('AGENT_UNAVAILABLE', `agent API answered HTTP ${response.status}`);
+      }
+      if (!response.ok) {
+        throw new PermanentError('AGENT_REJECTED', `agent API answered HTTP ${response.status}`);
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new PermanentError(
+          'AGENT_INVALID_RESPONSE',
+          'agent API answered with something that is not JSON',
+        );
+      }
+      const parsed = agentInfoSchema.safeParse(body);
+      if (!parsed.success) {
+        throw new PermanentError('AGENT_INVALID_RESPONSE', 'agent API answer has no boolean "trained"');
+      }
+      return parsed.data.trained
+        ? { trained: true }
+        : { trained: false, reason: 'notTrained', message: `agent ${agentId} is not trained` };
+    },
+  };
+}

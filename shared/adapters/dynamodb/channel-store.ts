@@ -1,0 +1,213 @@
+/**
+ * The channel store: channel items (format of channel-item.ts) and token-lock items.
+ *
+ * A token-lock item `tokenlock#<hmac>` exists while, and only while, an active channel holds that
+ * token; hmac = HMAC-SHA256(TOKEN_HASH_KEY, 'chat2desk:' + token), never the raw token. Every write
+ * of a channel is conditioned on its `version` (optimistic locking), and every change of status or
+ * token writes the channel and the lock(s) in ONE TransactWriteItems, so no crash can leave a lock
+ * without an active channel or an active channel without its lock.
+ */
+import { createHmac } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { TokenInUseError } from '../../channels/errors';
+import type { ChannelRepository, SaveOptions } from '../../channels/ports';
+import { CHANNEL_TYPE, type Channel } from '../../domain/channel';
+import { NotFoundError, VersionConflictError } from '../../errors';
+import { fromChannelItem, toChannelItem } from './channel-item';
+import { BY_AGENT_INDEX, keys } from './table-definition';
+
+/** HMAC of channel type + token: the lock key. */
+export function tokenLockHash(hashKey: string, token: string): string {
+  return createHmac('sha256', hashKey).update(`${CHANNEL_TYPE}:${token}`).digest('hex');
+}
+
+export interface ChannelStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  tokenHashKey: string;
+  now?: () => Date;
+  /** Attempts when transactions collide on the same lock (TransactionConflict). Default 6. */
+  maxTransactionAttempts?: number;
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type ItemRole = 'channel' | 'lock' | 'release';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createChannelStore(options: ChannelStoreOptions): ChannelRepository {
+  const { client, tableName } = options;
+  const now = options.now ?? (() => new Date());
+  const maxAttempts = options.maxTransactionAttempts ?? 6;
+  const hash = (token: string) => tokenLockHash(options.tokenHashKey, token);
+
+  async function readChannel(channelId: string): Promise<Channel | undefined> {
+    const result = await client.send(
+      new GetCommand({ TableName: tableName, Key: { pk: keys.channel(channelId) }, ConsistentRead: true }),
+    );
+    return result.Item ? fromChannelItem(result.Item) : undefined;
+  }
+
+  async function conflictFor(previous: Channel): Promise<Error> {
+    const stored = await readChannel(previous.id);
+    if (!stored) return new NotFoundError(`channel ${previous.id} does not exist`);
+    return new VersionConflictError(
+      `channel ${previous.id} was changed meanwhile (version ${stored.version}, expected ${previous.version}); read it again`,
+      { expected: previous.version, actual: stored.version },
+    );
+  }
+
+  /** Runs a transaction; collisions with concurrent transactions are retried, failed conditions mapped. */
+  async function transact(items: TransactItem[], roles: ItemRole[], previous: Channel): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await client.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+        const reasons = err.CancellationReasons ?? [];
+        const failed = (role: ItemRole) =>
+          reasons.some((r, i) => roles[i] === role && r.Code === 'ConditionalCheckFailed');
+        if (failed('channel')) throw await conflictFor(previous);
+        if (failed('lock')) throw new TokenInUseError();
+        if (failed('release')) {
+          // Our old lock belongs to someone else: never delete another channel's lock.
+          throw new TokenInUseError('the token lock of this channel is held by another channel');
+        }
+        const collided = reasons.some((r) => r.Code === 'TransactionConflict');
+        if (!collided || attempt >= maxAttempts) throw err;
+        await sleep(Math.random() * 20 * 2 ** attempt);
+      }
+    }
+  }
+
+  function lockPut(tokenHash: string, channelId: string, reclaimFrom?: string): TransactItem {
+    return {
+      Put: {
+        TableName: tableName,
+        Item: { pk: keys.tokenLock(tokenHash), channelId, type: CHANNEL_TYPE, lockedAt: now().toISOString() },
+        ConditionExpression: reclaimFrom
+          ? 'attribute_not_exists(pk) OR channelId = :me OR channelId = :stale'
+          : 'attribute_not_exists(pk) OR channelId = :me',
+        ExpressionAttributeValues: reclaimFrom
+          ? { ':me': channelId, ':stale': reclaimFrom }
+          : { ':me': channelId },
+      },
+    };
+  }
+
+  function lockDelete(tokenHash: string, channelId: string): TransactItem {
+    return {
+      Delete: {
+        TableName: tableName,
+        Key: { pk: keys.tokenLock(tokenHash) },
+        ConditionExpression: 'attribute_not_exists(pk) OR channelId = :me',
+        ExpressionAttributeValues: { ':me': channelId },
+      },
+    };
+  }
+
+  return {
+    get: readChannel,
+
+    async listByAgent(agentId) {
+      const channels: Channel[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: BY_AGENT_INDEX,
+            KeyConditionExpression: 'agentId = :a',
+            ExpressionAttributeValues: { ':a': agentId },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) channels.push(fromChannelItem(item));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return channels;
+    },
+
+    async create(channel) {
+      if (channel.status !== 'inactive') throw new Error('a new channel is stored inactive, then activated');
+      await transact(
+        [
+          {
+            Put: {
+              TableName: tableName,
+              Item: toChannelItem(channel),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        ],
+        ['channel'],
+        channel,
+      );
+    },
+
+    async save(next, previous, saveOptions: SaveOptions = {}) {
+      if (next.id !== previous.id) throw new Error('save: next and previous are different channels');
+      const newHash = next.status === 'active' ? hash(next.token) : undefined;
+      const oldHash = previous.status === 'active' ? hash(previous.token) : undefined;
+      const items: TransactItem[] = [
+        {
+          Put: {
+            TableName: tableName,
+            Item: toChannelItem(next, newHash),
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeValues: { ':expected': previous.version },
+          },
+        },
+      ];
+      const roles: ItemRole[] = ['channel'];
+      if (newHash) {
+        items.push(lockPut(newHash, next.id, saveOptions.reclaimLockFrom));
+        roles.push('lock');
+      }
+      if (oldHash && oldHash !== newHash) {
+        items.push(lockDelete(oldHash, next.id));
+        roles.push('release');
+      }
+      await transact(items, roles, previous);
+    },
+
+    async remove(previous) {
+      const items: TransactItem[] = [
+        {
+          Delete: {
+            TableName: tableName,
+            Key: { pk: keys.channel(previous.id) },
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeValues: { ':expected': previous.version },
+          },
+        },
+      ];
+      const roles: ItemRole[] = ['channel'];
+      if (previous.status === 'active') {
+        items.push(lockDelete(hash(previous.token), previous.id));
+        roles.push('release');
+      }
+      await transact(items, roles, previous);
+    },
+
+    async tokenLockOwner(token) {
+      const result = await client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: keys.tokenLock(hash(token)) },
+          ConsistentRead: true,
+        }),
+      );
+      const owner = result.Item?.channelId;
+      return typeof owner === 'string' ? owner : undefined;
+    },
+  };
+}
