@@ -1,0 +1,197 @@
+/**
+ * Chat2Desk event → agent event (DESIGN §4.2), exactly per the seed's channel-variable table.
+ * Pure: no I/O, no clock. Exhaustive table-driven tests in test/unit/inbound.
+ *
+ * | variable                    | from                                                       |
+ * |-----------------------------|------------------------------------------------------------|
+ * | channel_message_id          | message_id                                                 |
+ * | channel_message_recipient   | operator_id                                                |
+ * | channel_visitor_id          | client_id                                                  |
+ * | channel_conversation_id     | dialog_id                                                  |
+ * | channel_visitor_phone       | client.phone; client.client_phone when phone is a pseudo id |
+ * | channel_visitor_firstname   | client.name                                                |
+ * | every other variable        | absent                                                     |
+ */
+import { createHash } from 'node:crypto';
+import {
+  type AgentEvent,
+  type Attachment,
+  type AttachmentKind,
+  type ChannelVariables,
+  type Location,
+  SERVICE_MESSAGE_DIALOG_CLOSED,
+} from '../domain/agent-contract';
+import { toChatId } from '../domain/channel';
+import type { WebhookEvent } from './webhook-event';
+
+/** `[tg] 8078`, `[chat] 1d0b…`, `[wa_gupshup] KZ.…`: a messenger handle, not a phone number. */
+const PSEUDO_PHONE = /^\s*\[[^\]]*\]/;
+/** A phone number as people write it: digits with optional +, spaces, dashes, dots, brackets. */
+const REAL_PHONE = /^\s*\+?[\d\s().-]{5,32}$/;
+
+export function visitorPhone(client: WebhookEvent['client']): string | undefined {
+  const phone = client?.phone?.trim() || undefined;
+  const clientPhone = client?.client_phone?.trim() || undefined;
+  const realClientPhone = clientPhone && REAL_PHONE.test(clientPhone) ? clientPhone : undefined;
+  if (phone === undefined) return realClientPhone;
+  if (PSEUDO_PHONE.test(phone) && realClientPhone) return realClientPhone;
+  return phone;
+}
+
+export function channelVariables(event: WebhookEvent): ChannelVariables {
+  const variables: ChannelVariables = {};
+  const set = (key: keyof ChannelVariables, value: string | undefined) => {
+    if (value !== undefined && value !== '') variables[key] = value;
+  };
+  set('channel_message_id', event.message_id);
+  set('channel_message_recipient', event.operator_id);
+  set('channel_visitor_id', event.client_id);
+  set('channel_conversation_id', event.dialog_id);
+  set('channel_visitor_phone', visitorPhone(event.client));
+  set('channel_visitor_firstname', event.client?.name?.trim() || undefined);
+  return variables;
+}
+
+const ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  '#39': "'",
+};
+
+/** Chat2Desk texts may carry HTML: line breaks become newlines, other tags go, entities decode. */
+export function htmlToPlainText(text: string | undefined): string {
+  if (!text) return '';
+  return text
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|li)>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(amp|lt|gt|quot|apos|nbsp|#39);/g, (_m, name: string) => ENTITIES[name] ?? '')
+    .replace(/&#(\d{1,7});/g, (_m, code: string) => {
+      const n = Number(code);
+      return n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : '';
+    })
+    .trim();
+}
+
+const EXTENSION_KIND: Array<[RegExp, AttachmentKind]> = [
+  [/\.(jpe?g|png|gif|webp|bmp|heic)$/i, 'image'],
+  [/\.(mp4|mov|avi|mkv|webm|3gp)$/i, 'video'],
+  [/\.(mp3|ogg|oga|opus|wav|m4a|aac|amr)$/i, 'audio'],
+  [/\.pdf$/i, 'pdf'],
+];
+
+function kindByName(nameOrUrl: string): AttachmentKind {
+  const path = nameOrUrl.split(/[?#]/)[0] ?? '';
+  return EXTENSION_KIND.find(([re]) => re.test(path))?.[1] ?? 'file';
+}
+
+function httpUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  try {
+    const url = new URL(trimmed);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? trimmed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The files the client sent: photo, video, audio, pdf and attachments[] {name, link}; no duplicates. */
+export function attachmentsOf(event: WebhookEvent): Attachment[] {
+  const out: Attachment[] = [];
+  const seen = new Set<string>();
+  const add = (kind: AttachmentKind, url: string | undefined, name?: string) => {
+    if (!url || seen.has(url)) return;
+    seen.add(url);
+    out.push(name ? { kind, url, name } : { kind, url });
+  };
+  add('image', httpUrl(event.photo));
+  add('video', httpUrl(event.video));
+  add('audio', httpUrl(event.audio));
+  add('pdf', httpUrl(event.pdf));
+  for (const item of event.attachments ?? []) {
+    if (typeof item === 'string') {
+      const url = httpUrl(item);
+      if (url) add(kindByName(url), url);
+      continue;
+    }
+    if (!item || typeof item !== 'object') continue;
+    const { link, name } = item as { link?: unknown; name?: unknown };
+    const url = httpUrl(typeof link === 'string' ? link : undefined);
+    const label = typeof name === 'string' && name.trim() ? name.trim() : undefined;
+    if (url) add(kindByName(label ?? url), url, label);
+  }
+  return out;
+}
+
+/** `"lat,lon"` → a location, when both numbers are in range. */
+export function locationOf(coordinates: string | undefined): Location | undefined {
+  if (!coordinates) return undefined;
+  const parts = coordinates.split(',').map((p) => p.trim());
+  if (parts.length !== 2 || parts.some((p) => !/^[-+]?\d+(\.\d+)?$/.test(p))) return undefined;
+  const latitude = Number(parts[0]);
+  const longitude = Number(parts[1]);
+  if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return undefined;
+  return { latitude, longitude };
+}
+
+/**
+ * The id of an inbound event, stable across Chat2Desk's retries; the exactly-once key.
+ * Message: `<channelId>:<hook_type>:<message_id>` (a body hash when there is no message id).
+ * Close:   `<channelId>:close:<dialog_id ?? request_id>:<event_time>`.
+ */
+export function inboundEventId(
+  channelId: string,
+  event: WebhookEvent,
+  kind: 'message' | 'dialogClosed',
+  rawBody: string,
+): string {
+  if (kind === 'dialogClosed') {
+    return `${channelId}:close:${event.dialog_id ?? event.request_id ?? 'none'}:${event.event_time ?? bodyHash(rawBody)}`;
+  }
+  const hook = event.hook_type || 'inbox';
+  return `${channelId}:${hook}:${event.message_id ?? `body-${bodyHash(rawBody)}`}`;
+}
+
+function bodyHash(rawBody: string): string {
+  return createHash('sha256').update(rawBody, 'utf8').digest('hex').slice(0, 32);
+}
+
+/** A client message → the agent event. `clientId` is required (the caller checked it). */
+export function mapClientMessage(
+  channelId: string,
+  eventId: string,
+  event: WebhookEvent & { client_id: string },
+): AgentEvent {
+  const agentEvent: AgentEvent = {
+    eventId,
+    channel: { id: channelId, type: 'chat2desk' },
+    chatId: toChatId(event.client_id),
+    clientMessage: htmlToPlainText(event.text),
+    attachments: attachmentsOf(event),
+    variables: channelVariables(event),
+  };
+  const location = locationOf(event.coordinates);
+  if (location) agentEvent.location = location;
+  return agentEvent;
+}
+
+/** A closed dialog → the seed's service message `c2d: dialog closed`. */
+export function mapDialogClosed(
+  channelId: string,
+  eventId: string,
+  event: WebhookEvent & { client_id: string },
+): AgentEvent {
+  return {
+    eventId,
+    channel: { id: channelId, type: 'chat2desk' },
+    chatId: toChatId(event.client_id),
+    clientMessage: SERVICE_MESSAGE_DIALOG_CLOSED,
+    attachments: [],
+    variables: channelVariables(event),
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * A Chat2Desk webhook body as the worker reads it (reference §3.4–3.6), parsed tolerantly:
+ * ids as number or string (normalised to strings), nulls and "" as absent, unknown fields kept.
+ * Together with map-to-agent-event.ts this is the inbound mapping table: the only code outside
+ * `shared/adapters/chat2desk/` that knows Chat2Desk field names.
+ */
+import { z } from 'zod';
+import { optionalC2dIdSchema } from '../domain/ids';
+
+/** A text field that may arrive as a number (phones) or null. */
+const looseText = z
+  .union([z.string(), z.number(), z.null()])
+  .optional()
+  .transform((v) => (v === null || v === undefined ? undefined : String(v)));
+
+/** A field we read only when it has the expected shape; anything else counts as absent. */
+const tolerant = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
+export const webhookClientSchema = z.looseObject({
+  id: optionalC2dIdSchema,
+  phone: looseText,
+  client_phone: looseText,
+  name: looseText,
+});
+
+export const webhookAttachmentSchema = z.looseObject({
+  name: looseText,
+  link: looseText,
+});
+
+export const webhookEventSchema = z.looseObject({
+  hook_type: z.string().optional(),
+  type: looseText,
+  message_id: optionalC2dIdSchema,
+  client_id: optionalC2dIdSchema,
+  operator_id: optionalC2dIdSchema,
+  dialog_id: optionalC2dIdSchema,
+  channel_id: optionalC2dIdSchema,
+  request_id: optionalC2dIdSchema,
+  text: looseText,
+  transport: looseText,
+  photo: looseText,
+  video: looseText,
+  audio: looseText,
+  pdf: looseText,
+  coordinates: looseText,
+  attachments: tolerant(z.array(z.unknown())),
+  client: tolerant(webhookClientSchema.nullable()),
+  event_time: looseText,
+});
+
+export type WebhookEvent = z.output<typeof webhookEventSchema>;
+
+export type ParseResult = { ok: true; event: WebhookEvent } | { ok: false; reason: string };
+
+/** Parses the raw body; an unparseable one is invalid (it can never succeed). */
+export function parseWebhookBody(rawBody: string): ParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    return { ok: false, reason: 'body is not JSON' };
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    return { ok: false, reason: 'body is not a JSON object' };
+  }
+  const parsed = webhookEventSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, reason: `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
+  }
+  return { ok: true, event: parsed.data };
+}
