@@ -1,0 +1,92 @@
+/**
+ * Exactly one agent call per inbound event (DESIGN §3 inv. 3), with Powertools Idempotency on the
+ * one table (pk-only, TTL attribute `ttl`, keys prefixed `idem#`).
+ *
+ * - The key is the event id (channel + Chat2Desk message id), kept `DEDUP_TTL_SECONDS` (≥ 6 h):
+ *   longer than Chat2Desk's whole retry horizon (10 s, 5 min, 2 h).
+ * - The agent's answer is stored with the record: after a crash between the answer and the
+ *   enqueue of the replies, the redelivered record gets the stored answer, not a second call.
+ * - A failed call deletes the record (Powertools does that), so SQS's redelivery calls again.
+ * - A concurrent duplicate that finds the record in progress fails as retryable; the in-progress
+ *   lock expires with the Lambda's remaining time, so a crashed attempt never blocks for 6 h.
+ */
+
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import type { AgentEventsClient } from '../../shared/adapters/agent/agent-events-client';
+import {
+  IDEMPOTENCY_KEY_PREFIX,
+  TABLE_PARTITION_KEY,
+  TTL_ATTRIBUTE,
+} from '../../shared/adapters/dynamodb/table-definition';
+import type { AgentEvent, AgentResponse } from '../../shared/domain/agent-contract';
+import { ConnectorError, RetryableError } from '../../shared/errors';
+
+export interface AgentCallOnce {
+  /** Calls the agent unless this event id was answered before; then returns the stored answer. */
+  call(agentId: string, event: AgentEvent): Promise<AgentResponse>;
+  /** Lets the in-progress lock expire with this invocation. */
+  registerContext(context: Context): void;
+}
+
+export interface AgentCallOnceOptions {
+  agent: AgentEventsClient;
+  dynamoDb: DynamoDBClient;
+  tableName: string;
+  ttlSeconds: number;
+}
+
+interface AgentCallRequest {
+  idempotencyKey: string;
+  agentId: string;
+  event: AgentEvent;
+}
+
+export function createAgentCallOnce(options: AgentCallOnceOptions): AgentCallOnce {
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: options.tableName,
+    keyAttr: TABLE_PARTITION_KEY,
+    expiryAttr: TTL_ATTRIBUTE,
+    awsSdkV3Client: options.dynamoDb,
+  });
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'idempotencyKey',
+    expiresAfterSeconds: options.ttlSeconds,
+    throwOnNoIdempotencyKey: true,
+  });
+  const callAgent = async (request: AgentCallRequest): Promise<AgentResponse> =>
+    options.agent.sendEvent(request.agentId, request.event);
+  const idempotentCall = makeIdempotent(callAgent, {
+    persistenceStore,
+    config,
+    keyPrefix: IDEMPOTENCY_KEY_PREFIX,
+  });
+
+  return {
+    async call(agentId, event) {
+      try {
+        return (await idempotentCall({ idempotencyKey: event.eventId, agentId, event })) as AgentResponse;
+      } catch (err) {
+        if (err instanceof ConnectorError) throw err;
+        const name = err instanceof Error ? err.name : 'unknown';
+        if (name === 'IdempotencyAlreadyInProgressError') {
+          throw new RetryableError(
+            'AGENT_CALL_IN_PROGRESS',
+            'this event is being handled by another invocation',
+            {
+              cause: err,
+            },
+          );
+        }
+        throw new RetryableError('IDEMPOTENCY_STORE_FAILED', `the dedup store failed (${name})`, {
+          cause: err,
+        });
+      }
+    },
+    registerContext(context) {
+      config.registerLambdaContext(context);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/** Builds the worker's clients once per cold start, from the validated config. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createAgentEventsClient } from '../../shared/adapters/agent/agent-events-client';
+import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
+import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
+import { createConversationStore } from '../../shared/adapters/dynamodb/conversation-store';
+import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
+import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
+import { createAgentCallOnce } from './agent-call-once';
+import type { InboundEventDeps } from './handle-inbound-event';
+
+export async function buildWorkerDeps(config: Config = loadConfig()): Promise<InboundEventDeps> {
+  const tableName = required(config, 'TABLE_NAME');
+  const documentClient = getDocumentClient();
+  const agent = createAgentEventsClient({
+    baseUrl: required(config, 'AGENT_API_URL'),
+    apiKey: await resolveSecret(config, 'AGENT_API_KEY'),
+    timeoutMs: config.AGENT_TIMEOUT_MS,
+    maxAttempts: config.AGENT_MAX_ATTEMPTS,
+  });
+  return {
+    channels: createChannelReader({
+      client: documentClient,
+      tableName,
+      cacheTtlMs: config.CHANNEL_CACHE_TTL_MS,
+    }),
+    conversations: createConversationStore({
+      client: documentClient,
+      tableName,
+      ownMessageTtlSeconds: config.DEDUP_TTL_SECONDS,
+    }),
+    agent: createAgentCallOnce({
+      agent,
+      // Powertools Idempotency takes the low-level client; built once here like the others.
+      dynamoDb: new DynamoDBClient({}),
+      tableName,
+      ttlSeconds: config.DEDUP_TTL_SECONDS,
+    }),
+    outbound: createOutboundQueue({
+      client: getSqsClient(),
+      queueUrl: required(config, 'OUTBOUND_QUEUE_URL'),
+    }),
+    fallbackOperatorGroupId: config.FALLBACK_OPERATOR_GROUP_ID,
+  };
+}
