@@ -1,0 +1,96 @@
+/**
+ * Outbound FIFO consumer: each record is one agent reply; it is rendered and sent by the
+ * deliver-reply use case. Records are handled one by one in queue order; a failure fails the rest
+ * of its own conversation (message group) only, and SQS redelivers them (partial batch response).
+ */
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { outboundQueueMessageSchema } from '../../shared/domain/queue-messages';
+import { ConnectorError, classifyError } from '../../shared/errors';
+import { countMetric, logger, metrics } from '../../shared/observability';
+import { type DeliverReplyDeps, deliverReply } from '../../shared/outbound/deliver-reply';
+import { buildReplyDeps } from './composition';
+
+function parseRecord(record: SQSRecord) {
+  try {
+    return outboundQueueMessageSchema.safeParse(JSON.parse(record.body));
+  } catch {
+    return undefined;
+  }
+}
+
+export function createReplyHandler(deps: DeliverReplyDeps) {
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    const parsed = parseRecord(record);
+    if (!parsed?.success) {
+      // Not ours to retry: a body no version of the worker writes. Dropped with its reason.
+      logger.error('outbound record dropped: invalid body', {
+        sqsMessageId: record.messageId,
+        issues:
+          parsed?.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) ?? 'not JSON',
+      });
+      countMetric('OutboundInvalidRecord');
+      return;
+    }
+    const message = parsed.data;
+    const keys = {
+      channelId: message.channelId,
+      replyId: message.replyId,
+      clientId: message.target.clientId,
+      dialogId: message.target.dialogId,
+      receiveCount: record.attributes.ApproximateReceiveCount,
+    };
+    try {
+      const outcome = await deliverReply(deps, message);
+      if (outcome.status === 'delivered') {
+        logger.info('reply delivered', {
+          ...keys,
+          operations: outcome.operations,
+          sentNow: outcome.sentNow,
+          messageIds: outcome.messageIds,
+        });
+        countMetric('RepliesDelivered');
+      } else if (outcome.status === 'alreadyDelivered') {
+        logger.info('reply already delivered: nothing sent', keys);
+        countMetric('RepliesAlreadyDelivered');
+      } else {
+        logger.warn('reply skipped', { ...keys, reason: outcome.reason });
+        countMetric(`RepliesSkipped_${outcome.reason}`);
+      }
+    } catch (err) {
+      const kind = classifyError(err);
+      logger.error('reply not delivered', {
+        ...keys,
+        kind,
+        code: err instanceof ConnectorError ? err.code : 'UNEXPECTED',
+        reason: err instanceof Error ? err.message : String(err),
+      });
+      countMetric(kind === 'permanent' ? 'RepliesFailedPermanently' : 'RepliesFailedRetryable');
+      // Retryable: SQS redelivers in order. Permanent: redelivered until maxReceiveCount, then the DLQ.
+      throw err;
+    }
+  };
+
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    // One processor per invocation: it holds the batch's state (the local stack runs invocations concurrently).
+    const processor = new SqsFifoPartialProcessorAsync();
+    return processPartialResponse(event, handleRecord, processor, {
+      ...(context ? { context } : {}),
+      skipGroupOnError: true,
+      throwOnFullBatchFailure: false,
+    });
+  };
+}
+
+let ready: ReturnType<typeof createReplyHandler> | undefined;
+
+/** Lambda entry point: dependencies are built once per cold start. */
+export const handler = middy(async (event: SQSEvent, context: Context) => {
+  ready ??= createReplyHandler(buildReplyDeps());
+  return ready(event, context);
+})
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

@@ -1,0 +1,41 @@
+/**
+ * Chat2Desk wire shapes of sending (reference §4, §5.2, §5.3). Only this folder knows them.
+ */
+import { z } from 'zod';
+import { c2dIdSchema, optionalC2dIdSchema } from '../../domain/ids';
+
+export interface WireButton {
+  type: 'reply' | 'url';
+  text: string;
+  url?: string;
+  payload?: string;
+}
+
+/** `POST /v1/messages` body. */
+export interface WireSendMessageBody {
+  client_id: number | string;
+  type: 'to_client';
+  text?: string;
+  operator_id?: number | string;
+  channel_id?: number | string;
+  transport?: string;
+  external_id?: string;
+  attachment?: string;
+  attachment_filename?: string;
+  pdf?: string;
+  keyboard?: { buttons: WireButton[] };
+  inline_buttons?: WireButton[];
+}
+
+/** `data` of a successful send (reference §4.2); only the message id is required. */
+export const wireSendMessageResultSchema = z.looseObject({
+  message_id: c2dIdSchema,
+  dialog_id: optionalC2dIdSchema,
+  request_id: optionalC2dIdSchema,
+});
+
+/** Ids travel as numbers where they are numbers (Chat2Desk's own clients send integers). */
+export function wireId(id: string): number | string {
+  const n = Number(id);
+  return Number.isSafeInteger(n) ? n : id;
+}

@@ -1,0 +1,145 @@
+/**
+ * Use case: deliver one outbound message (one agent reply) to its client, exactly once as far as
+ * we can tell:
+ *   sent-record check → render → for each operation not yet done: send → record → mark delivered.
+ *
+ * - Never twice: a reply recorded as delivered is skipped; within a reply each operation (text
+ *   part, file, transfer) has its own record, so a redelivery resumes at the first unsent one.
+ *   The window between Chat2Desk accepting a message and our record (a crash, a lost response) is
+ *   resent with the same `external_id` — at-least-once, see docs/OUTBOUND.md.
+ * - Never lost: a failure throws (retryable → SQS redelivers in order; permanent → DLQ).
+ * - The outbox echo: every message id Chat2Desk returns is recorded as our own right after the
+ *   send returns, before anything else; the worker also recognises the echo by our operator id
+ *   and `external_id`, which covers an echo that arrives before this record.
+ */
+import type { Chat2DeskMessagesClient, MessageAddress } from '../adapters/chat2desk/messages-client';
+import type { ConversationStore } from '../adapters/dynamodb/conversation-store';
+import type { SentReplies } from '../adapters/dynamodb/sent-replies';
+import type { Channel } from '../domain/channel';
+import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages';
+import { PermanentError } from '../errors';
+import { renderReply } from './render/render-reply';
+import type { TransferOperation } from './render/send-operations';
+
+export interface ChannelLookup {
+  get(channelId: string): Promise<Channel | undefined>;
+}
+
+export interface DeliverReplyDeps {
+  channels: ChannelLookup;
+  sentReplies: SentReplies;
+  conversations: ConversationStore;
+  /** The Chat2Desk client of a channel's account (rate-limited per token, with retries). */
+  messagesClientFor(channel: Channel): Promise<Chat2DeskMessagesClient>;
+  /** FALLBACK_OPERATOR_GROUP_ID: where a transfer naming nobody goes. */
+  fallbackOperatorGroupId?: string;
+}
+
+export type SkipReason = 'channelNotFound' | 'channelInactive' | 'nothingToSend';
+
+export type DeliveryOutcome =
+  | { status: 'delivered'; operations: number; sentNow: number; messageIds: string[] }
+  | { status: 'alreadyDelivered' }
+  | { status: 'skipped'; reason: SkipReason };
+
+/** `external_id` of operation `index`: the reply id, with `#<index>` for the second part on. */
+export function externalIdFor(replyId: string, index: number): string {
+  return index === 0 ? replyId : `${replyId}#${index}`;
+}
+
+/** How a transfer is carried out, decided from what the reply and the inbound event give us. */
+export type TransferPlan =
+  | { call: 'transferToOperator'; messageId: string; operatorId: string }
+  | { call: 'transferToGroup'; messageId: string; groupId: string }
+  | { call: 'assignDialog'; dialogId: string; operatorId: string | null }
+  | { call: 'none'; why: string };
+
+export function planTransfer(
+  op: TransferOperation,
+  target: ReplyTarget,
+  fallbackGroupId: string | undefined,
+): TransferPlan {
+  const messageId = target.lastInboundMessageId;
+  const dialogId = target.dialogId;
+  if (op.operatorId !== undefined) {
+    if (messageId) return { call: 'transferToOperator', messageId, operatorId: op.operatorId };
+    if (dialogId) return { call: 'assignDialog', dialogId, operatorId: op.operatorId };
+    throw new PermanentError(
+      'TRANSFER_NOT_POSSIBLE',
+      'transfer to an operator needs an inbound message or a dialog id',
+    );
+  }
+  const groupId = op.groupId ?? fallbackGroupId;
+  if (groupId !== undefined) {
+    if (messageId) return { call: 'transferToGroup', messageId, groupId };
+    throw new PermanentError(
+      'TRANSFER_NOT_POSSIBLE',
+      'transfer to an operator group needs an inbound message id',
+    );
+  }
+  // Nobody named and no fallback group: the dialog goes to Chat2Desk's general queue.
+  if (dialogId) return { call: 'assignDialog', dialogId, operatorId: null };
+  return { call: 'none', why: 'the conversation has no dialog yet: it is already in the general queue' };
+}
+
+async function carryOut(client: Chat2DeskMessagesClient, plan: TransferPlan): Promise<void> {
+  switch (plan.call) {
+    case 'transferToOperator':
+      return client.transferToOperator(plan.messageId, plan.operatorId);
+    case 'transferToGroup':
+      return client.transferToGroup(plan.messageId, plan.groupId);
+    case 'assignDialog':
+      return client.updateDialog(plan.dialogId, { operatorId: plan.operatorId });
+    case 'none':
+      return;
+  }
+}
+
+export async function deliverReply(
+  deps: DeliverReplyDeps,
+  message: OutboundQueueMessage,
+): Promise<DeliveryOutcome> {
+  const { replyId, target } = message;
+  if (await deps.sentReplies.isDelivered(replyId)) return { status: 'alreadyDelivered' };
+
+  const channel = await deps.channels.get(message.channelId);
+  // A deactivated or deleted channel means the bot was unplugged: its pending replies are dropped.
+  if (!channel) return { status: 'skipped', reason: 'channelNotFound' };
+  if (channel.status !== 'active') return { status: 'skipped', reason: 'channelInactive' };
+
+  const operations = renderReply(message.reply, target.transport);
+  if (operations.length === 0) {
+    await deps.sentReplies.recordDelivered(replyId, 0);
+    return { status: 'skipped', reason: 'nothingToSend' };
+  }
+
+  const client = await deps.messagesClientFor(channel);
+  const address: MessageAddress = { clientId: target.clientId };
+  if (channel.operatorId !== undefined) address.operatorId = channel.operatorId;
+  if (target.c2dChannelId !== undefined) address.c2dChannelId = target.c2dChannelId;
+  if (target.transport !== undefined) address.transport = target.transport;
+
+  let sentNow = 0;
+  const messageIds: string[] = [];
+  for (const [index, op] of operations.entries()) {
+    const done = await deps.sentReplies.sentPart(replyId, index);
+    if (done) {
+      if (done.messageId) messageIds.push(done.messageId);
+      continue;
+    }
+    if (op.kind === 'message') {
+      const sent = await client.sendMessage(address, op, externalIdFor(replyId, index));
+      await deps.conversations.recordOwnMessage(channel.id, sent.messageId);
+      await deps.sentReplies.recordPart(replyId, index, sent.messageId);
+      messageIds.push(sent.messageId);
+    } else {
+      await carryOut(client, planTransfer(op, target, deps.fallbackOperatorGroupId));
+      // From now on the worker leaves this client to the humans until Chat2Desk closes the dialog.
+      await deps.conversations.markWithHuman(channel.id, target.clientId, 'botTransfer');
+      await deps.sentReplies.recordPart(replyId, index);
+    }
+    sentNow += 1;
+  }
+  await deps.sentReplies.recordDelivered(replyId, operations.length);
+  return { status: 'delivered', operations: operations.length, sentNow, messageIds };
+}
