@@ -44,7 +44,6 @@ export interface InboundEventDeps {
   fallbackOperatorGroupId?: string;
 }
 
-
 type WithClient = WebhookEvent & { client_id: string };
 
 export function createInboundEventHandler(deps: InboundEventDeps) {
