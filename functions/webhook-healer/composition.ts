@@ -1,0 +1,33 @@
+/** Builds the healer's clients once per cold start, from the validated config. */
+import { getDocumentClient } from '../../shared/adapters/aws-clients';
+import { createChat2DeskAccountClient } from '../../shared/adapters/chat2desk/account-client';
+import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
+import { createActiveChannelReads } from '../../shared/healing/active-channels';
+import type { HealWebhooksDeps } from '../../shared/healing/heal-webhooks';
+import { webhookUrl } from '../../shared/webhook-url';
+import { WEBHOOK_NAME_PREFIX } from '../channels/composition';
+
+/** Channels checked at once: a few, so a run of many channels stays well inside the timeout. */
+export const HEAL_CONCURRENCY = 5;
+
+export async function buildHealerDeps(config: Config = loadConfig()): Promise<HealWebhooksDeps> {
+  const tableName = required(config, 'TABLE_NAME');
+  const publicBaseUrl = required(config, 'PUBLIC_BASE_URL');
+  const webhookKey = await resolveSecret(config, 'WEBHOOK_SECRET_KEY');
+  const reads = createActiveChannelReads(getDocumentClient(), tableName);
+  return {
+    activeChannels: reads.activeChannels,
+    isStillActive: reads.isStillActive,
+    accountFor: (channel) =>
+      createChat2DeskAccountClient({
+        baseUrl: channel.apiUrl,
+        token: channel.token,
+        timeoutMs: config.CHAT2DESK_TIMEOUT_MS,
+      }),
+    expectedWebhook: (channel) => ({
+      url: webhookUrl(publicBaseUrl, webhookKey, channel.id, channel.generation),
+      name: `${WEBHOOK_NAME_PREFIX}${channel.id}`,
+    }),
+    concurrency: HEAL_CONCURRENCY,
+  };
+}

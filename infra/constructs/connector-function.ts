@@ -1,0 +1,208 @@
+/**
+ * The one way a connector function is defined (STYLE habit 10): runtime, architecture, bundling,
+ * log retention, tracing and Powertools settings are fixed here, and each `bind*` helper grants the
+ * least privilege a function needs AND sets the environment variable that goes with it, so a grant
+ * never exists without its variable (or the other way round).
+ */
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Config } from '../../shared/config';
+import { BUNDLE_SETTINGS, FUNCTION_ENTRIES, type FunctionName, PROJECT_ROOT } from './function-bundling';
+
+/** The Powertools service name and metrics namespace every function reports under. */
+export const SERVICE_NAME = 'chat2desk-channel';
+export const METRICS_NAMESPACE = 'Chat2DeskChannel';
+
+export type EnvName = keyof Config;
+export type SecretName = 'WEBHOOK_SECRET_KEY' | 'TOKEN_HASH_KEY' | 'AGENT_API_KEY';
+export type QueueUrlName = 'INBOUND_QUEUE_URL' | 'OUTBOUND_QUEUE_URL';
+
+/** Item-level DynamoDB actions; TransactWriteItems is authorised per contained action. */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem'] as const;
+export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
+
+export interface TableBinding {
+  table: ITable;
+  /** The customer-managed key the table is encrypted with. */
+  key: IKey;
+}
+
+export interface TableAccess {
+  /** Item access on the base table. */
+  items?: 'read' | 'readWrite';
+  /** Query one global secondary index (e.g. list channels by agent). */
+  queryIndex?: string;
+  /** Scan one global secondary index (a sparse index holding only the items wanted). */
+  scanIndex?: string;
+}
+
+export interface QueueBinding {
+  queue: IQueue;
+  /** The key the queue is encrypted with. */
+  key: IKey;
+}
+
+export interface ConnectorFunctionProps {
+  name: FunctionName;
+  description: string;
+  memorySize: number;
+  timeout: Duration;
+  logLevel: string;
+  logRetention: RetentionDays;
+  /** Plain (non-secret) settings; keys are names of `shared/config.ts`. */
+  environment?: Partial<Record<EnvName, string>>;
+}
+
+/**
+ * The function's entry file. A template-only synthesis (bundling skipped, as in the infra tests)
+ * does not need the code, so a function still being written does not block it; a real synthesis
+ * fails with "Cannot find entry file" instead.
+ */
+function entryFile(scope: Construct, name: FunctionName): string {
+  const entry = join(PROJECT_ROOT, FUNCTION_ENTRIES[name]);
+  if (existsSync(entry) || Stack.of(scope).bundlingRequired) return entry;
+  return join(__dirname, 'template-only-entry.ts');
+}
+
+export class ConnectorFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: IRole;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ConnectorFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
+    // An own role with an inline policy per function: no managed policies, nothing shared.
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.name} function of the Chat2Desk channel`,
+    });
+    this.role = role;
+    this.logGroup.grantWrite(role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: entryFile(this, props.name),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role,
+      logGroup: this.logGroup,
+      tracing: Tracing.ACTIVE,
+      bundling: {
+        minify: BUNDLE_SETTINGS.minify,
+        sourceMap: BUNDLE_SETTINGS.sourceMap,
+        sourcesContent: BUNDLE_SETTINGS.sourcesContent,
+        target: BUNDLE_SETTINGS.target,
+        format: OutputFormat.CJS,
+        mainFields: [...BUNDLE_SETTINGS.mainFields],
+        bundleAwsSDK: BUNDLE_SETTINGS.bundleAwsSDK,
+        externalModules: [...BUNDLE_SETTINGS.externalModules],
+      },
+      environment: {
+        // Stack traces point into the TypeScript sources (the bundles carry source maps).
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        ...(props.environment as Record<string, string> | undefined),
+      },
+    });
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Node 22 is the runtime the toolchain is verified for (code built for node20, tested on Node 20); Node 24 is a planned upgrade',
+    });
+    // X-Ray's write actions have no resource-level permissions: '*' is the only possible resource.
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
+    });
+  }
+
+  /** A plain setting (not a secret, not a resource). */
+  setEnvironment(name: EnvName, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+
+  /** Table access with only the actions asked for; sets TABLE_NAME. */
+  bindTable({ table, key }: TableBinding, access: TableAccess): this {
+    const itemActions =
+      access.items === 'readWrite'
+        ? [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]
+        : access.items === 'read'
+          ? [...TABLE_READ_ACTIONS]
+          : [];
+    if (itemActions.length > 0) {
+      this.allow(itemActions, [table.tableArn]);
+    }
+    if (access.queryIndex) {
+      this.allow(['dynamodb:Query'], [`${table.tableArn}/index/${access.queryIndex}`]);
+    }
+    if (access.scanIndex) {
+      this.allow(['dynamodb:Scan'], [`${table.tableArn}/index/${access.scanIndex}`]);
+    }
+    // DynamoDB calls KMS on the caller's behalf: decrypt to read, encrypt/generate to write.
+    this.allow(
+      access.items === 'readWrite' ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+      [key.keyArn],
+    );
+    return this.setEnvironment('TABLE_NAME', table.tableName);
+  }
+
+  /** SendMessage to one queue (nothing else on it); sets the queue's URL variable. */
+  bindQueueSend({ queue, key }: QueueBinding, envName: QueueUrlName): this {
+    this.allow(['sqs:SendMessage'], [queue.queueArn]);
+    this.allow(['kms:GenerateDataKey', 'kms:Decrypt'], [key.keyArn]);
+    return this.setEnvironment(envName, queue.queueUrl);
+  }
+
+  /**
+   * Consumes a FIFO queue with partial batch responses. The event source grants the receive/delete
+   * actions on that queue (and decrypt on its key) to this function's role only.
+   */
+  bindQueueConsume(binding: QueueBinding, options: { batchSize: number; maxConcurrency: number }): this {
+    this.function.addEventSource(
+      new SqsEventSource(binding.queue, {
+        batchSize: options.batchSize,
+        maxConcurrency: options.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    return this;
+  }
+
+  /** Read one secret (GetSecretValue only); sets `<NAME>_SECRET_ARN`. */
+  bindSecret(secret: ISecret, name: SecretName): this {
+    this.allow(['secretsmanager:GetSecretValue'], [secret.secretArn]);
+    if (secret.encryptionKey) this.allow(['kms:Decrypt'], [secret.encryptionKey.keyArn]);
+    return this.setEnvironment(`${name}_SECRET_ARN`, secret.secretArn);
+  }
+
+  private allow(actions: string[], resources: string[]): void {
+    this.function.addToRolePolicy(new PolicyStatement({ actions, resources }));
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * Alarms and the dashboard. Every alarm notifies one SNS topic (with an optional e-mail
+ * subscription); docs/RUNBOOK.md says what each alarm means and what to do, by alarm name.
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './connector-function';
+import { CUSTOM_METRICS } from './metric-names';
+
+export interface MonitoredQueue {
+  /** Short name used in alarm names: `inbound`, `outbound`. */
+  name: string;
+  queue: IQueue;
+  deadLetterQueue: IQueue;
+  /** Age of the oldest message that raises the alarm. */
+  maxAgeSeconds: number;
+}
+
+export interface ConnectorMonitoringProps {
+  /** Prefix of alarm and dashboard names. */
+  namePrefix: string;
+  api: IHttpApi;
+  webhookFunction: IFunction;
+  functions: Record<string, IFunction>;
+  queues: MonitoredQueue[];
+  alarmEmail?: string;
+}
+
+/** Alarm names (the runbook refers to them). */
+export const alarmName = {
+  deadLetters: (prefix: string, queue: string) => `${prefix}-${queue}-dlq-not-empty`,
+  oldestMessage: (prefix: string, queue: string) => `${prefix}-${queue}-oldest-message-age`,
+  functionErrors: (prefix: string, fn: string) => `${prefix}-${fn}-errors`,
+  functionThrottles: (prefix: string, fn: string) => `${prefix}-${fn}-throttles`,
+  api5xx: (prefix: string) => `${prefix}-api-5xx`,
+  healFailed: (prefix: string) => `${prefix}-webhook-heal-failed`,
+};
+
+function customMetric(metricName: string, statistic = 'Sum'): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic,
+    period: Duration.minutes(5),
+  });
+}
+
+export class ConnectorMonitoring extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: ConnectorMonitoringProps) {
+    super(scope, id);
+    const prefix = props.namePrefix;
+    this.topic = new Topic(this, 'AlarmTopic', { displayName: `${prefix} alarms`, enforceSSL: true });
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry alarm names and metric values only (no personal data); CloudWatch cannot publish to a topic under the AWS-managed SNS key',
+    });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const action = new SnsAction(this.topic);
+
+    const alarm = (
+      alarmId: string,
+      name: string,
+      description: string,
+      metric: IMetric,
+      threshold: number,
+    ) => {
+      const created = new Alarm(this, alarmId, {
+        alarmName: name,
+        alarmDescription: `${description} See docs/RUNBOOK.md, "${name}".`,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      this.alarms.push(created);
+      return created;
+    };
+
+    for (const q of props.queues) {
+      alarm(
+        `${q.name}DeadLetters`,
+        alarmName.deadLetters(prefix, q.name),
+        `Messages are in the ${q.name} dead-letter queue: they were not processed after all retries.`,
+        q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        1,
+      );
+      alarm(
+        `${q.name}OldestMessage`,
+        alarmName.oldestMessage(prefix, q.name),
+        `The oldest message of the ${q.name} queue waits longer than ${q.maxAgeSeconds} s: consumers are stuck or too slow.`,
+        q.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        q.maxAgeSeconds,
+      );
+    }
+
+    for (const [name, fn] of Object.entries(props.functions)) {
+      alarm(
+        `${name}Errors`,
+        alarmName.functionErrors(prefix, name),
+        `The ${name} function failed invocations (uncaught errors, timeouts, out of memory).`,
+        fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        1,
+      );
+      alarm(
+        `${name}Throttles`,
+        alarmName.functionThrottles(prefix, name),
+        `The ${name} function was throttled (account or reserved concurrency exhausted).`,
+        fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        1,
+      );
+    }
+
+    alarm(
+      'Api5xx',
+      alarmName.api5xx(prefix),
+      'The webhook API answered Chat2Desk with 5xx: Chat2Desk retries, then disables the webhook after 5 h.',
+      props.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      1,
+    );
+    alarm(
+      'HealFailed',
+      alarmName.healFailed(prefix),
+      'The webhook healer could not re-enable or re-register the webhook of at least one active channel.',
+      customMetric(CUSTOM_METRICS.webhookHealFailed),
+      1,
+    );
+
+    this.dashboard = this.buildDashboard(prefix, props);
+  }
+
+  private buildDashboard(prefix: string, props: ConnectorMonitoringProps): Dashboard {
+    const inbound = props.queues.find((q) => q.name === 'inbound');
+    const fiveMin = { period: Duration.minutes(5) };
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${prefix}-overview` });
+    dashboard.addWidgets(
+      new TextWidget({
+        markdown: `# Chat2Desk channel (${prefix})\nAlarms and what to do: docs/RUNBOOK.md`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Ingest rate (webhooks received / queued)',
+        width: 12,
+        left: [
+          props.api.metricCount({ ...fiveMin, statistic: 'Sum', label: 'webhook requests' }),
+          ...(inbound
+            ? [
+                inbound.queue.metricNumberOfMessagesSent({
+                  ...fiveMin,
+                  statistic: 'Sum',
+                  label: 'queued inbound',
+                }),
+              ]
+            : []),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Ack latency (webhook answered, ms)',
+        width: 12,
+        left: [
+          props.api.metricLatency({ ...fiveMin, statistic: 'p50', label: 'API p50' }),
+          props.api.metricLatency({ ...fiveMin, statistic: 'p99', label: 'API p99' }),
+          props.webhookFunction.metricDuration({ ...fiveMin, statistic: 'p99', label: 'function p99' }),
+        ],
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Agent latency (ms)',
+        width: 12,
+        left: [
+          customMetric(CUSTOM_METRICS.agentLatency, 'p50').with({ label: 'agent p50' }),
+          customMetric(CUSTOM_METRICS.agentLatency, 'p99').with({ label: 'agent p99' }),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Chat2Desk send errors and throttles',
+        width: 12,
+        left: [
+          customMetric(CUSTOM_METRICS.chat2deskSendFailed).with({ label: 'send failed' }),
+          customMetric(CUSTOM_METRICS.chat2deskThrottled).with({ label: 'throttled (429)' }),
+        ],
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Queues: oldest message (s) and dead letters',
+        width: 12,
+        left: props.queues.map((q) =>
+          q.queue.metricApproximateAgeOfOldestMessage({
+            ...fiveMin,
+            statistic: 'Maximum',
+            label: `${q.name} age`,
+          }),
+        ),
+        right: props.queues.map((q) =>
+          q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            ...fiveMin,
+            statistic: 'Maximum',
+            label: `${q.name} DLQ`,
+          }),
+        ),
+      }),
+      new GraphWidget({
+        title: 'Function errors and throttles',
+        width: 12,
+        left: [
+          new MathExpression({
+            expression: Object.keys(props.functions)
+              .map((_, i) => `e${i}`)
+              .join(' + '),
+            usingMetrics: Object.fromEntries(
+              Object.values(props.functions).map((fn, i) => [`e${i}`, fn.metricErrors(fiveMin)]),
+            ),
+            label: 'errors (all functions)',
+            period: Duration.minutes(5),
+          }),
+          new MathExpression({
+            expression: Object.keys(props.functions)
+              .map((_, i) => `t${i}`)
+              .join(' + '),
+            usingMetrics: Object.fromEntries(
+              Object.values(props.functions).map((fn, i) => [`t${i}`, fn.metricThrottles(fiveMin)]),
+            ),
+            label: 'throttles (all functions)',
+            period: Duration.minutes(5),
+          }),
+        ],
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Webhook healer outcomes',
+        width: 24,
+        left: [
+          customMetric(CUSTOM_METRICS.webhookHealthy).with({ label: 'healthy' }),
+          customMetric(CUSTOM_METRICS.webhookReEnabled).with({ label: 're-enabled' }),
+          customMetric(CUSTOM_METRICS.webhookReRegistered).with({ label: 're-registered' }),
+          customMetric(CUSTOM_METRICS.webhookHealFailed).with({ label: 'failed' }),
+        ],
+      }),
+    );
+    return dashboard;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Deployment parameters: CDK context (`-c name=value` or cdk.json) first, then an environment
+ * variable of the same name in SCREAMING_CASE. Validated here so a wrong value stops the synth with
+ * a message naming the parameter. See docs/DEPLOY.md.
+ */
+import { z } from 'zod';
+
+const ACCOUNT_ID = /^\d{12}$/;
+const IAM_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/;
+
+const optional = z.string().trim().min(1).optional();
+
+export const deployParametersSchema = z
+  .object({
+    /** Base URL of the agent platform's API (required). */
+    agentApiUrl: z.url({ protocol: /^https$/, error: 'agentApiUrl must be an https URL' }),
+    /** Who may invoke the channels function: an account id or an IAM role/user ARN (required). */
+    platformPrincipal: z
+      .string()
+      .trim()
+      .refine((v) => ACCOUNT_ID.test(v) || IAM_ARN.test(v), {
+        message: 'platformPrincipal must be a 12-digit account id or an IAM role/user ARN',
+      }),
+    /** The public base URL webhook URLs are built from; default: the HTTP API's own URL. */
+    publicBaseUrl: z.url({ protocol: /^https$/ }).optional(),
+    /** Custom domain of the webhook API (with certificateArn, a regional ACM certificate). */
+    domainName: optional,
+    certificateArn: optional,
+    /** E-mail address subscribed to the alarms topic. */
+    alarmEmail: z.email().optional(),
+    /** Operator group a client is handed to when the agent fails permanently. */
+    fallbackOperatorGroupId: optional,
+    /** Prefix of physical names (queues); one deployment per prefix per account and region. */
+    namePrefix: z
+      .string()
+      .regex(/^[a-zA-Z0-9-]{1,40}$/)
+      .default('chat2desk-channel'),
+    /** Powertools log level of the functions. */
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /** Concurrent worker batches (agent calls in flight ≈ this × batch size at most). */
+    workerMaxConcurrency: z.coerce.number().int().min(2).max(1000).default(10),
+  })
+  .refine((p) => (p.domainName === undefined) === (p.certificateArn === undefined), {
+    message: 'domainName and certificateArn go together',
+    path: ['certificateArn'],
+  });
+
+export type DeployParameters = z.infer<typeof deployParametersSchema>;
+
+export const PARAMETER_NAMES = [
+  'agentApiUrl',
+  'platformPrincipal',
+  'publicBaseUrl',
+  'domainName',
+  'certificateArn',
+  'alarmEmail',
+  'fallbackOperatorGroupId',
+  'namePrefix',
+  'logLevel',
+  'workerMaxConcurrency',
+] as const;
+
+/** `agentApiUrl` → `AGENT_API_URL`. */
+export function envNameOf(parameter: string): string {
+  return parameter.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+export class DeployParameterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeployParameterError';
+  }
+}
+
+export function readDeployParameters(
+  context: (name: string) => unknown,
+  env: NodeJS.ProcessEnv = process.env,
+): DeployParameters {
+  const raw: Record<string, unknown> = {};
+  for (const name of PARAMETER_NAMES) {
+    const value = context(name) ?? env[envNameOf(name)];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const parsed = deployParametersSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => {
+        const name = String(i.path[0] ?? '');
+        return `${name} (context -c ${name}=… or env ${envNameOf(name)}): ${i.message}`;
+      })
+      .join('\n  ');
+    throw new DeployParameterError(`Invalid deployment parameters:\n  ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,240 @@
+/**
+ * What can be replaced at any time: the webhook API, the five functions, their event sources and
+ * grants, the healer's schedule, alarms and the dashboard. Data lives in the stateful stack.
+ */
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  DomainName,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { AccountPrincipal, ArnPrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { BY_AGENT_INDEX } from '../../shared/adapters/dynamodb/table-definition';
+import { WEBHOOK_PATH_PREFIX } from '../../shared/webhook-url';
+import { ConnectorFunction, type QueueBinding, type TableBinding } from '../constructs/connector-function';
+import { ConnectorMonitoring } from '../constructs/connector-monitoring';
+import type { DeployParameters } from './deploy-parameters';
+import type { StatefulStack } from './stateful-stack';
+
+export interface StatelessStackProps extends StackProps {
+  data: StatefulStack;
+  parameters: DeployParameters;
+}
+
+/** Event-source and function sizing, in one place (docs/DEPLOY.md explains each). */
+export const SIZING = {
+  webhook: { memorySize: 512, timeoutSeconds: 10 },
+  // Below the inbound visibility timeout (90 s): a batch is never handled twice at once.
+  worker: { memorySize: 512, timeoutSeconds: 85, batchSize: 5 },
+  // maxConcurrency 2 (the minimum): the per-token rate limiter is per process, so few processes
+  // keep the total rate per Chat2Desk token near its configured limit.
+  reply: { memorySize: 512, timeoutSeconds: 60, batchSize: 10, maxConcurrency: 2 },
+  channels: { memorySize: 512, timeoutSeconds: 60 },
+  webhookHealer: { memorySize: 256, timeoutSeconds: 300, everyMinutes: 10 },
+  api: { rateLimit: 200, burstLimit: 400 },
+  logRetention: RetentionDays.ONE_MONTH,
+} as const;
+
+/** The HTTP API route of the webhook; the only route of the API. */
+export const WEBHOOK_ROUTE = `${WEBHOOK_PATH_PREFIX}/{channelId}/{secret}`;
+
+export function platformPrincipal(value: string): IPrincipal {
+  return /^\d{12}$/.test(value) ? new AccountPrincipal(value) : new ArnPrincipal(value);
+}
+
+export class StatelessStack extends Stack {
+  readonly api: HttpApi;
+  readonly publicBaseUrl: string;
+  readonly functions: {
+    webhook: ConnectorFunction;
+    worker: ConnectorFunction;
+    reply: ConnectorFunction;
+    channels: ConnectorFunction;
+    webhookHealer: ConnectorFunction;
+  };
+  readonly monitoring: ConnectorMonitoring;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { data, parameters: p } = props;
+    const table: TableBinding = { table: data.table, key: data.key };
+    const inbound: QueueBinding = { queue: data.inbound.queue, key: data.key };
+    const outbound: QueueBinding = { queue: data.outbound.queue, key: data.key };
+    const common = { logLevel: p.logLevel, logRetention: SIZING.logRetention };
+    const seconds = (n: number) => Duration.seconds(n);
+
+    // --- the webhook API (created first: the channels function builds webhook URLs from it)
+    this.api = new HttpApi(this, 'WebhookApi', {
+      description: 'Chat2Desk channel: webhook deliveries from Chat2Desk (one route)',
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: SIZING.logRetention });
+    const domain =
+      p.domainName && p.certificateArn
+        ? new DomainName(this, 'WebhookDomain', {
+            domainName: p.domainName,
+            certificate: Certificate.fromCertificateArn(this, 'WebhookCertificate', p.certificateArn),
+          })
+        : undefined;
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: SIZING.api,
+      // routeKey, never the path: the path carries the channel's webhook secret.
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLatency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            sourceIp: '$context.identity.sourceIp',
+          }),
+        ),
+      },
+      ...(domain ? { domainMapping: { domainName: domain } } : {}),
+    });
+    this.publicBaseUrl = p.publicBaseUrl ?? (p.domainName ? `https://${p.domainName}` : this.api.apiEndpoint);
+
+    // --- functions
+    const webhook = new ConnectorFunction(this, 'Webhook', {
+      name: 'webhook',
+      description: 'Chat2Desk channel: verifies a webhook delivery and queues it (storage first)',
+      memorySize: SIZING.webhook.memorySize,
+      timeout: seconds(SIZING.webhook.timeoutSeconds),
+      ...common,
+    })
+      .bindTable(table, { items: 'read' })
+      .bindQueueSend(inbound, 'INBOUND_QUEUE_URL')
+      .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY');
+    this.api.addRoutes({
+      path: WEBHOOK_ROUTE,
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('WebhookIntegration', webhook.function),
+    });
+
+    const worker = new ConnectorFunction(this, 'Worker', {
+      name: 'worker',
+      description: 'Chat2Desk channel: routes and maps inbound events, calls the agent, queues replies',
+      memorySize: SIZING.worker.memorySize,
+      timeout: seconds(SIZING.worker.timeoutSeconds),
+      environment: {
+        AGENT_API_URL: p.agentApiUrl,
+        ...(p.fallbackOperatorGroupId ? { FALLBACK_OPERATOR_GROUP_ID: p.fallbackOperatorGroupId } : {}),
+      },
+      ...common,
+    })
+      .bindTable(table, { items: 'readWrite' })
+      .bindQueueConsume(inbound, {
+        batchSize: SIZING.worker.batchSize,
+        maxConcurrency: p.workerMaxConcurrency,
+      })
+      .bindQueueSend(outbound, 'OUTBOUND_QUEUE_URL')
+      .bindSecret(data.agentApiKey, 'AGENT_API_KEY');
+
+    const reply = new ConnectorFunction(this, 'Reply', {
+      name: 'reply',
+      description: 'Chat2Desk channel: renders replies and sends them to Chat2Desk, rate-limited per token',
+      memorySize: SIZING.reply.memorySize,
+      timeout: seconds(SIZING.reply.timeoutSeconds),
+      ...common,
+    })
+      .bindTable(table, { items: 'readWrite' })
+      .bindQueueConsume(outbound, {
+        batchSize: SIZING.reply.batchSize,
+        maxConcurrency: SIZING.reply.maxConcurrency,
+      });
+
+    const channels = new ConnectorFunction(this, 'Channels', {
+      name: 'channels',
+      description: 'Chat2Desk channel: channel management commands from the platform',
+      memorySize: SIZING.channels.memorySize,
+      timeout: seconds(SIZING.channels.timeoutSeconds),
+      environment: { PUBLIC_BASE_URL: this.publicBaseUrl, AGENT_API_URL: p.agentApiUrl },
+      ...common,
+    })
+      .bindTable(table, { items: 'readWrite', queryIndex: BY_AGENT_INDEX })
+      .bindQueueSend(outbound, 'OUTBOUND_QUEUE_URL')
+      .bindSecret(data.tokenHashKey, 'TOKEN_HASH_KEY')
+      .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY')
+      .bindSecret(data.agentApiKey, 'AGENT_API_KEY');
+    // Only the platform may invoke it: one resource-policy statement, nothing else.
+    channels.function.addPermission('PlatformInvoke', {
+      principal: platformPrincipal(p.platformPrincipal),
+      action: 'lambda:InvokeFunction',
+    });
+
+    const webhookHealer = new ConnectorFunction(this, 'WebhookHealer', {
+      name: 'webhookHealer',
+      description: "Chat2Desk channel: re-enables or re-registers active channels' webhooks",
+      memorySize: SIZING.webhookHealer.memorySize,
+      timeout: seconds(SIZING.webhookHealer.timeoutSeconds),
+      environment: { PUBLIC_BASE_URL: this.publicBaseUrl },
+      ...common,
+    })
+      // The byAgent index holds channel items only (sparse): scanning it never reads dedup records.
+      // GetItem: a consistent re-read before re-registering (a channel deactivated meanwhile).
+      .bindTable(table, { items: 'read', scanIndex: BY_AGENT_INDEX })
+      .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY');
+    // The next run comes within minutes: no async retries piling up behind a slow run.
+    webhookHealer.function.configureAsyncInvoke({ retryAttempts: 0 });
+    new Rule(this, 'WebhookHealerSchedule', {
+      description: 'Checks every active channel webhook; Chat2Desk disables one after 5 h of failures',
+      schedule: Schedule.rate(Duration.minutes(SIZING.webhookHealer.everyMinutes)),
+      targets: [new LambdaFunction(webhookHealer.function, { retryAttempts: 0 })],
+    });
+
+    this.functions = { webhook, worker, reply, channels, webhookHealer };
+
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Chat2Desk cannot send credentials: each channel has an unguessable URL secret (HMAC, checked in constant time) and deliveries may carry an HMAC signature, both verified by the webhook function before anything is queued',
+    });
+
+    this.monitoring = new ConnectorMonitoring(this, 'Monitoring', {
+      namePrefix: p.namePrefix,
+      api: this.api,
+      webhookFunction: webhook.function,
+      functions: Object.fromEntries(Object.entries(this.functions).map(([k, v]) => [k, v.function])),
+      queues: [
+        {
+          name: 'inbound',
+          queue: data.inbound.queue,
+          deadLetterQueue: data.inbound.deadLetterQueue,
+          maxAgeSeconds: 300,
+        },
+        {
+          name: 'outbound',
+          queue: data.outbound.queue,
+          deadLetterQueue: data.outbound.deadLetterQueue,
+          maxAgeSeconds: 300,
+        },
+      ],
+      ...(p.alarmEmail ? { alarmEmail: p.alarmEmail } : {}),
+    });
+
+    new CfnOutput(this, 'PublicBaseUrl', { value: this.publicBaseUrl });
+    new CfnOutput(this, 'ChannelsFunctionArn', {
+      value: channels.function.functionArn,
+      description: 'The platform invokes this function with channel-management commands',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'InboundDeadLetterQueueUrl', { value: data.inbound.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'OutboundDeadLetterQueueUrl', { value: data.outbound.deadLetterQueue.queueUrl });
+  }
+}

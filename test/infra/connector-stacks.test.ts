@@ -1,0 +1,427 @@
+/**
+ * Template assertions on the synthesised stacks (bundling skipped, cdk-nag on): who may do what,
+ * how queues feed functions, where failed messages go, what is encrypted, what alarms and when the
+ * healer runs.
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import type { ConnectorFunction } from '../../infra/constructs/connector-function';
+import { INBOUND_QUEUE, OUTBOUND_QUEUE } from '../../shared/adapters/sqs/queue-definitions';
+import { logicalId, managedPolicies, rolePermissions, statefulNames } from './iam-view';
+import { type SynthesisedApp, synthConnectorApp } from './synth-app';
+
+let synth: SynthesisedApp;
+
+beforeAll(() => {
+  synth = synthConnectorApp();
+});
+afterAll(() => synth?.cleanup());
+
+function permissionsOf(name: keyof SynthesisedApp['stacks']['stateless']['functions']): string[] {
+  const stack = synth.stacks.stateless;
+  const fn: ConnectorFunction = stack.functions[name];
+  return rolePermissions(
+    synth.stateless,
+    logicalId(stack, fn.role),
+    logicalId(stack, fn.logGroup),
+    statefulNames(synth.stacks.stateful),
+  );
+}
+
+const BASELINE = [
+  'logs:CreateLogStream ownLogGroup',
+  'logs:PutLogEvents ownLogGroup',
+  'xray:PutTelemetryRecords *',
+  'xray:PutTraceSegments *',
+];
+const TABLE_READ = ['dynamodb:GetItem table', 'kms:Decrypt key'];
+const TABLE_READ_WRITE = [
+  'dynamodb:ConditionCheckItem table',
+  'dynamodb:DeleteItem table',
+  'dynamodb:GetItem table',
+  'dynamodb:PutItem table',
+  'dynamodb:UpdateItem table',
+  'kms:Decrypt key',
+  'kms:Encrypt key',
+  'kms:GenerateDataKey key',
+];
+const consume = (queue: string) => [
+  `sqs:ChangeMessageVisibility ${queue}`,
+  `sqs:DeleteMessage ${queue}`,
+  `sqs:GetQueueAttributes ${queue}`,
+  `sqs:GetQueueUrl ${queue}`,
+  `sqs:ReceiveMessage ${queue}`,
+  'kms:Decrypt key',
+];
+const send = (queue: string) => [`sqs:SendMessage ${queue}`, 'kms:GenerateDataKey key', 'kms:Decrypt key'];
+const expected = (...groups: string[][]) => [...new Set([...BASELINE, ...groups.flat()])].sort();
+
+describe('least privilege, per function (every action on every resource, nothing more)', () => {
+  test('webhook: read the table, send to the inbound queue, read the webhook secret key', () => {
+    expect(permissionsOf('webhook')).toEqual(
+      expected(TABLE_READ, send('inboundQueue'), ['secretsmanager:GetSecretValue webhookSecretKey']),
+    );
+  });
+
+  test('worker: table read/write, consume inbound, send outbound, agent API key', () => {
+    expect(permissionsOf('worker')).toEqual(
+      expected(TABLE_READ_WRITE, consume('inboundQueue'), send('outboundQueue'), [
+        'secretsmanager:GetSecretValue agentApiKey',
+      ]),
+    );
+  });
+
+  test('reply: table read/write and consume outbound; no secrets, no sends to any queue', () => {
+    expect(permissionsOf('reply')).toEqual(expected(TABLE_READ_WRITE, consume('outboundQueue')));
+  });
+
+  test('channels: table read/write + query byAgent, send outbound, the three server keys', () => {
+    expect(permissionsOf('channels')).toEqual(
+      expected(TABLE_READ_WRITE, send('outboundQueue'), [
+        'dynamodb:Query table/index/byAgent',
+        'secretsmanager:GetSecretValue agentApiKey',
+        'secretsmanager:GetSecretValue tokenHashKey',
+        'secretsmanager:GetSecretValue webhookSecretKey',
+      ]),
+    );
+  });
+
+  test('webhook healer: scan the byAgent index, get items, read the webhook secret key', () => {
+    expect(permissionsOf('webhookHealer')).toEqual(
+      expected(TABLE_READ, [
+        'dynamodb:Scan table/index/byAgent',
+        'secretsmanager:GetSecretValue webhookSecretKey',
+      ]),
+    );
+  });
+
+  test('no function role carries a managed policy, and no function can touch a DLQ', () => {
+    const stack = synth.stacks.stateless;
+    for (const [name, fn] of Object.entries(stack.functions)) {
+      expect([name, managedPolicies(synth.stateless, logicalId(stack, fn.role))]).toEqual([name, undefined]);
+      expect(permissionsOf(name as keyof typeof stack.functions).filter((p) => p.includes('Dlq'))).toEqual(
+        [],
+      );
+    }
+  });
+
+  test('only the platform principal may invoke the channels function', () => {
+    const channels = logicalId(synth.stacks.stateless, synth.stacks.stateless.functions.channels.function);
+    const permissions = Object.values(synth.stateless.findResources('AWS::Lambda::Permission')).filter((p) =>
+      JSON.stringify(p.Properties.FunctionName).includes(channels),
+    );
+    expect(permissions.map((p) => [p.Properties.Action, p.Properties.Principal])).toEqual([
+      ['lambda:InvokeFunction', 'arn:aws:iam::123456789012:role/platform-invoker'],
+    ]);
+  });
+
+  test('each function has the environment its grants go with, and never LOCAL_MODE', () => {
+    const env = (name: keyof SynthesisedApp['stacks']['stateless']['functions']) => {
+      const id = logicalId(synth.stacks.stateless, synth.stacks.stateless.functions[name].function);
+      const vars =
+        synth.stateless.findResources('AWS::Lambda::Function')[id]!.Properties.Environment.Variables;
+      return Object.keys(vars).sort();
+    };
+    const powertools = ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'];
+    const withBase = (...names: string[]) => [...powertools, 'NODE_OPTIONS', ...names].sort();
+    expect(env('webhook')).toEqual(
+      withBase('TABLE_NAME', 'INBOUND_QUEUE_URL', 'WEBHOOK_SECRET_KEY_SECRET_ARN'),
+    );
+    expect(env('worker')).toEqual(
+      withBase('TABLE_NAME', 'OUTBOUND_QUEUE_URL', 'AGENT_API_URL', 'AGENT_API_KEY_SECRET_ARN'),
+    );
+    expect(env('reply')).toEqual(withBase('TABLE_NAME'));
+    expect(env('channels')).toEqual(
+      withBase(
+        'TABLE_NAME',
+        'OUTBOUND_QUEUE_URL',
+        'PUBLIC_BASE_URL',
+        'AGENT_API_URL',
+        'AGENT_API_KEY_SECRET_ARN',
+        'TOKEN_HASH_KEY_SECRET_ARN',
+        'WEBHOOK_SECRET_KEY_SECRET_ARN',
+      ),
+    );
+    expect(env('webhookHealer')).toEqual(
+      withBase('TABLE_NAME', 'PUBLIC_BASE_URL', 'WEBHOOK_SECRET_KEY_SECRET_ARN'),
+    );
+  });
+});
+
+describe('functions', () => {
+  test('Node 22 on arm64, traced, source maps on, Powertools settings, own log group with retention', () => {
+    synth.stateless.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogGroup: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'chat2desk-channel',
+          POWERTOOLS_METRICS_NAMESPACE: 'Chat2DeskChannel',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+        }),
+      },
+    });
+    expect(Object.keys(synth.stateless.findResources('AWS::Lambda::Function'))).toHaveLength(5);
+    synth.stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('consumer timeouts stay below their queue visibility timeouts', () => {
+    const fns = synth.stateless.findResources('AWS::Lambda::Function');
+    const timeout = (fn: ConnectorFunction) =>
+      fns[logicalId(synth.stacks.stateless, fn.function)]!.Properties.Timeout;
+    expect(timeout(synth.stacks.stateless.functions.worker)).toBeLessThan(
+      INBOUND_QUEUE.visibilityTimeoutSeconds,
+    );
+    expect(timeout(synth.stacks.stateless.functions.reply)).toBeLessThan(
+      OUTBOUND_QUEUE.visibilityTimeoutSeconds,
+    );
+  });
+});
+
+describe('event sources', () => {
+  const mappingOf = (fn: ConnectorFunction) =>
+    Object.values(synth.stateless.findResources('AWS::Lambda::EventSourceMapping')).filter((m) =>
+      JSON.stringify(m.Properties.FunctionName).includes(logicalId(synth.stacks.stateless, fn.function)),
+    );
+
+  test('worker consumes the inbound queue in batches of 5, partial batch failures, capped concurrency', () => {
+    const [mapping, ...others] = mappingOf(synth.stacks.stateless.functions.worker);
+    expect(others).toEqual([]);
+    expect(mapping!.Properties).toEqual({
+      BatchSize: 5,
+      EventSourceArn: { 'Fn::ImportValue': expect.stringContaining('InboundQueue') },
+      FunctionName: expect.anything(),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    expect(JSON.stringify(mapping!.Properties.EventSourceArn)).not.toContain('DeadLetter');
+  });
+
+  test('reply consumes the outbound queue with maximum concurrency 2 (per-process rate limiter)', () => {
+    const [mapping, ...others] = mappingOf(synth.stacks.stateless.functions.reply);
+    expect(others).toEqual([]);
+    expect(mapping!.Properties).toEqual({
+      BatchSize: 10,
+      EventSourceArn: { 'Fn::ImportValue': expect.stringContaining('OutboundQueue') },
+      FunctionName: expect.anything(),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  test('nothing else is fed by a queue', () => {
+    expect(Object.keys(synth.stateless.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(2);
+  });
+});
+
+describe('stateful resources', () => {
+  const keyRef = () => ({
+    'Fn::GetAtt': [logicalId(synth.stacks.stateful, synth.stacks.stateful.key), 'Arn'],
+  });
+
+  test('the table: on demand, PITR, customer-managed key, TTL, byAgent index, retained', () => {
+    synth.stateful.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyRef() },
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        DeletionProtectionEnabled: true,
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byAgent',
+            KeySchema: [
+              { AttributeName: 'agentId', KeyType: 'HASH' },
+              { AttributeName: 'createdAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      },
+    });
+    synth.stateful.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  test.each([
+    ['Inbound', INBOUND_QUEUE],
+    ['Outbound', OUTBOUND_QUEUE],
+  ])('%s queue: high-throughput FIFO, KMS, redrive to its own FIFO DLQ after maxReceiveCount', (id, def) => {
+    const stack = synth.stacks.stateful;
+    const queues = synth.stateful.findResources('AWS::SQS::Queue');
+    const q = id === 'Inbound' ? stack.inbound : stack.outbound;
+    const queue = queues[logicalId(stack, q.queue)]!.Properties;
+    const dlq = queues[logicalId(stack, q.deadLetterQueue)]!.Properties;
+    expect(queue).toMatchObject({
+      FifoQueue: true,
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+      VisibilityTimeout: def.visibilityTimeoutSeconds,
+      MessageRetentionPeriod: def.retentionDays * 86400,
+      KmsMasterKeyId: keyRef(),
+      QueueName: `chat2desk-channel-${def.name}.fifo`,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack, q.deadLetterQueue), 'Arn'] },
+        maxReceiveCount: def.maxReceiveCount,
+      },
+    });
+    expect(dlq).toMatchObject({
+      FifoQueue: true,
+      KmsMasterKeyId: keyRef(),
+      MessageRetentionPeriod: 14 * 86400,
+      QueueName: `chat2desk-channel-${def.name}-dlq.fifo`,
+    });
+    expect(dlq.RedrivePolicy).toBeUndefined();
+  });
+
+  test('every queue refuses plain HTTP', () => {
+    const policies = Object.values(synth.stateful.findResources('AWS::SQS::QueuePolicy'));
+    expect(policies).toHaveLength(4);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  test('three server keys generated by Secrets Manager and retained', () => {
+    const secrets = Object.values(synth.stateful.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(3);
+    for (const s of secrets) {
+      expect(s.DeletionPolicy).toBe('Retain');
+      expect(s.Properties.GenerateSecretString).toEqual({
+        ExcludePunctuation: true,
+        IncludeSpace: false,
+        PasswordLength: 64,
+      });
+    }
+  });
+});
+
+describe('webhook API', () => {
+  test('exactly one route: POST of the per-channel webhook path, to the webhook function', () => {
+    const routes = Object.values(synth.stateless.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.map((r) => r.Properties.RouteKey)).toEqual([
+      'POST /webhooks/chat2desk/{channelId}/{secret}',
+    ]);
+    const integrations = Object.values(synth.stateless.findResources('AWS::ApiGatewayV2::Integration'));
+    expect(integrations).toHaveLength(1);
+    expect(JSON.stringify(integrations[0]!.Properties.IntegrationUri)).toContain(
+      logicalId(synth.stacks.stateless, synth.stacks.stateless.functions.webhook.function),
+    );
+  });
+
+  test('throttled default stage with access logs that never contain the path (it holds the secret)', () => {
+    const [stage, ...others] = Object.values(synth.stateless.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(others).toEqual([]);
+    expect(stage!.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+    });
+    const format: string = stage!.Properties.AccessLogSettings.Format;
+    expect(format).toContain('$context.routeKey');
+    expect(format).not.toMatch(/\$context\.(path|resourcePath)|rawPath/);
+  });
+});
+
+describe('alarms, dashboard, schedule', () => {
+  const alarms = () => Object.values(synth.stateless.findResources('AWS::CloudWatch::Alarm'));
+  const alarmNamed = (name: string) => alarms().find((a) => a.Properties.AlarmName === name)?.Properties;
+
+  test('one alarm per DLQ on depth ≥ 1, per queue on age of the oldest message', () => {
+    for (const q of ['inbound', 'outbound']) {
+      expect(alarmNamed(`chat2desk-channel-${q}-dlq-not-empty`)).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::ImportValue': expect.stringContaining('DeadLetterQueue') } },
+        ],
+      });
+      expect(alarmNamed(`chat2desk-channel-${q}-oldest-message-age`)).toMatchObject({
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Threshold: 300,
+      });
+    }
+  });
+
+  test('errors and throttles alarms for each of the five functions, API 5xx, heal failures', () => {
+    for (const fn of ['webhook', 'worker', 'reply', 'channels', 'webhookHealer']) {
+      expect(alarmNamed(`chat2desk-channel-${fn}-errors`)).toMatchObject({
+        MetricName: 'Errors',
+        Threshold: 1,
+      });
+      expect(alarmNamed(`chat2desk-channel-${fn}-throttles`)).toMatchObject({
+        MetricName: 'Throttles',
+        Threshold: 1,
+      });
+    }
+    expect(alarmNamed('chat2desk-channel-api-5xx')).toMatchObject({
+      MetricName: '5xx',
+      Namespace: 'AWS/ApiGateway',
+    });
+    expect(alarmNamed('chat2desk-channel-webhook-heal-failed')).toMatchObject({
+      MetricName: 'WebhookHealFailed',
+      Namespace: 'Chat2DeskChannel',
+    });
+    expect(alarms()).toHaveLength(4 + 10 + 2);
+  });
+
+  test('every alarm notifies the alarm topic (alarm and OK), which has the e-mail subscription', () => {
+    const topicId = logicalId(synth.stacks.stateless, synth.stacks.stateless.monitoring.topic);
+    for (const alarm of alarms()) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.TreatMissingData).toBe('notBreaching');
+    }
+    synth.stateless.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: { Ref: topicId },
+    });
+  });
+
+  test('the dashboard shows ingest, ack latency, agent latency, Chat2Desk send errors and throttles', () => {
+    const [dashboard] = Object.values(synth.stateless.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    for (const text of [
+      'Ingest rate',
+      'Ack latency',
+      'Agent latency',
+      'AgentLatency',
+      'Chat2DeskSendFailed',
+      'Chat2DeskThrottled',
+      'NumberOfMessagesSent',
+      'Latency',
+    ]) {
+      expect(body).toContain(text);
+    }
+  });
+
+  test('the healer runs every 10 minutes, without async retries', () => {
+    const healer = logicalId(synth.stacks.stateless, synth.stacks.stateless.functions.webhookHealer.function);
+    synth.stateless.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(10 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [healer, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0 },
+        }),
+      ],
+    });
+    synth.stateless.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: healer },
+      MaximumRetryAttempts: 0,
+    });
+  });
+});
