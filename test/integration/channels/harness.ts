@@ -118,10 +118,13 @@ export function channelOf(result: ManagementResult) {
   return ok;
 }
 
-export function checksOf(result: ManagementResult): Record<string, { ok: boolean; reason?: string }> {
+type CheckOutcome = { ok: boolean; reason?: string };
+export function checksOf(
+  result: ManagementResult,
+): Record<'agentTrained' | 'tokenUnique' | 'addressReachable' | 'webhookRegistered', CheckOutcome> {
   const { activation } = channelOf(result);
   if (!activation) throw new Error(`expected an activation report, got ${JSON.stringify(result)}`);
   return Object.fromEntries(
     activation.checks.map((c) => [c.name, { ok: c.ok, ...(c.reason ? { reason: c.reason } : {}) }]),
-  );
+  ) as ReturnType<typeof checksOf>;
 }
