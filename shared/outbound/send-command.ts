@@ -1,0 +1,70 @@
+/**
+ * The `send` management command (DESIGN §4.1): the agent writes first in an existing chat.
+ * Validates the chat id (`<client_id>|chat2desk`) and the replies, checks the channel exists and
+ * is active, and queues the replies in order on the outbound queue — the reply function delivers
+ * them like any other answer (same rendering, rate limit, sent-records).
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { OutboundQueue } from '../adapters/sqs/outbound-queue';
+import { type Channel, chatIdSchema } from '../domain/channel';
+import type { OutboundQueueMessage } from '../domain/queue-messages';
+import { MAX_REPLIES_PER_EVENT, repliesSchema } from '../domain/reply';
+import { ChannelInactiveError, type FieldIssue, NotFoundError, ValidationError } from '../errors';
+
+/** The command as the management function parses it; the chat id and replies are checked here. */
+export const sendCommandSchema = z.strictObject({
+  action: z.literal('send'),
+  channelId: z.string().trim().min(1).max(128),
+  chatId: z.string().max(64),
+  replies: z.array(z.unknown()).max(MAX_REPLIES_PER_EVENT),
+});
+export type SendCommand = z.output<typeof sendCommandSchema>;
+
+export interface SendResult {
+  ok: true;
+  queued: number;
+  eventId: string;
+}
+
+export interface SendCommandDeps {
+  channels: { get(channelId: string): Promise<Channel | undefined> };
+  outboundQueue: OutboundQueue;
+  newId?: () => string;
+}
+
+function issuesOf(error: z.ZodError, prefix: string): FieldIssue[] {
+  return error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join('.'), message: i.message }));
+}
+
+export function createSendCommand(deps: SendCommandDeps) {
+  const newId = deps.newId ?? randomUUID;
+  return async (input: { channelId: string; chatId: string; replies: unknown }): Promise<SendResult> => {
+    const issues: FieldIssue[] = [];
+    const chat = chatIdSchema.safeParse(input.chatId);
+    if (!chat.success) issues.push(...issuesOf(chat.error, 'chatId'));
+    const replies = repliesSchema.min(1, 'at least one reply').safeParse(input.replies);
+    if (!replies.success) issues.push(...issuesOf(replies.error, 'replies'));
+    if (!chat.success || !replies.success) throw new ValidationError('invalid send command', issues);
+
+    const channel = await deps.channels.get(input.channelId);
+    if (!channel) throw new NotFoundError(`channel ${input.channelId} not found`);
+    if (channel.status !== 'active') {
+      throw new ChannelInactiveError(`channel ${input.channelId} is not active: activate it before sending`);
+    }
+
+    const eventId = `send:${newId()}`;
+    const messages: OutboundQueueMessage[] = replies.data.map((reply, index) => ({
+      v: 1,
+      replyId: `${eventId}:${index}`,
+      eventId,
+      channelId: channel.id,
+      index,
+      // Only the client is known: Chat2Desk sends on the channel and transport of its last message.
+      target: { clientId: chat.data.clientId },
+      reply,
+    }));
+    await deps.outboundQueue.enqueue(messages);
+    return { ok: true, queued: messages.length, eventId };
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * One outbound test world: the Chat2Desk sandbox on a free port, a fresh table with an active
+ * channel pointing at it, fresh FIFO queues, and the reply function built on them.
+ */
+import { randomInt } from 'node:crypto';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { buildReplyDeps } from '../../../functions/reply/composition';
+import { createReplyHandler } from '../../../functions/reply/handler';
+import { BOT_OPERATOR_ID, SANDBOX_CHANNEL_ID, startSandboxServer } from '../../../infra/local/sandbox/index';
+import type { SandboxOptions } from '../../../infra/local/sandbox/types';
+import { toChannelItem } from '../../../shared/adapters/dynamodb/channel-item';
+import { createConversationStore } from '../../../shared/adapters/dynamodb/conversation-store';
+import { createOutboundQueue } from '../../../shared/adapters/sqs/outbound-queue';
+import { loadConfig } from '../../../shared/config';
+import type { Channel } from '../../../shared/domain/channel';
+import type { OutboundQueueMessage, ReplyTarget } from '../../../shared/domain/queue-messages';
+import type { Reply } from '../../../shared/domain/reply';
+import { createTestTable, testDocumentClient, uniqueName } from '../../support/aws';
+import { createTestQueues, type TestQueues } from '../../support/queues';
+import { type DrainOptions, drainQueue, testContext } from '../../support/sqs-driver';
+import { makeTestToken } from '../../support/tokens';
+
+type Started = Awaited<ReturnType<typeof startSandboxServer>>;
+
+export interface OutboundWorld {
+  server: Started;
+  sandbox: Started['sandbox'];
+  token: string;
+  channel: Channel;
+  db: DynamoDBDocumentClient;
+  tableName: string;
+  queues: TestQueues;
+  sqs: SQSClient;
+  handler: ReturnType<typeof createReplyHandler>;
+  /** A client writes to the bot; returns what the worker would put in the reply target. */
+  clientWrites(transport?: string, text?: string): Promise<ReplyTarget>;
+  enqueue(target: ReplyTarget, replies: Reply[], eventId?: string): Promise<OutboundQueueMessage[]>;
+  drain(options?: DrainOptions): Promise<void>;
+  /** What the client has received (outgoing messages of the transcript). */
+  received(clientId: string): ReturnType<Started['sandbox']['transcript']>;
+  /** POST /v1/messages requests that Chat2Desk accepted. */
+  acceptedSends(): Started['sandbox']['requests'];
+  conversations: ReturnType<typeof createConversationStore>;
+  putChannel(changes: Partial<Channel>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startOutboundWorld(
+  options: {
+    sandbox?: SandboxOptions;
+    env?: Record<string, string>;
+    queues?: { maxReceiveCount?: number };
+  } = {},
+): Promise<OutboundWorld> {
+  const server = await startSandboxServer({ port: 0, options: { signWebhooks: false, ...options.sandbox } });
+  const db = testDocumentClient();
+  const table = await createTestTable();
+  const queues = await createTestQueues(options.queues ?? {});
+  const token = makeTestToken('outbound');
+  const now = new Date().toISOString();
+  let channel: Channel = {
+    id: uniqueName('ch'),
+    agentId: 'agent-1',
+    type: 'chat2desk',
+    name: 'Outbound test',
+    apiUrl: server.apiUrl,
+    token,
+    operatorId: String(BOT_OPERATOR_ID),
+    serviceMessages: false,
+    status: 'active',
+    generation: 1,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const putChannel = async (changes: Partial<Channel>) => {
+    channel = { ...channel, ...changes };
+    await db.send(new PutCommand({ TableName: table.name, Item: toChannelItem(channel) }));
+  };
+  await putChannel({});
+  const config = loadConfig({
+    TABLE_NAME: table.name,
+    LOCAL_MODE: 'true',
+    CHANNEL_CACHE_TTL_MS: '1',
+    CHAT2DESK_TIMEOUT_MS: '2000',
+    ...options.env,
+  });
+  const handler = createReplyHandler(buildReplyDeps({ config, documentClient: db }));
+  const outbound = createOutboundQueue({ client: queues.client, queueUrl: queues.outboundUrl });
+  const conversations = createConversationStore({
+    client: db,
+    tableName: table.name,
+    ownMessageTtlSeconds: 3600,
+  });
+
+  return {
+    server,
+    sandbox: server.sandbox,
+    token,
+    get channel() {
+      return channel;
+    },
+    db,
+    tableName: table.name,
+    queues,
+    sqs: queues.client,
+    handler,
+    conversations,
+    putChannel,
+    async clientWrites(transport = 'telegram', text = 'hello') {
+      const clientId = String(randomInt(100_000_000, 999_999_999));
+      const { messageId, dialogId } = await server.sandbox.clientMessage(token, clientId, {
+        text,
+        transport,
+      });
+      return {
+        clientId,
+        transport,
+        c2dChannelId: String(SANDBOX_CHANNEL_ID),
+        dialogId,
+        lastInboundMessageId: messageId,
+      };
+    },
+    async enqueue(target, replies, eventId = uniqueName('ev')) {
+      const messages: OutboundQueueMessage[] = replies.map((reply, index) => ({
+        v: 1,
+        replyId: `${eventId}:${index}`,
+        eventId,
+        channelId: channel.id,
+        index,
+        target,
+        reply,
+      }));
+      await outbound.enqueue(messages);
+      return messages;
+    },
+    async drain(drainOptions = {}) {
+      await drainQueue(queues.outboundUrl, (event) => handler(event, testContext()), {
+        client: queues.client,
+        ...drainOptions,
+      });
+    },
+    received(clientId) {
+      return server.sandbox.transcript(token, clientId).filter((m) => m.direction === 'out');
+    },
+    acceptedSends() {
+      return server.sandbox.requests.filter(
+        (r) => r.method === 'POST' && r.path === '/v1/messages' && r.status === 200,
+      );
+    },
+    async close() {
+      await server.stop();
+      await queues.drop();
+      await table.drop();
+    },
+  };
+}

@@ -1,0 +1,209 @@
+import {
+  type Chat2DeskHttp,
+  Chat2DeskPermanentError,
+  Chat2DeskRetryableError,
+} from '../../../shared/adapters/chat2desk/http';
+import { toSendMessageBody } from '../../../shared/adapters/chat2desk/messages-client';
+import { PermanentError } from '../../../shared/errors';
+import { externalIdFor, planTransfer } from '../../../shared/outbound/deliver-reply';
+import { createRateLimiter } from '../../../shared/outbound/rate-limiter';
+import { createResilientHttp, DEFAULT_RETRY_POLICY } from '../../../shared/outbound/retry-policy';
+
+describe('the POST /v1/messages body', () => {
+  const address = { clientId: '500482964', operatorId: '1001', c2dChannelId: '7001', transport: 'telegram' };
+
+  test.each([
+    [
+      'text with both kinds of buttons',
+      {
+        kind: 'message' as const,
+        text: 'Hi',
+        replyButtons: [{ text: 'Yes', payload: 'y' }],
+        urlButtons: [{ text: 'Site', url: 'https://s.io' }],
+      },
+      {
+        text: 'Hi',
+        keyboard: { buttons: [{ type: 'reply', text: 'Yes', payload: 'y' }] },
+        inline_buttons: [{ type: 'url', text: 'Site', url: 'https://s.io' }],
+      },
+    ],
+    [
+      'an attachment with its file name',
+      {
+        kind: 'message' as const,
+        file: { url: 'https://f.io/a.png', filename: 'a.png', format: 'attachment' as const, image: true },
+      },
+      { attachment: 'https://f.io/a.png', attachment_filename: 'a.png' },
+    ],
+    [
+      'a PDF',
+      {
+        kind: 'message' as const,
+        file: { url: 'https://f.io/a.pdf', filename: 'a.pdf', format: 'pdf' as const, image: false },
+      },
+      { pdf: 'https://f.io/a.pdf' },
+    ],
+  ])('%s', (_name, op, extra) => {
+    expect(toSendMessageBody(address, op, 'r1')).toEqual({
+      client_id: 500482964,
+      type: 'to_client',
+      operator_id: 1001,
+      channel_id: 7001,
+      transport: 'telegram',
+      external_id: 'r1',
+      ...extra,
+    });
+  });
+
+  test('omits what the inbound event did not say (Chat2Desk uses the last channel and transport)', () => {
+    expect(toSendMessageBody({ clientId: '5' }, { kind: 'message', text: 'x' }, 'r')).toEqual({
+      client_id: 5,
+      type: 'to_client',
+      external_id: 'r',
+      text: 'x',
+    });
+  });
+
+  test('external ids: the reply id, then one per further part', () => {
+    expect([0, 1, 2].map((i) => externalIdFor('ev:0', i))).toEqual(['ev:0', 'ev:0#1', 'ev:0#2']);
+  });
+});
+
+describe('planning a transfer', () => {
+  const full = { clientId: '1', dialogId: '9', lastInboundMessageId: '77' };
+  test.each([
+    [
+      'to an operator on the last inbound message',
+      { operatorId: '1002' },
+      full,
+      undefined,
+      { call: 'transferToOperator', messageId: '77', operatorId: '1002' },
+    ],
+    [
+      'to a group',
+      { groupId: '501' },
+      full,
+      undefined,
+      { call: 'transferToGroup', messageId: '77', groupId: '501' },
+    ],
+    [
+      'nobody named: the fallback group',
+      {},
+      full,
+      '502',
+      { call: 'transferToGroup', messageId: '77', groupId: '502' },
+    ],
+    [
+      'nobody named, no fallback: the general queue',
+      {},
+      full,
+      undefined,
+      { call: 'assignDialog', dialogId: '9', operatorId: null },
+    ],
+    [
+      'to an operator without a message: assign the dialog',
+      { operatorId: '1002' },
+      { clientId: '1', dialogId: '9' },
+      undefined,
+      { call: 'assignDialog', dialogId: '9', operatorId: '1002' },
+    ],
+    ['nobody named, no dialog yet: nothing to call', {}, { clientId: '1' }, undefined, { call: 'none' }],
+  ])('%s', (_name, op, target, fallback, expected) => {
+    expect(planTransfer({ kind: 'transfer', ...op }, target, fallback)).toMatchObject(expected);
+  });
+
+  test('a group transfer without an inbound message is permanent', () => {
+    expect(() => planTransfer({ kind: 'transfer', groupId: '501' }, { clientId: '1' }, undefined)).toThrow(
+      PermanentError,
+    );
+  });
+});
+
+describe('the per-token rate limiter', () => {
+  function fakeClock() {
+    let t = 0;
+    return {
+      now: () => t,
+      sleep: async (ms: number) => {
+        t += ms;
+      },
+    };
+  }
+
+  test('never lets more than the limit start within one second', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ perSecond: 5, slackMs: 0, ...clock });
+    const starts: number[] = [];
+    for (let i = 0; i < 23; i++) {
+      await limiter.acquire('k');
+      starts.push(clock.now());
+    }
+    for (const s of starts)
+      expect(starts.filter((x) => x >= s && x < s + 1000).length).toBeLessThanOrEqual(5);
+    expect(starts.at(-1)).toBe(4000);
+  });
+
+  test('keys are independent, and a pause holds every request of its key', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ perSecond: 1, slackMs: 0, ...clock });
+    await limiter.acquire('a');
+    await limiter.acquire('b');
+    expect(clock.now()).toBe(0);
+    limiter.pause('b', 3000);
+    await limiter.acquire('b');
+    expect(clock.now()).toBe(3000);
+  });
+});
+
+describe('retries of one Chat2Desk request', () => {
+  const noLimit = createRateLimiter({ perSecond: 1000 });
+  function scripted(outcomes: Array<Error | 'ok'>) {
+    const calls: number[] = [];
+    const http: Chat2DeskHttp = async () => {
+      calls.push(calls.length);
+      const next = outcomes.shift() ?? 'ok';
+      if (next === 'ok') return { httpStatus: 200, data: { message_id: 1 }, meta: undefined };
+      throw next;
+    };
+    return { http, calls };
+  }
+  const delays: number[] = [];
+  const hooks = { sleep: async (ms: number) => void delays.push(ms), random: () => 0.5 };
+  beforeEach(() => {
+    delays.length = 0;
+  });
+
+  test('a 429 waits for Retry-After (plus jitter) and tries again', async () => {
+    const { http, calls } = scripted([new Chat2DeskRetryableError('throttled', '429', 429, 1000), 'ok']);
+    const resilient = createResilientHttp({ http, limiter: noLimit, limiterKey: 'k', hooks });
+    await expect(resilient({ method: 'POST', path: '/v1/messages' })).resolves.toMatchObject({
+      httpStatus: 200,
+    });
+    expect(calls).toHaveLength(2);
+    expect(delays[0]).toBeGreaterThanOrEqual(1000);
+  });
+
+  test('5xx and network errors are retried a bounded number of times, then thrown as retryable', async () => {
+    const err = () => new Chat2DeskRetryableError('serverError', '503', 503);
+    const { http, calls } = scripted([err(), err(), err(), err()]);
+    const resilient = createResilientHttp({ http, limiter: noLimit, limiterKey: 'k', hooks });
+    await expect(resilient({ method: 'POST', path: '/v1/messages' })).rejects.toBeInstanceOf(
+      Chat2DeskRetryableError,
+    );
+    expect(calls).toHaveLength(DEFAULT_RETRY_POLICY.maxAttempts);
+  });
+
+  test('other 4xx are permanent at once', async () => {
+    const { http, calls } = scripted([new Chat2DeskPermanentError('rejected', '400', 400)]);
+    const resilient = createResilientHttp({ http, limiter: noLimit, limiterKey: 'k', hooks });
+    await expect(resilient({ method: 'POST', path: '/v1/messages' })).rejects.toBeInstanceOf(PermanentError);
+    expect(calls).toHaveLength(1);
+  });
+
+  test('a Retry-After too long for one invocation is left to SQS', async () => {
+    const { http, calls } = scripted([new Chat2DeskRetryableError('throttled', '429', 429, 120_000)]);
+    const resilient = createResilientHttp({ http, limiter: noLimit, limiterKey: 'k', hooks });
+    await expect(resilient({ method: 'GET', path: '/x' })).rejects.toBeInstanceOf(Chat2DeskRetryableError);
+    expect(calls).toHaveLength(1);
+  });
+});
