@@ -131,13 +131,13 @@ export class ConnectorFunction extends Construct {
     });
 
     Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
+      id: 'AwsSolutions::AwsSolutions-L1',
       reason:
         'Node 22 is the runtime the toolchain is verified for (code built for node20, tested on Node 20); Node 24 is a planned upgrade',
     });
     // X-Ray's write actions have no resource-level permissions: '*' is the only possible resource.
     Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
     });
   }

@@ -2,7 +2,7 @@
  * Alarms and the dashboard. Every alarm notifies one SNS topic (with an optional e-mail
  * subscription); docs/RUNBOOK.md says what each alarm means and what to do, by alarm name.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -72,11 +72,6 @@ export class ConnectorMonitoring extends Construct {
     super(scope, id);
     const prefix = props.namePrefix;
     this.topic = new Topic(this, 'AlarmTopic', { displayName: `${prefix} alarms`, enforceSSL: true });
-    Validations.of(this.topic).acknowledge({
-      id: 'AwsSolutions-SNS2',
-      reason:
-        'Alarm notifications carry alarm names and metric values only (no personal data); CloudWatch cannot publish to a topic under the AWS-managed SNS key',
-    });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     const action = new SnsAction(this.topic);
 

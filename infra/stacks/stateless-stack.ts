@@ -201,7 +201,7 @@ export class StatelessStack extends Stack {
     this.functions = { webhook, worker, reply, channels, webhookHealer };
 
     Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG4',
+      id: 'AwsSolutions::AwsSolutions-APIG4',
       reason:
         'Chat2Desk cannot send credentials: each channel has an unguessable URL secret (HMAC, checked in constant time) and deliveries may carry an HMAC signature, both verified by the webhook function before anything is queued',
     });
