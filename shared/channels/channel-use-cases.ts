@@ -250,12 +250,10 @@ export function createChannelUseCases(deps: ChannelUseCaseDeps): ChannelUseCases
     const inactive = bump(current, { status: 'inactive', webhookId: undefined });
     await channels.save(inactive, current);
     try {
-      const removed = await deps.accounts
-        .forAccount(current.apiUrl, current.token)
-        .unregisterWebhook({
-          ...webhookSpec(current),
-          ...(current.webhookId ? { id: current.webhookId } : {}),
-        });
+      const removed = await deps.accounts.forAccount(current.apiUrl, current.token).unregisterWebhook({
+        ...webhookSpec(current),
+        ...(current.webhookId ? { id: current.webhookId } : {}),
+      });
       logger.info('channel deactivated', { channelId: current.id, webhooksRemoved: removed });
     } catch {
       // The lock is released already; a webhook left behind delivers to an inactive channel (dropped)
