@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { chat2deskSignature } from '../../../infra/local/sandbox/signature';
 import { backoffDelay, createAgentEventsClient } from '../../../shared/adapters/agent/agent-events-client';
 import { verifyChat2DeskSignature } from '../../../shared/adapters/chat2desk/signature';
 import type { AgentEvent } from '../../../shared/domain/agent-contract';
@@ -27,6 +28,11 @@ describe('Chat2Desk signature', () => {
   ])('rejects %s', (_name, signedBody, timestamp, forced) => {
     const signature = forced ?? signChat2Desk(token, body, '1');
     expect(verifyChat2DeskSignature(token, signedBody, timestamp, signature)).toBe(false);
+  });
+  it("verifies the local sandbox's signed deliveries", () => {
+    expect(
+      verifyChat2DeskSignature(token, body, '1700000000', chat2deskSignature(token, body, 1700000000)),
+    ).toBe(true);
   });
   it('rejects a signature made with another token', () => {
     expect(verifyChat2DeskSignature(token, body, '1', signChat2Desk(makeTestToken(), body, '1'))).toBe(false);
