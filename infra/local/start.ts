@@ -11,6 +11,9 @@ import { MissingJavaError } from './emulators';
 import { PortInUseError } from './runtime/http-server';
 import { type LocalStack, startLocalStack } from './runtime/stack';
 
+// The SDK's notice about Node 20 support says nothing a local user can act on.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const args = new Set(process.argv.slice(2));
 if (args.has('--help') || args.has('-h')) {
   process.stdout.write(

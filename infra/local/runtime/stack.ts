@@ -7,14 +7,18 @@
  * handlers read at module load, and only then are the handlers imported — like a Lambda cold start.
  * One stack per process: handler modules read their configuration once.
  */
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { resetConfig } from '../../../shared/config';
+import { createDemoAgent, type DemoAgent } from '../demo-agent/index';
 import { LOCAL_CREDENTIALS, type RunningService, startDynamoDbLocal, startSqsEmulator } from '../emulators';
+import { createSandbox } from '../sandbox/index';
+import type { Sandbox, SandboxOptions } from '../sandbox/types';
 import { ensureQueues, ensureTable, type LocalQueues, loadLocalKeys, type QueueOverrides } from './bootstrap';
-import { closeServer, type HttpRoutes, listen, type MountedApp } from './http-server';
+import { closeServer, type HttpRoutes, listen } from './http-server';
 import type { LambdaHandler, LocalFunction } from './lambda-context';
 import { type SqsPoller, startSqsPoller } from './sqs-poller';
 
@@ -64,16 +68,11 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Replace handlers (the runner's own tests); the real ones are imported otherwise. */
   handlers?: Partial<LocalHandlers>;
-  /** Options passed to createSandbox. */
-  sandbox?: Record<string, unknown>;
+  /** Options of the Chat2Desk sandbox (compressed retry schedule, rate limit, ...). */
+  sandbox?: SandboxOptions;
   /** Where step lines and problem lines go (default stdout / stderr). */
   print?: (line: string) => void;
   report?: (line: string) => void;
-}
-
-/** What `createSandbox` returns, as far as the runner uses it (see infra/local/sandbox). */
-export interface SandboxLike extends MountedApp {
-  stop(): Promise<void>;
 }
 
 export interface LocalStack {
@@ -88,9 +87,10 @@ export interface LocalStack {
   /** The environment given to the handlers. */
   env: Record<string, string>;
   pollers: { inbound: SqsPoller; outbound: SqsPoller };
-  /** The Chat2Desk sandbox (its full interface: infra/local/sandbox/types.ts). */
-  sandbox: SandboxLike;
-  agent: MountedApp;
+  /** The Chat2Desk sandbox mounted at /sandbox. */
+  sandbox: Sandbox;
+  /** The demo agent mounted at /agent (the agent events it received are in `agent.events`). */
+  agent: DemoAgent;
   /** Pids of child processes (DynamoDB Local's java), for a last-resort kill on exit. */
   childPids: number[];
   stop(): Promise<void>;
@@ -104,12 +104,12 @@ function envFlag(value: string | undefined): boolean {
   return value === 'true' || value === '1';
 }
 
-// Paths are computed so the runner type-checks and starts even while a piece is missing.
-const importModule = (relative: string): Promise<Record<string, unknown>> =>
-  import(join(REPO_ROOT, relative)) as Promise<Record<string, unknown>>;
-
-async function importHandler<T>(relative: string): Promise<T> {
-  const mod = await importModule(relative);
+/**
+ * A handler module, loaded only now (its configuration is read at load, like a cold start).
+ * `require`, not `import()`: the project is CommonJS, and jest's VM has no dynamic import.
+ */
+function importHandler<T>(relative: string): T {
+  const mod = require(join(REPO_ROOT, relative)) as { handler?: unknown };
   if (typeof mod.handler !== 'function') throw new Error(`${relative} exports no handler`);
   return mod.handler as T;
 }
@@ -132,7 +132,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let ready = false;
   let stopping: Promise<void> | undefined;
   let pollers: { inbound: SqsPoller; outbound: SqsPoller } | undefined;
-  let sandbox: SandboxLike | undefined;
+  let sandbox: Sandbox | undefined;
 
   const routes: HttpRoutes = { region, isReady: () => ready, report };
   const server = await listen(routes, requestedPort, host);
@@ -165,7 +165,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let sqsEndpoint = options.emulators?.sqsEndpoint;
     if (!dynamodbEndpoint || !sqsEndpoint) {
       const dataPath = inMemory ? undefined : join(stateDir, 'dynamodb');
-      if (dataPath) (await import('node:fs')).mkdirSync(dataPath, { recursive: true });
+      if (dataPath) mkdirSync(dataPath, { recursive: true });
       const dynamo = await startDynamoDbLocal(dataPath ? { dataPath } : {});
       started.push(dynamo);
       step(
@@ -236,22 +236,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     resetConfig();
 
     // The sandbox and the demo agent: mounted under /sandbox and /agent of the same server.
-    const sandboxModule = await importModule('infra/local/sandbox/index');
-    const createSandbox = sandboxModule.createSandbox as (o?: Record<string, unknown>) => SandboxLike;
-    sandbox = createSandbox(options.sandbox);
-    const agentModule = await importModule('infra/local/demo-agent/index');
-    const createDemoAgent = agentModule.createDemoAgent as (o: {
-      apiKey?: string;
-      publicUrl?: string;
-    }) => MountedApp;
-    const agent = createDemoAgent({ apiKey: env.AGENT_API_KEY, publicUrl: env.PUBLIC_BASE_URL });
+    const mountedSandbox = createSandbox(options.sandbox);
+    sandbox = mountedSandbox;
+    const agent = createDemoAgent({
+      apiKey: env.AGENT_API_KEY,
+      publicUrl: `${(env.PUBLIC_BASE_URL ?? url).replace(/\/+$/, '')}/agent`,
+    });
 
     // Cold start: import the handlers now that their environment is set.
     const handlers: LocalHandlers = {
-      webhook: options.handlers?.webhook ?? (await importHandler('functions/webhook/handler')),
-      channels: options.handlers?.channels ?? (await importHandler('functions/channels/handler')),
-      worker: options.handlers?.worker ?? (await importHandler('functions/worker/handler')),
-      reply: options.handlers?.reply ?? (await importHandler('functions/reply/handler')),
+      webhook: options.handlers?.webhook ?? importHandler('functions/webhook/handler'),
+      channels: options.handlers?.channels ?? importHandler('functions/channels/handler'),
+      worker: options.handlers?.worker ?? importHandler('functions/worker/handler'),
+      reply: options.handlers?.reply ?? importHandler('functions/reply/handler'),
     };
     step(print, quiet, 'handlers', 'webhook, channels, worker, reply loaded');
 
@@ -287,7 +284,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     routes.webhook = { fn: functions.webhook, handler: handlers.webhook };
     routes.management = { fn: functions.channels, handler: handlers.channels };
-    routes.sandbox = sandbox;
+    routes.sandbox = mountedSandbox;
     routes.agent = agent;
     ready = true;
 
@@ -301,7 +298,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqsEndpoint,
       env,
       pollers,
-      sandbox,
+      sandbox: mountedSandbox,
       agent,
       childPids: started.map((s) => s.pid).filter((p): p is number => typeof p === 'number'),
       stop,

@@ -1,0 +1,79 @@
+/** What the e2e tests do the way a user does: management commands, sandbox hooks, waiting. */
+import type { TranscriptEntry } from '../../infra/local/sandbox/types';
+
+export async function manage(baseUrl: string, command: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${baseUrl}/management`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(command),
+  });
+  if (response.status !== 200) throw new Error(`/management answered ${response.status}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+export async function createActiveChannel(
+  baseUrl: string,
+  token: string,
+  agentId = 'demo',
+): Promise<{ id: string; webhookUrl: string; result: Record<string, unknown> }> {
+  const result = await manage(baseUrl, {
+    action: 'create',
+    agentId,
+    activate: true,
+    channel: { name: 'E2E', apiUrl: `${baseUrl}/sandbox`, token },
+  });
+  const channel = result.channel as { id: string; status: string; webhookUrl: string } | undefined;
+  if (result.ok !== true || !channel || channel.status !== 'active') {
+    // The token is masked in every result; printing the result is safe.
+    throw new Error(`the channel was not activated: ${JSON.stringify(result)}`);
+  }
+  return { id: channel.id, webhookUrl: channel.webhookUrl, result };
+}
+
+export async function clientSays(
+  baseUrl: string,
+  token: string,
+  clientId: string,
+  message: { text?: string; transport?: string },
+): Promise<{ messageId: string; dialogId: string }> {
+  const response = await fetch(`${baseUrl}/sandbox/clients/${clientId}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: token },
+    body: JSON.stringify(message),
+  });
+  if (response.status !== 200) throw new Error(`the sandbox answered ${response.status}`);
+  return (await response.json()) as { messageId: string; dialogId: string };
+}
+
+export async function transcript(
+  baseUrl: string,
+  token: string,
+  clientId: string,
+): Promise<TranscriptEntry[]> {
+  const response = await fetch(`${baseUrl}/sandbox/clients/${clientId}/messages`, {
+    headers: { authorization: token },
+  });
+  if (response.status !== 200) throw new Error(`the sandbox answered ${response.status}`);
+  return (await response.json()) as TranscriptEntry[];
+}
+
+/** Polls until `find` returns something; the test's timeout bounds the wait. */
+export async function eventually<T>(find: () => Promise<T | undefined>, intervalMs = 100): Promise<T> {
+  for (;;) {
+    const found = await find();
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** The first message to the client whose text matches. */
+export function replyMatching(baseUrl: string, token: string, clientId: string, text: string | RegExp) {
+  return eventually(async () =>
+    (await transcript(baseUrl, token, clientId)).find(
+      (m) =>
+        m.direction === 'out' &&
+        m.text !== null &&
+        (typeof text === 'string' ? m.text.includes(text) : text.test(m.text)),
+    ),
+  );
+}

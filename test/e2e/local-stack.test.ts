@@ -1,0 +1,210 @@
+/**
+ * The connector as a user runs it: the local stack (in-process, free port, DynamoDB in memory),
+ * a channel created and activated against the sandbox through POST /management, a client message
+ * through the sandbox hooks, the bot's reply in the transcript. And `npm start`'s own process:
+ * it starts, answers /health, and on SIGINT exits leaving no java behind.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { freePort } from '../../infra/local/emulators';
+import { type LocalStack, REPO_ROOT, startLocalStack } from '../../infra/local/runtime/stack';
+import { makeTestToken } from '../support/tokens';
+import { clientSays, createActiveChannel, manage, replyMatching, transcript } from './helpers';
+
+jest.setTimeout(90_000);
+
+describe('local stack, in process', () => {
+  let stack: LocalStack;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    // The emulators of the test run (DynamoDB Local in memory, fauxqs): jest's VM cannot load the
+    // ESM-only fauxqs, and the spawned `npm start` below starts its own emulators anyway.
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      prefix: `e2e-${process.pid}`,
+      emulators: {
+        dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+        sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
+      },
+      print: (l) => lines.push(l),
+      report: (l) => lines.push(l),
+      sandbox: { webhookRetryDelaysMs: [200, 500, 1000] },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('prints a line per step and answers /health', async () => {
+    for (const name of ['http', 'tables', 'queues', 'handlers', 'pollers']) {
+      expect(lines.some((l) => l.startsWith(name))).toBe(true);
+    }
+    const health = await fetch(`${stack.url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true });
+  });
+
+  it('answers a client: create and activate a channel, send a message, see the reply', async () => {
+    const token = makeTestToken('e2e');
+    const { result } = await createActiveChannel(stack.url, token);
+    expect(JSON.stringify(result)).not.toContain(token);
+    const activation = result.activation as { activated: boolean; checks: { name: string; ok: boolean }[] };
+    expect(activation.activated).toBe(true);
+    expect(activation.checks.map((c) => c.name)).toEqual([
+      'agentTrained',
+      'tokenUnique',
+      'addressReachable',
+      'webhookRegistered',
+    ]);
+    expect(stack.sandbox.webhooks(token)).toHaveLength(1);
+
+    await clientSays(stack.url, token, '501', { text: 'hello bot', transport: 'telegram' });
+    const reply = await replyMatching(stack.url, token, '501', 'You said: hello bot');
+    expect(reply.transport).toBe('telegram');
+    // The agent saw the channel variables of the seed's table.
+    const seen = stack.agent.events.find((e) => e.event.clientMessage === 'hello bot');
+    expect(seen?.event.variables.channel_visitor_id).toBe('501');
+    expect(seen?.event.chatId).toBe('501|chat2desk');
+  });
+
+  it('keeps the order of one client and sends buttons', async () => {
+    const token = makeTestToken('e2e-order');
+    await createActiveChannel(stack.url, token);
+    for (const text of ['one', 'two', 'three']) await clientSays(stack.url, token, '77', { text });
+    await replyMatching(stack.url, token, '77', 'You said: three');
+    const out = (await transcript(stack.url, token, '77')).filter((m) => m.direction === 'out');
+    expect(out.map((m) => m.text)).toEqual(['You said: one', 'You said: two', 'You said: three']);
+
+    await clientSays(stack.url, token, '77', { text: '/buttons' });
+    const withButtons = await replyMatching(stack.url, token, '77', /Choose an answer/);
+    expect(withButtons.buttons.map((b) => b.text)).toEqual(expect.arrayContaining(['Yes', 'No']));
+  });
+
+  it('rejects a forged webhook through the real webhook function, queueing nothing', async () => {
+    const token = makeTestToken('e2e-forged');
+    const { id, webhookUrl } = await createActiveChannel(stack.url, token);
+    const forged = webhookUrl.replace(/\/[^/]+$/, '/1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    const response = await fetch(forged, { method: 'POST', body: '{"hook_type":"inbox"}' });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    const got = await manage(stack.url, { action: 'get', channelId: id });
+    expect(got.ok).toBe(true);
+  });
+
+  it('answers 400 to a management body that is not JSON', async () => {
+    const response = await fetch(`${stack.url}/management`, { method: 'POST', body: 'create please' });
+    expect(response.status).toBe(400);
+  });
+});
+
+/** Pids of DynamoDB Local processes listening on `port` (from /proc; Linux only). */
+function javaOnPort(port: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const portIndex = cmdline.indexOf('-port');
+      if (cmdline.some((a) => a.includes('DynamoDBLocal')) && cmdline[portIndex + 1] === String(port)) {
+        pids.push(Number(entry));
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
+}
+
+function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode });
+      return;
+    }
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+describe('npm start as a process', () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    // Whatever happened, leave nothing running (the whole process group).
+    if (child?.pid && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+
+  it('starts, reports ready, and on SIGINT stops leaving no java process', async () => {
+    const port = await freePort();
+    let output = '';
+    child = spawn('npx', ['tsx', 'infra/local/start.ts', '--in-memory'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORT: String(port), POWERTOOLS_LOG_LEVEL: 'WARN' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const exited = waitForExit(child);
+
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+      const ok = await fetch(`http://127.0.0.1:${port}/health`)
+        .then((r) => r.status === 200)
+        .catch(() => false);
+      if (ok && output.includes('ready ')) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(output).toMatch(/^dynamodb\s+ready on http:\/\/127\.0\.0\.1:\d+ \(in memory\)$/m);
+    expect(output).toContain(`ready     chat http://127.0.0.1:${port}/sandbox/`);
+    const dynamoPort = Number(/^dynamodb\s+ready on http:\/\/127\.0\.0\.1:(\d+)/m.exec(output)?.[1]);
+    expect(javaOnPort(dynamoPort)).toHaveLength(1);
+
+    process.kill(child.pid!, 'SIGINT');
+    const { code } = await exited;
+    expect(code).toBe(0);
+    expect(javaOnPort(dynamoPort)).toEqual([]);
+    const refused = await fetch(`http://127.0.0.1:${port}/health`).then(
+      () => false,
+      () => true,
+    );
+    expect(refused).toBe(true);
+  });
+
+  it('says in one line that the port is in use, and exits 1', async () => {
+    const blocker = createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+    try {
+      let output = '';
+      child = spawn('npx', ['tsx', 'infra/local/start.ts', '--in-memory'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      child.stdout?.on('data', (d: Buffer) => {
+        output += d.toString();
+      });
+      child.stderr?.on('data', (d: Buffer) => {
+        output += d.toString();
+      });
+      const { code } = await waitForExit(child);
+      expect(code).toBe(1);
+      expect(output.trim()).toBe(`port ${port} is in use: set PORT=... or stop the other process`);
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
+  });
+});
