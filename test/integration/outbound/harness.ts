@@ -51,6 +51,7 @@ export async function startOutboundWorld(
     sandbox?: SandboxOptions;
     env?: Record<string, string>;
     queues?: { maxReceiveCount?: number };
+    fetchImpl?: typeof fetch;
   } = {},
 ): Promise<OutboundWorld> {
   const server = await startSandboxServer({ port: 0, options: { signWebhooks: false, ...options.sandbox } });
@@ -86,7 +87,13 @@ export async function startOutboundWorld(
     CHAT2DESK_TIMEOUT_MS: '2000',
     ...options.env,
   });
-  const handler = createReplyHandler(buildReplyDeps({ config, documentClient: db }));
+  const handler = createReplyHandler(
+    buildReplyDeps({
+      config,
+      documentClient: db,
+      ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+    }),
+  );
   const outbound = createOutboundQueue({ client: queues.client, queueUrl: queues.outboundUrl });
   const conversations = createConversationStore({
     client: db,
