@@ -141,7 +141,8 @@ describe('npm start as a process', () => {
     }
   });
 
-  it('starts, reports ready, and on SIGINT stops leaving no java process', async () => {
+  /** Spawns `npx tsx infra/local/start.ts` in its own process group, as a terminal would. */
+  async function startProcess(): Promise<{ port: number; dynamoPort: number; output: () => string }> {
     const port = await freePort();
     let output = '';
     child = spawn('npx', ['tsx', 'infra/local/start.ts', '--in-memory'], {
@@ -156,30 +157,55 @@ describe('npm start as a process', () => {
     child.stderr?.on('data', (d: Buffer) => {
       output += d.toString();
     });
-    const exited = waitForExit(child);
-
     for (;;) {
       if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
       const ok = await fetch(`http://127.0.0.1:${port}/health`)
         .then((r) => r.status === 200)
         .catch(() => false);
-      if (ok && output.includes('ready ')) break;
+      if (ok && output.includes('ready     chat')) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    expect(output).toMatch(/^dynamodb\s+ready on http:\/\/127\.0\.0\.1:\d+ \(in memory\)$/m);
-    expect(output).toContain(`ready     chat http://127.0.0.1:${port}/sandbox/`);
     const dynamoPort = Number(/^dynamodb\s+ready on http:\/\/127\.0\.0\.1:(\d+)/m.exec(output)?.[1]);
-    expect(javaOnPort(dynamoPort)).toHaveLength(1);
+    return { port, dynamoPort, output: () => output };
+  }
 
-    process.kill(child.pid!, 'SIGINT');
-    const { code } = await exited;
-    expect(code).toBe(0);
-    expect(javaOnPort(dynamoPort)).toEqual([]);
-    const refused = await fetch(`http://127.0.0.1:${port}/health`).then(
+  async function refused(port: number): Promise<boolean> {
+    return fetch(`http://127.0.0.1:${port}/health`).then(
       () => false,
       () => true,
     );
-    expect(refused).toBe(true);
+  }
+
+  it('starts, prints its steps and the ready line, and stops on Ctrl-C leaving no java process', async () => {
+    const { port, dynamoPort, output } = await startProcess();
+    expect(output()).toMatch(/^dynamodb\s+ready on http:\/\/127\.0\.0\.1:\d+ \(in memory\)$/m);
+    expect(output()).toMatch(/^sqs\s+ready on /m);
+    expect(output()).toContain(`ready     chat http://127.0.0.1:${port}/sandbox/`);
+    expect(javaOnPort(dynamoPort)).toHaveLength(1);
+    const exited = waitForExit(child!);
+
+    // Ctrl-C in a terminal: SIGINT to the whole foreground process group (npm, tsx, node, java).
+    process.kill(-child!.pid!, 'SIGINT');
+    const { code, signal } = await exited;
+    expect(code === 0 || signal === 'SIGINT').toBe(true);
+    expect(output()).toContain('stopped');
+    expect(javaOnPort(dynamoPort)).toEqual([]);
+    expect(await refused(port)).toBe(true);
+  });
+
+  it('stops DynamoDB Local itself when only the stack process gets SIGTERM', async () => {
+    const { port, dynamoPort, output } = await startProcess();
+    const [javaPid] = javaOnPort(dynamoPort);
+    // The stack's own node process is java's parent (npx and tsx sit above it).
+    const stat = readFileSync(`/proc/${javaPid}/stat`, 'utf8');
+    const stackPid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const exited = waitForExit(child!);
+
+    process.kill(stackPid, 'SIGTERM');
+    await exited;
+    expect(output()).toContain('SIGTERM: stopping...');
+    expect(javaOnPort(dynamoPort)).toEqual([]);
+    expect(await refused(port)).toBe(true);
   });
 
   it('says in one line that the port is in use, and exits 1', async () => {
