@@ -1,0 +1,56 @@
+/**
+ * Moves dead-lettered messages back to their source queue, keeping their message groups.
+ *
+ *   npx tsx scripts/dlq-redrive.ts --queue inbound [--prefix chat2desk-channel] [--max 100] [--group <id>] [--dry-run]
+ *   npx tsx scripts/dlq-redrive.ts --dlq-url <DLQ URL> --target-url <source queue URL>
+ *
+ * Fix the cause first (see docs/RUNBOOK.md): a message that fails again returns to the DLQ after
+ * the queue's maxReceiveCount. --dry-run only shows what would move (same as dlq-peek).
+ */
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { parseCliArgs, peekDeadLetters, redriveDeadLetters, resolveQueuePair, summarise } from './dlq-tools';
+
+async function main(): Promise<void> {
+  const args = parseCliArgs(process.argv.slice(2));
+  const client = new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS });
+  let deadLetterQueueUrl = args.dlqUrl;
+  let targetQueueUrl = args.targetUrl;
+  if (args.queue) {
+    const pair = await resolveQueuePair(client, args.prefix, args.queue);
+    deadLetterQueueUrl ??= pair.deadLetterQueueUrl;
+    targetQueueUrl ??= pair.queueUrl;
+  }
+  if (!deadLetterQueueUrl || !targetQueueUrl) {
+    throw new Error('give --queue inbound|outbound, or both --dlq-url and --target-url');
+  }
+  if (args.dryRun) {
+    const { letters, approximateTotal } = await peekDeadLetters({
+      client,
+      queueUrl: deadLetterQueueUrl,
+      ...(args.max ? { max: args.max } : {}),
+    });
+    const selected = args.group === undefined ? letters : letters.filter((l) => l.groupId === args.group);
+    for (const letter of selected) {
+      process.stdout.write(`would move ${summarise(letter)} (and the rest of its group)\n`);
+    }
+    const count = args.group === undefined ? `${approximateTotal} message(s)` : `group ${args.group}`;
+    process.stdout.write(`${count} would move to ${targetQueueUrl} (dry run, nothing changed)\n`);
+    return;
+  }
+  const result = await redriveDeadLetters({
+    client,
+    deadLetterQueueUrl,
+    targetQueueUrl,
+    ...(args.max ? { max: args.max } : {}),
+    ...(args.group !== undefined ? { groupId: args.group } : {}),
+    onMoved: (letter) => process.stdout.write(`moved ${summarise(letter)}\n`),
+  });
+  process.stdout.write(
+    `${result.moved.length} message(s) moved to ${targetQueueUrl}; ${result.skipped} left (other groups)\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`dlq-redrive: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
