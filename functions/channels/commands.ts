@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { channelChangesSchema, channelFieldsSchema } from '../../shared/domain/channel';
 import type { FieldIssue } from '../../shared/errors';
+import { sendCommandSchema } from '../../shared/outbound/send-command';
 
 const MAX_ID = 128;
 /** No single string of a command is longer than this (a token is ≤ 512, a URL ≤ 2048). */
@@ -60,6 +61,7 @@ export const channelCommandSchema = z.discriminatedUnion('action', [
   deleteCommandSchema,
   getCommandSchema,
   listCommandSchema,
+  sendCommandSchema,
 ]);
 
 export type ChannelCommand = z.output<typeof channelCommandSchema>;

@@ -3,22 +3,28 @@
  * into the use cases as ports.
  */
 import { randomUUID } from 'node:crypto';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAgentInfoClient } from '../../shared/adapters/agent/agent-info-client';
-import { getDocumentClient } from '../../shared/adapters/aws-clients';
+import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
 import { createChat2DeskAccountClient } from '../../shared/adapters/chat2desk/account-client';
+import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
 import { createChannelStore } from '../../shared/adapters/dynamodb/channel-store';
 import { createUrlGuard, type HostLookup } from '../../shared/adapters/http/url-guard';
-import { type ChannelUseCases, createChannelUseCases } from '../../shared/channels/channel-use-cases';
+import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
+import { createChannelUseCases } from '../../shared/channels/channel-use-cases';
 import type { ChannelUseCaseDeps } from '../../shared/channels/ports';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
+import { createSendCommand, type SendCommandUseCase } from '../../shared/outbound/send-command';
 import { registerSecret } from '../../shared/redaction';
 import { webhookUrl } from '../../shared/webhook-url';
+import type { ManagementUseCases } from './handler';
 
 export const WEBHOOK_NAME_PREFIX = 'agent-platform:';
 
 export interface CompositionOverrides {
   documentClient?: DynamoDBDocumentClient;
+  sqsClient?: SQSClient;
   lookup?: HostLookup;
   now?: () => Date;
 }
@@ -69,14 +75,36 @@ export async function composeChannelDeps(
 export async function composeChannelUseCases(
   config: Config,
   overrides: CompositionOverrides = {},
-): Promise<ChannelUseCases> {
-  return createChannelUseCases(await composeChannelDeps(config, overrides));
+): Promise<ManagementUseCases> {
+  return {
+    ...createChannelUseCases(await composeChannelDeps(config, overrides)),
+    send: composeSend(config, overrides),
+  };
 }
 
-let useCases: Promise<ChannelUseCases> | undefined;
+/** `send` queues on the outbound queue; OUTBOUND_QUEUE_URL is required when it is first used. */
+function composeSend(config: Config, overrides: CompositionOverrides): SendCommandUseCase {
+  let send: SendCommandUseCase | undefined;
+  return (input) => {
+    send ??= createSendCommand({
+      channels: createChannelReader({
+        client: overrides.documentClient ?? getDocumentClient(),
+        tableName: required(config, 'TABLE_NAME'),
+        cacheTtlMs: 0,
+      }),
+      outboundQueue: createOutboundQueue({
+        client: overrides.sqsClient ?? getSqsClient(),
+        queueUrl: required(config, 'OUTBOUND_QUEUE_URL'),
+      }),
+    });
+    return send(input);
+  };
+}
+
+let useCases: Promise<ManagementUseCases> | undefined;
 
 /** Built on the first invocation and reused for the life of the process (secrets fetched once). */
-export function getChannelUseCases(): Promise<ChannelUseCases> {
+export function getChannelUseCases(): Promise<ManagementUseCases> {
   useCases ??= composeChannelUseCases(loadConfig()).catch((err) => {
     useCases = undefined;
     throw err;

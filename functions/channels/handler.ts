@@ -9,17 +9,22 @@ import type {
   ChannelResult,
   ChannelUseCases,
 } from '../../shared/channels/channel-use-cases';
+import { ConfigError } from '../../shared/config';
 import { type ErrorResult, toErrorResult, ValidationError } from '../../shared/errors';
 import { logger } from '../../shared/observability';
+import type { SendCommandUseCase, SendResult } from '../../shared/outbound/send-command';
 import { type ChannelAction, type CommandOf, parseChannelCommand } from './commands';
 import { getChannelUseCases } from './composition';
 
-export type ManagementResult = ChannelResult | ChannelListResult | ErrorResult;
+export type ManagementResult = ChannelResult | ChannelListResult | SendResult | ErrorResult;
+
+/** The channel use cases plus `send` (the agent writes first; queued for the reply function). */
+export type ManagementUseCases = ChannelUseCases & { send?: SendCommandUseCase };
 
 type Dispatch = { [A in ChannelAction]: (command: CommandOf<A>) => Promise<ManagementResult> };
 
 /** action → use case. A new command is one more entry here. */
-export function createDispatch(useCases: ChannelUseCases): Dispatch {
+export function createDispatch(useCases: ManagementUseCases): Dispatch {
   return {
     create: ({ agentId, channel, activate }) => useCases.create({ agentId, channel, activate }),
     update: ({ channelId, changes, activate, version }) =>
@@ -28,12 +33,16 @@ export function createDispatch(useCases: ChannelUseCases): Dispatch {
     delete: ({ channelId, version }) => useCases.remove({ channelId, version }),
     get: ({ channelId }) => useCases.get({ channelId }),
     list: ({ agentId }) => useCases.list({ agentId }),
+    send: ({ channelId, chatId, replies }) =>
+      useCases.send
+        ? useCases.send({ channelId, chatId, replies })
+        : Promise.reject(new ConfigError('send is not configured (OUTBOUND_QUEUE_URL)')),
   };
 }
 
 export async function handleChannelCommand(
   event: unknown,
-  useCases: ChannelUseCases,
+  useCases: ManagementUseCases,
 ): Promise<ManagementResult> {
   const parsed = parseChannelCommand(event);
   if (!parsed.ok) {
@@ -55,7 +64,7 @@ export async function handleChannelCommand(
 
 /** The function without Lambda middleware (tests, the local stack). */
 export async function channelsHandler(event: unknown): Promise<ManagementResult> {
-  let useCases: ChannelUseCases;
+  let useCases: ManagementUseCases;
   try {
     useCases = await getChannelUseCases();
   } catch (err) {

@@ -68,3 +68,5 @@ export function createSendCommand(deps: SendCommandDeps) {
     return { ok: true, queued: messages.length, eventId };
   };
 }
+
+export type SendCommandUseCase = ReturnType<typeof createSendCommand>;

@@ -32,7 +32,7 @@ describe('parseChannelCommand', () => {
   });
 
   it('names the unknown action and the known ones', () => {
-    const parsed = parseChannelCommand({ action: 'send', channelId: 'c' });
+    const parsed = parseChannelCommand({ action: 'launch', channelId: 'c' });
     expect(parsed).toEqual({
       ok: false,
       issues: [
