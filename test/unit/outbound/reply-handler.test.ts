@@ -1,0 +1,113 @@
+import type { SQSEvent } from 'aws-lambda';
+import { createReplyHandler } from '../../../functions/reply/handler';
+import type { Channel } from '../../../shared/domain/channel';
+import type { OutboundQueueMessage } from '../../../shared/domain/queue-messages';
+import { PermanentError } from '../../../shared/errors';
+import type { DeliverReplyDeps } from '../../../shared/outbound/deliver-reply';
+
+const channel: Channel = {
+  id: 'ch1',
+  agentId: 'a',
+  type: 'chat2desk',
+  name: 'n',
+  apiUrl: 'https://api.chat2desk.com',
+  token: 'c2dtesttoken-unit-handler-0001',
+  serviceMessages: false,
+  status: 'active',
+  generation: 1,
+  version: 1,
+  createdAt: '',
+  updatedAt: '',
+};
+
+function fakeDeps(failFor: Set<string>) {
+  const sent: string[] = [];
+  const delivered = new Set<string>();
+  const deps: DeliverReplyDeps = {
+    channels: { get: async () => channel },
+    sentReplies: {
+      isDelivered: async (id) => delivered.has(id),
+      sentPart: async () => undefined,
+      recordPart: async () => undefined,
+      recordDelivered: async (id) => void delivered.add(id),
+    },
+    conversations: {
+      recordOwnMessage: async () => undefined,
+      isOwnMessage: async () => false,
+      markWithHuman: async () => undefined,
+      withHuman: async () => undefined,
+      clearWithHuman: async () => undefined,
+    },
+    messagesClientFor: async () => ({
+      sendMessage: async (address, op) => {
+        if (failFor.has(op.text ?? '')) throw new PermanentError('CHAT2DESK_REJECTED', 'refused');
+        sent.push(`${address.clientId}:${op.text}`);
+        return { messageId: String(sent.length) };
+      },
+      transferToOperator: async () => undefined,
+      transferToGroup: async () => undefined,
+      updateDialog: async () => undefined,
+    }),
+  };
+  return { deps, sent };
+}
+
+function record(id: string, body: string, group: string) {
+  return {
+    messageId: id,
+    receiptHandle: id,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'x',
+      ApproximateFirstReceiveTimestamp: '0',
+      MessageGroupId: group,
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:0:q.fifo',
+    awsRegion: 'us-east-1',
+  };
+}
+
+function outbound(clientId: string, text: string, index: number): string {
+  const message: OutboundQueueMessage = {
+    v: 1,
+    replyId: `ev-${clientId}:${index}`,
+    eventId: `ev-${clientId}`,
+    channelId: 'ch1',
+    index,
+    target: { clientId, transport: 'telegram' },
+    reply: { type: 'text', text },
+  };
+  return JSON.stringify(message);
+}
+
+test('a failure fails the rest of its conversation only; an invalid body is dropped, not retried', async () => {
+  const { deps, sent } = fakeDeps(new Set(['bad']));
+  const handler = createReplyHandler(deps);
+  const event: SQSEvent = {
+    Records: [
+      record('1', outbound('100', 'bad', 0), 'ch1:100'),
+      record('2', outbound('200', 'fine', 0), 'ch1:200'),
+      record('3', outbound('100', 'after bad', 1), 'ch1:100'),
+      record('4', '{"not":"an outbound message"}', 'ch1:300'),
+      record('5', outbound('200', 'fine too', 1), 'ch1:200'),
+    ],
+  };
+  const response = await handler(event);
+  expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['1', '3']);
+  expect(sent).toEqual(['200:fine', '200:fine too']);
+});
+
+test('a batch already delivered sends nothing the second time', async () => {
+  const { deps, sent } = fakeDeps(new Set());
+  const handler = createReplyHandler(deps);
+  const event: SQSEvent = { Records: [record('1', outbound('100', 'hello', 0), 'ch1:100')] };
+  await handler(event);
+  const second = await handler(event);
+  expect(second.batchItemFailures).toEqual([]);
+  expect(sent).toEqual(['100:hello']);
+});
