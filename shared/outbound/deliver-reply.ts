@@ -9,8 +9,8 @@
  *   resent with the same `external_id` — at-least-once, see docs/OUTBOUND.md.
  * - Never lost: a failure throws (retryable → SQS redelivers in order; permanent → DLQ).
  * - The outbox echo: every message id Chat2Desk returns is recorded as our own right after the
- *   send returns, before anything else; the worker also recognises the echo by our operator id
- *   and `external_id`, which covers an echo that arrives before this record.
+ *   send returns, before anything else; an echo arriving before this record still carries our
+ *   operator id, which the worker never takes for a human (docs/OUTBOUND.md).
  */
 import type { Chat2DeskMessagesClient, MessageAddress } from '../adapters/chat2desk/messages-client';
 import type { ConversationStore } from '../adapters/dynamodb/conversation-store';
