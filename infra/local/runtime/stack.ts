@@ -11,7 +11,13 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  ScheduledEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
 import { resetConfig } from '../../../shared/config';
 import { createDemoAgent, type DemoAgent } from '../demo-agent/index';
 import { LOCAL_CREDENTIALS, type RunningService, startDynamoDbLocal, startSqsEmulator } from '../emulators';
@@ -20,20 +26,37 @@ import type { Sandbox, SandboxOptions } from '../sandbox/types';
 import { ensureQueues, ensureTable, type LocalQueues, loadLocalKeys, type QueueOverrides } from './bootstrap';
 import { closeServer, type HttpRoutes, listen } from './http-server';
 import type { LambdaHandler, LocalFunction } from './lambda-context';
+import { type LocalSchedule, startSchedule } from './schedule';
 import { type SqsPoller, startSqsPoller } from './sqs-poller';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const DEFAULT_STATE_DIR = join(REPO_ROOT, '.local');
 export const DEFAULT_PREFIX = 'chat2desk-local';
 
-/** Function settings as deployed (timeouts within the queues' 90 s visibility timeout). */
+/**
+ * Function settings as deployed: the CDK stack's SIZING (infra/stacks/stateless-stack.ts), copied
+ * so `npm start` does not load aws-cdk-lib; a test keeps the two equal.
+ */
+export const LOCAL_SIZING = {
+  webhook: { timeoutSeconds: 10 },
+  worker: { timeoutSeconds: 85, batchSize: 5 },
+  reply: { timeoutSeconds: 60, batchSize: 10, maxConcurrency: 2 },
+  channels: { timeoutSeconds: 60 },
+  webhookHealer: { timeoutSeconds: 300, everyMinutes: 10 },
+} as const;
+
 export function localFunctions(prefix: string) {
+  const fn = (name: string, timeoutSeconds: number): LocalFunction => ({
+    functionName: `${prefix}-${name}`,
+    timeoutMs: timeoutSeconds * 1000,
+  });
   return {
-    webhook: { functionName: `${prefix}-webhook`, timeoutMs: 10_000 },
-    channels: { functionName: `${prefix}-channels`, timeoutMs: 30_000 },
-    worker: { functionName: `${prefix}-worker`, timeoutMs: 60_000 },
-    reply: { functionName: `${prefix}-reply`, timeoutMs: 60_000 },
-  } satisfies Record<string, LocalFunction>;
+    webhook: fn('webhook', LOCAL_SIZING.webhook.timeoutSeconds),
+    channels: fn('channels', LOCAL_SIZING.channels.timeoutSeconds),
+    worker: fn('worker', LOCAL_SIZING.worker.timeoutSeconds),
+    reply: fn('reply', LOCAL_SIZING.reply.timeoutSeconds),
+    webhookHealer: fn('webhook-healer', LOCAL_SIZING.webhookHealer.timeoutSeconds),
+  };
 }
 
 export interface LocalHandlers {
@@ -41,6 +64,7 @@ export interface LocalHandlers {
   channels: LambdaHandler<unknown, unknown>;
   worker: LambdaHandler<SQSEvent, SQSBatchResponse | undefined>;
   reply: LambdaHandler<SQSEvent, SQSBatchResponse | undefined>;
+  webhookHealer: LambdaHandler<ScheduledEvent, unknown>;
 }
 
 export interface LocalStackOptions {
@@ -62,6 +86,8 @@ export interface LocalStackOptions {
   queueOverrides?: { inbound?: QueueOverrides; outbound?: QueueOverrides };
   /** Batches in flight per queue (default 2). */
   pollerConcurrency?: number;
+  /** How often the webhook healer runs (default every 10 min, as deployed; 0 = never). It also runs once at start. */
+  healerIntervalMs?: number;
   /** Long-poll wait of the pollers (default 20 s). */
   waitTimeSeconds?: number;
   /** Extra environment for the handlers (wins over process.env and the defaults). */
@@ -91,6 +117,10 @@ export interface LocalStack {
   sandbox: Sandbox;
   /** The demo agent mounted at /agent (the agent events it received are in `agent.events`). */
   agent: DemoAgent;
+  /** The webhook healer's schedule (`healer.runNow()` runs it at once). */
+  healer: LocalSchedule;
+  /** The healer's run at start (resolves when it ended). */
+  firstHeal: Promise<void>;
   /** Pids of child processes (DynamoDB Local's java), for a last-resort kill on exit. */
   childPids: number[];
   stop(): Promise<void>;
@@ -132,6 +162,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let ready = false;
   let stopping: Promise<void> | undefined;
   let pollers: { inbound: SqsPoller; outbound: SqsPoller } | undefined;
+  let healer: LocalSchedule | undefined;
   let sandbox: Sandbox | undefined;
 
   const routes: HttpRoutes = { region, isReady: () => ready, report };
@@ -144,7 +175,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   async function stopAll(): Promise<void> {
     ready = false;
-    await Promise.allSettled([pollers?.inbound.stop(), pollers?.outbound.stop()]);
+    await Promise.allSettled([pollers?.inbound.stop(), pollers?.outbound.stop(), healer?.stop()]);
     await closeServer(server);
     await sandbox?.stop().catch(() => undefined);
     for (const client of clients) client.destroy();
@@ -249,13 +280,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       channels: options.handlers?.channels ?? importHandler('functions/channels/handler'),
       worker: options.handlers?.worker ?? importHandler('functions/worker/handler'),
       reply: options.handlers?.reply ?? importHandler('functions/reply/handler'),
+      webhookHealer: options.handlers?.webhookHealer ?? importHandler('functions/webhook-healer/handler'),
     };
-    step(print, quiet, 'handlers', 'webhook, channels, worker, reply loaded');
+    step(print, quiet, 'handlers', 'webhook, channels, worker, reply, webhook-healer loaded');
 
     const pollerSettings = {
       sqs: sqsClient,
       region,
-      concurrency: options.pollerConcurrency ?? 2,
+      concurrency: options.pollerConcurrency ?? LOCAL_SIZING.reply.maxConcurrency,
       waitTimeSeconds: options.waitTimeSeconds ?? 20,
       report,
     };
@@ -266,6 +298,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         queueArn: queues.inbound.arn,
         fn: functions.worker,
         handler: handlers.worker,
+        batchSize: LOCAL_SIZING.worker.batchSize,
       }),
       outbound: startSqsPoller({
         ...pollerSettings,
@@ -273,6 +306,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         queueArn: queues.outbound.arn,
         fn: functions.reply,
         handler: handlers.reply,
+        batchSize: LOCAL_SIZING.reply.batchSize,
       }),
     };
     step(
@@ -288,6 +322,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     routes.agent = agent;
     ready = true;
 
+    // EventBridge's rule for the webhook healer. Its first run at start re-registers the webhooks
+    // of channels kept active in .local/ (the sandbox forgets its webhooks when it stops).
+    const healerIntervalMs = options.healerIntervalMs ?? LOCAL_SIZING.webhookHealer.everyMinutes * 60_000;
+    healer = startSchedule({
+      fn: functions.webhookHealer,
+      handler: handlers.webhookHealer,
+      intervalMs: healerIntervalMs,
+      region,
+      report,
+    });
+    const firstHeal = healer.runNow();
+    step(
+      print,
+      quiet,
+      'healer',
+      healerIntervalMs > 0
+        ? `webhook-healer now and every ${Math.round(healerIntervalMs / 60_000)} min`
+        : 'webhook-healer once now',
+    );
+
     return {
       url,
       port,
@@ -300,6 +354,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       pollers,
       sandbox: mountedSandbox,
       agent,
+      healer,
+      firstHeal,
       childPids: started.map((s) => s.pid).filter((p): p is number => typeof p === 'number'),
       stop,
     };
