@@ -1,0 +1,420 @@
+/**
+ * One reliability world: the whole connector on real parts, wired as in AWS.
+ *
+ *   Chat2Desk sandbox ──signed webhooks──> local HTTP route (API Gateway v2 adapter) ─> webhook handler
+ *     ─> fauxqs inbound FIFO (+DLQ) ─> SQS poller ─> worker (composition from config; DynamoDB Local)
+ *     ─> recording agent (HTTP) ─> fauxqs outbound FIFO (+DLQ) ─> SQS poller ─> reply function
+ *     ─> Chat2Desk sandbox API.
+ *
+ * Every webhook response body is recorded (`responses`) for the "no token in any response" check.
+ *
+ *   const world = await startWorld({ events: ['inbox'] });
+ *   const { messageId } = await world.clientWrites('1001', 'hi');
+ *   await world.settle({ until: () => world.agent.answered().length === 1 });
+ *   world.botMessages('1001');
+ *   await world.stop();
+ */
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync, writeSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { buildReplyDeps } from '../../../functions/reply/composition';
+import { createReplyHandler } from '../../../functions/reply/handler';
+import { createWebhookHandler } from '../../../functions/webhook/handler';
+import { createSigningTokenReader } from '../../../functions/webhook/signing-token-reader';
+import { buildWorkerDeps } from '../../../functions/worker/composition';
+import { createWorkerHandler } from '../../../functions/worker/handler';
+import { toApiGatewayV2Event } from '../../../infra/local/runtime/http-event';
+import { closeServer, listen, WEBHOOK_ROUTE_KEY } from '../../../infra/local/runtime/http-server';
+import { type SqsPoller, startSqsPoller } from '../../../infra/local/runtime/sqs-poller';
+import { startSandboxServer } from '../../../infra/local/sandbox/index';
+import type { DeliveryRecord, SandboxOptions, TranscriptEntry } from '../../../infra/local/sandbox/types';
+import { getDocumentClient } from '../../../shared/adapters/aws-clients';
+import { toChannelItem } from '../../../shared/adapters/dynamodb/channel-item';
+import { createInboundQueue } from '../../../shared/adapters/sqs/inbound-queue';
+import { loadConfig } from '../../../shared/config';
+import type { Channel } from '../../../shared/domain/channel';
+import type { RetryPolicy } from '../../../shared/outbound/retry-policy';
+import { webhookSecret } from '../../../shared/webhook-url';
+import { createTestTable, type TestTable } from '../../support/aws';
+import { createTestQueues, type TestQueues } from '../../support/queues';
+import {
+  type RecordingAgent,
+  type RecordingAgentOptions,
+  startRecordingAgent,
+} from '../../support/recording-agent';
+import { makeTestToken } from '../../support/tokens';
+
+export const AGENT_KEY = 'reliability-agent-key';
+const REGION = 'us-east-1';
+
+export interface WorldOptions {
+  /** Webhook events the channel subscribes to in the sandbox (default: inbox). */
+  events?: string[];
+  sandbox?: SandboxOptions;
+  /** Receives before the DLQ (both queues; default 3). */
+  maxReceiveCount?: number;
+  /** Visibility timeout of both queues, seconds (default 2): a failed record comes back after it. */
+  visibilityTimeoutSeconds?: number;
+  agent?: RecordingAgentOptions;
+  /** Extra config for the worker and the reply function (strings, as in the environment). */
+  env?: Record<string, string>;
+  retryPolicy?: RetryPolicy;
+  /** Batches in flight per queue (default 2, like the local stack). */
+  pollerConcurrency?: number;
+  /** Do not poll the inbound queue here (the crash drill runs the worker in a child process). */
+  noWorker?: boolean;
+  /** The channel's operator (default none: the bot takes the general queue). */
+  operatorId?: string;
+}
+
+export interface World {
+  table: TestTable;
+  queues: TestQueues;
+  agent: RecordingAgent;
+  sandbox: Awaited<ReturnType<typeof startSandboxServer>>['sandbox'];
+  sandboxApiUrl: string;
+  token: string;
+  channel: Channel;
+  webhookKey: string;
+  /** http://127.0.0.1:PORT/webhooks/chat2desk/<channel>/<secret> as registered in the sandbox. */
+  webhookUrl: string;
+  /** The environment the worker and reply function were configured with. */
+  env: Record<string, string>;
+  /** Every webhook response: status and body. */
+  responses: { status: number; body: string }[];
+  pollers: { inbound?: SqsPoller; outbound: SqsPoller };
+  /** Sends a recorded sandbox delivery again over HTTP, byte for byte (a Chat2Desk retry). */
+  replay(delivery: DeliveryRecord): Promise<number>;
+  /**
+   * The same delivery arriving after SQS's 5-minute dedup window (Chat2Desk's 5 min and 2 h
+   * retries): the real webhook handler, but its inbound queue gets a fresh dedup id, as SQS would
+   * accept it then. Only the worker's and reply function's own dedup stand in the way.
+   */
+  lateReplay(delivery: DeliveryRecord): Promise<number>;
+  /** A client writes; the sandbox delivers the signed `inbox` webhook. */
+  clientWrites(clientId: string, text: string): Promise<{ messageId: string; dialogId: string }>;
+  /** Calls the sandbox API with the channel's token. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }>;
+  /** Bot messages the client received (transcript entries sent by us, in order). */
+  botMessages(clientId: string): TranscriptEntry[];
+  /** Accepted POST /v1/messages requests of the sandbox. */
+  acceptedSends(): number;
+  /** Messages in a queue: visible + in flight. */
+  depth(queueUrl: string): Promise<number>;
+  /** Receives (and so removes) everything in a DLQ; returns the bodies. */
+  drainDlq(queueUrl: string): Promise<string[]>;
+  /**
+   * Waits until `until` holds (if given) and then the whole pipeline is quiet: no webhook
+   * delivery pending, both queues empty, no batch in flight — twice in a row.
+   */
+  settle(options?: { until?: () => boolean | Promise<boolean>; timeoutMs?: number }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function queueArn(queues: TestQueues, url: string): Promise<string> {
+  const result = await queues.client.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+  );
+  return result.Attributes?.QueueArn ?? `arn:aws:sqs:${REGION}:000000000000:${url.split('/').pop()}`;
+}
+
+function webhookPathParameters(path: string): Record<string, string> {
+  const [channelId = '', secret = ''] = path.split('/').slice(3);
+  return { channelId: decodeURIComponent(channelId), secret: decodeURIComponent(secret) };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const table = await createTestTable();
+  const queues = await createTestQueues({
+    maxReceiveCount: options.maxReceiveCount ?? 3,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
+  });
+  const agent = await startRecordingAgent(options.agent);
+  const sandboxServer = await startSandboxServer({
+    port: 0,
+    options: { webhookRetryDelaysMs: [200, 500, 1000], ...options.sandbox },
+  });
+  const sandbox = sandboxServer.sandbox;
+  const token = makeTestToken('reliability');
+  const webhookKey = `webhook-key-${randomBytes(16).toString('hex')}`;
+  const now = new Date().toISOString();
+  const channel: Channel = {
+    id: `ch-${randomBytes(6).toString('hex')}`,
+    agentId: 'agent-rel',
+    type: 'chat2desk',
+    name: 'Reliability drill',
+    apiUrl: sandboxServer.apiUrl,
+    token,
+    serviceMessages: false,
+    status: 'active',
+    generation: 1,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    ...(options.operatorId ? { operatorId: options.operatorId } : {}),
+  };
+  const documentClient = getDocumentClient();
+  await documentClient.send(new PutCommand({ TableName: table.name, Item: toChannelItem(channel) }));
+
+  // Webhook function behind the local API Gateway route.
+  const responses: World['responses'] = [];
+  const webhook = createWebhookHandler({
+    webhookSecretKey: webhookKey,
+    inboundQueue: createInboundQueue({ client: queues.client, queueUrl: queues.inboundUrl }),
+    signingTokens: createSigningTokenReader({
+      client: documentClient,
+      tableName: table.name,
+      cacheTtlMs: 60_000,
+    }),
+  });
+  const server: Server = await listen(
+    {
+      region: REGION,
+      isReady: () => true,
+      webhook: {
+        fn: { functionName: 'rel-webhook', timeoutMs: 10_000 },
+        handler: async (event: APIGatewayProxyEventV2) => {
+          const result = (await webhook(event)) as APIGatewayProxyStructuredResultV2;
+          responses.push({ status: result.statusCode ?? 200, body: String(result.body ?? '') });
+          return result;
+        },
+      },
+      report: () => undefined,
+    },
+    0,
+    '127.0.0.1',
+  );
+  const port = (server.address() as AddressInfo).port;
+  const realInbound = createInboundQueue({ client: queues.client, queueUrl: queues.inboundUrl });
+  let lateCount = 0;
+  const lateWebhook = createWebhookHandler({
+    webhookSecretKey: webhookKey,
+    inboundQueue: {
+      enqueue: (message, routing) => {
+        lateCount += 1;
+        return realInbound.enqueue(message, {
+          ...routing,
+          deduplicationId: `late-${lateCount}-${routing.deduplicationId}`.slice(0, 128),
+        });
+      },
+    },
+    signingTokens: createSigningTokenReader({
+      client: documentClient,
+      tableName: table.name,
+      cacheTtlMs: 60_000,
+    }),
+  });
+  const deliveryHeaders = (delivery: DeliveryRecord): Record<string, string> => ({
+    'content-type': 'application/json',
+    'x-timestamp': delivery.timestamp,
+    ...(delivery.signature ? { 'x-signature': delivery.signature } : {}),
+  });
+  const secret = webhookSecret(webhookKey, channel.id, channel.generation);
+  const webhookUrl = `http://127.0.0.1:${port}/webhooks/chat2desk/${channel.id}/${secret}`;
+
+  const api: World['api'] = async (method, path, body) => {
+    const response = await fetch(`${sandboxServer.apiUrl}${path}`, {
+      method,
+      headers: { authorization: token, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, json: await response.json().catch(() => undefined) };
+  };
+  const registered = await api('POST', '/v1/webhooks', {
+    name: 'reliability',
+    url: webhookUrl,
+    events: options.events ?? ['inbox'],
+  });
+  if (registered.status !== 200) throw new Error(`webhook registration failed: ${registered.status}`);
+
+  // Worker and reply function from their composition roots, configured like a deployment.
+  const env: Record<string, string> = {
+    TABLE_NAME: table.name,
+    INBOUND_QUEUE_URL: queues.inboundUrl,
+    OUTBOUND_QUEUE_URL: queues.outboundUrl,
+    AGENT_API_URL: agent.url,
+    AGENT_API_KEY: AGENT_KEY,
+    WEBHOOK_SECRET_KEY: webhookKey,
+    LOCAL_MODE: 'true',
+    AGENT_TIMEOUT_MS: '3000',
+    AGENT_MAX_ATTEMPTS: '2',
+    CHAT2DESK_TIMEOUT_MS: '3000',
+    // The sandbox has no rate limit unless a drill asks for one; the connector's own limiter is
+    // raised so the drills measure the pipeline, not the default 15 messages/s.
+    CHAT2DESK_RATE_LIMIT_PER_SECOND: '1000',
+    CHANNEL_CACHE_TTL_MS: '30000',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const pollerBase = {
+    sqs: queues.client,
+    region: REGION,
+    concurrency: options.pollerConcurrency ?? 2,
+    waitTimeSeconds: 1,
+    report: () => undefined,
+  };
+  let inbound: SqsPoller | undefined;
+  if (!options.noWorker) {
+    const worker = createWorkerHandler(await buildWorkerDeps(config));
+    inbound = startSqsPoller({
+      ...pollerBase,
+      queueUrl: queues.inboundUrl,
+      queueArn: await queueArn(queues, queues.inboundUrl),
+      fn: { functionName: 'rel-worker', timeoutMs: 20_000 },
+      handler: worker,
+    });
+  }
+  const reply = createReplyHandler(
+    buildReplyDeps({
+      config,
+      documentClient,
+      ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
+    }),
+  );
+  const outbound = startSqsPoller({
+    ...pollerBase,
+    queueUrl: queues.outboundUrl,
+    queueArn: await queueArn(queues, queues.outboundUrl),
+    fn: { functionName: 'rel-reply', timeoutMs: 20_000 },
+    handler: reply,
+  });
+
+  const depth: World['depth'] = async (queueUrl) => {
+    const result = await queues.client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(result.Attributes?.ApproximateNumberOfMessages ?? '0') +
+      Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? '0')
+    );
+  };
+
+  const world: World = {
+    table,
+    queues,
+    agent,
+    sandbox,
+    sandboxApiUrl: sandboxServer.apiUrl,
+    token,
+    channel,
+    webhookKey,
+    webhookUrl,
+    env,
+    responses,
+    pollers: { ...(inbound ? { inbound } : {}), outbound },
+    async replay(delivery) {
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        headers: deliveryHeaders(delivery),
+        body: delivery.body,
+      });
+      responses.push({ status: response.status, body: await response.text() });
+      return response.status;
+    },
+    async lateReplay(delivery) {
+      const path = new URL(delivery.url).pathname;
+      const result = (await lateWebhook(
+        toApiGatewayV2Event(
+          {
+            method: 'POST',
+            url: path,
+            headers: deliveryHeaders(delivery),
+            body: Buffer.from(delivery.body, 'utf8'),
+            sourceIp: '127.0.0.1',
+          },
+          { routeKey: WEBHOOK_ROUTE_KEY, pathParameters: webhookPathParameters(path) },
+        ),
+      )) as APIGatewayProxyStructuredResultV2;
+      responses.push({ status: result.statusCode ?? 200, body: String(result.body ?? '') });
+      return result.statusCode ?? 200;
+    },
+    clientWrites: (clientId, text) => sandbox.clientMessage(token, clientId, { text }),
+    api,
+    botMessages: (clientId) =>
+      sandbox.transcript(token, clientId).filter((m) => m.direction === 'out' && m.type === 'to_client'),
+    acceptedSends: () =>
+      sandbox.requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages' && r.status === 200)
+        .length,
+    depth,
+    async drainDlq(queueUrl) {
+      const bodies: string[] = [];
+      for (let empty = 0; empty < 2; ) {
+        const received = await queues.client.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+        );
+        const messages = received.Messages ?? [];
+        if (messages.length === 0) {
+          empty += 1;
+          continue;
+        }
+        bodies.push(...messages.map((m) => m.Body ?? ''));
+      }
+      return bodies;
+    },
+    async settle({ until, timeoutMs = 60_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      let quietChecks = 0;
+      while (Date.now() < deadline) {
+        const wanted = until ? await until() : true;
+        const quiet =
+          wanted &&
+          (await sandbox.idle(Math.max(1, deadline - Date.now())).then(
+            () => true,
+            () => false,
+          )) &&
+          (inbound?.inFlight() ?? 0) === 0 &&
+          outbound.inFlight() === 0 &&
+          (await depth(queues.inboundUrl)) === 0 &&
+          (await depth(queues.outboundUrl)) === 0;
+        quietChecks = quiet ? quietChecks + 1 : 0;
+        if (quietChecks >= 2) return;
+        await sleep(250);
+      }
+      throw new Error(`the pipeline did not settle within ${timeoutMs} ms`);
+    },
+    async stop() {
+      await Promise.allSettled([inbound?.stop(2000), outbound.stop(2000)]);
+      await closeServer(server);
+      await sandboxServer.stop();
+      await agent.stop();
+      await queues.drop().catch(() => undefined);
+      await table.drop().catch(() => undefined);
+    },
+  };
+  return world;
+}
+
+/** The scale knob: RELIABILITY_SCALE=4 runs every drill with 4× its default size. */
+export function scaled(defaultCount: number): number {
+  const scale = Number(process.env.RELIABILITY_SCALE ?? '1');
+  return Math.max(1, Math.round(defaultCount * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
+}
+
+/**
+ * Prints one figure line (jest shows console output) and appends it to
+ * test-output/reliability-figures.txt, from which docs/RELIABILITY.md is filled in.
+ */
+export function figure(line: string): void {
+  // Straight to the file descriptor: the test setup captures process.stdout/stderr writes.
+  writeSync(2, `${line}\n`);
+  const dir = join(__dirname, '..', '..', '..', 'test-output');
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(join(dir, 'reliability-figures.txt'), `${new Date().toISOString()} ${line}\n`);
+}
+
+/** Group sizes of a list by key. */
+export function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
