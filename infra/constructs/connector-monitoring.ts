@@ -38,6 +38,8 @@ export interface ConnectorMonitoringProps {
   namePrefix: string;
   api: IHttpApi;
   webhookFunction: IFunction;
+  /** Its duration is shown next to the agent latency (the agent call dominates it). */
+  workerFunction: IFunction;
   functions: Record<string, IFunction>;
   queues: MonitoredQueue[];
   alarmEmail?: string;
@@ -197,13 +199,15 @@ export class ConnectorMonitoring extends Construct {
         left: [
           customMetric(CUSTOM_METRICS.agentLatency, 'p50').with({ label: 'agent p50' }),
           customMetric(CUSTOM_METRICS.agentLatency, 'p99').with({ label: 'agent p99' }),
+          props.workerFunction.metricDuration({ ...fiveMin, statistic: 'p99', label: 'worker batch p99' }),
         ],
       }),
       new GraphWidget({
         title: 'Chat2Desk send errors and throttles',
         width: 12,
         left: [
-          customMetric(CUSTOM_METRICS.chat2deskSendFailed).with({ label: 'send failed' }),
+          customMetric(CUSTOM_METRICS.repliesFailedRetryable).with({ label: 'send failed (will retry)' }),
+          customMetric(CUSTOM_METRICS.repliesFailedPermanently).with({ label: 'send failed (given up)' }),
           customMetric(CUSTOM_METRICS.chat2deskThrottled).with({ label: 'throttled (429)' }),
         ],
       }),

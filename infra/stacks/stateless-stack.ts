@@ -210,6 +210,7 @@ export class StatelessStack extends Stack {
       namePrefix: p.namePrefix,
       api: this.api,
       webhookFunction: webhook.function,
+      workerFunction: worker.function,
       functions: Object.fromEntries(Object.entries(this.functions).map(([k, v]) => [k, v.function])),
       queues: [
         {
