@@ -19,6 +19,8 @@ export interface RetryPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
   maxRetryAfterMs: number;
+  /** Total waiting for one request; beyond it SQS redelivers (keep it well under the function timeout). */
+  maxTotalWaitMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -27,6 +29,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   baseDelayMs: 200,
   maxDelayMs: 5000,
   maxRetryAfterMs: 20_000,
+  maxTotalWaitMs: 30_000,
 };
 
 export interface RetryHooks {
@@ -59,6 +62,7 @@ export function createResilientHttp(options: {
   return async (request) => {
     let failures = 0;
     let throttles = 0;
+    let waited = 0;
     for (;;) {
       await options.limiter.acquire(options.limiterKey);
       try {
@@ -78,6 +82,8 @@ export function createResilientHttp(options: {
           if (failures >= policy.maxAttempts) throw err;
           delayMs = backoffDelay(policy, failures, random);
         }
+        if (waited + delayMs > policy.maxTotalWaitMs) throw err;
+        waited += delayMs;
         options.hooks?.onRetry?.({ failure: err.failure, attempt: failures + throttles, delayMs });
         await sleep(delayMs);
       }

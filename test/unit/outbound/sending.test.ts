@@ -6,7 +6,7 @@ import {
 import { toSendMessageBody } from '../../../shared/adapters/chat2desk/messages-client';
 import { PermanentError } from '../../../shared/errors';
 import { externalIdFor, planTransfer } from '../../../shared/outbound/deliver-reply';
-import { createRateLimiter } from '../../../shared/outbound/rate-limiter';
+import { createRateLimiter, type RateLimiter } from '../../../shared/outbound/rate-limiter';
 import { createResilientHttp, DEFAULT_RETRY_POLICY } from '../../../shared/outbound/retry-policy';
 
 describe('the POST /v1/messages body', () => {
@@ -156,7 +156,7 @@ describe('the per-token rate limiter', () => {
 });
 
 describe('retries of one Chat2Desk request', () => {
-  const noLimit = createRateLimiter({ perSecond: 1000 });
+  const noLimit: RateLimiter = { acquire: async () => undefined, pause: () => undefined };
   function scripted(outcomes: Array<Error | 'ok'>) {
     const calls: number[] = [];
     const http: Chat2DeskHttp = async () => {
@@ -206,4 +206,25 @@ describe('retries of one Chat2Desk request', () => {
     await expect(resilient({ method: 'GET', path: '/x' })).rejects.toBeInstanceOf(Chat2DeskRetryableError);
     expect(calls).toHaveLength(1);
   });
+});
+
+test('the total wait for one request is bounded; then SQS redelivers', async () => {
+  const throttled = () => new Chat2DeskRetryableError('throttled', '429', 429, 15_000);
+  let calls = 0;
+  const http: Chat2DeskHttp = async () => {
+    calls += 1;
+    throw throttled();
+  };
+  const waits: number[] = [];
+  const resilient = createResilientHttp({
+    http,
+    limiter: { acquire: async () => undefined, pause: () => undefined },
+    limiterKey: 'k',
+    hooks: { sleep: async (ms) => void waits.push(ms), random: () => 0 },
+  });
+  await expect(resilient({ method: 'POST', path: '/v1/messages' })).rejects.toBeInstanceOf(
+    Chat2DeskRetryableError,
+  );
+  expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(DEFAULT_RETRY_POLICY.maxTotalWaitMs);
+  expect(calls).toBe(3); // 15 s + 15 s of waiting fit in the budget, a third wait would not
 });

@@ -61,7 +61,7 @@ describe('splitting long text', () => {
   });
 
   test('plain transports keep a link readable and whole', () => {
-    const parts = renderAndSplit('word '.repeat(5) + '[our price list](https://e.io/p)', {
+    const parts = renderAndSplit(`${'word '.repeat(5)}[our price list](https://e.io/p)`, {
       limit: 40,
       markdown: false,
     });
