@@ -3,7 +3,7 @@
  * message answered once, 0 lost, both DLQs empty afterwards.
  *
  * The outage starts when a third of the messages are answered and lasts OUTAGE_MS. It must stay
- * inside the retry horizon (here maxReceiveCount 5 × visibility 2 s; in AWS 5 × 90 s = 7.5 min):
+ * inside the retry horizon (here maxReceiveCount 5 × visibility 5 s; in AWS 5 × 90 s = 7.5 min):
  * an outage longer than that sends messages to the DLQ, by design (docs/RELIABILITY.md).
  *
  * Default N = 500; RELIABILITY_SCALE scales N.

@@ -58,7 +58,11 @@ export interface WorldOptions {
   sandbox?: SandboxOptions;
   /** Receives before the DLQ (both queues; default 3). */
   maxReceiveCount?: number;
-  /** Visibility timeout of both queues, seconds (default 2): a failed record comes back after it. */
+  /**
+   * Visibility timeout of both queues, seconds (default 5): a failed record comes back after it.
+   * Like AWS (90 s against a 60 s function timeout) it must exceed the time one batch takes, or
+   * a second poller takes a record still being handled.
+   */
   visibilityTimeoutSeconds?: number;
   agent?: RecordingAgentOptions;
   /** Extra config for the worker and the reply function (strings, as in the environment). */
@@ -134,7 +138,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const table = await createTestTable();
   const queues = await createTestQueues({
     maxReceiveCount: options.maxReceiveCount ?? 3,
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5,
   });
   const agent = await startRecordingAgent(options.agent);
   const sandboxServer = await startSandboxServer({
