@@ -1,19 +1,19 @@
 /** Builds the webhook function's clients once per cold start, from the validated config. */
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
 import { createInboundQueue } from '../../shared/adapters/sqs/inbound-queue';
+import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
 import type { AcceptWebhookDeps } from './accept-webhook';
 import { createSigningTokenReader } from './signing-token-reader';
-import { loadWebhookConfig, resolveWebhookSecretKey, type WebhookConfig } from './webhook-config';
 
-export async function buildWebhookDeps(
-  config: WebhookConfig = loadWebhookConfig(),
-): Promise<AcceptWebhookDeps> {
+export async function buildWebhookDeps(config: Config = loadConfig()): Promise<AcceptWebhookDeps> {
+  const tableName = required(config, 'TABLE_NAME');
+  const queueUrl = required(config, 'INBOUND_QUEUE_URL');
   return {
-    webhookSecretKey: await resolveWebhookSecretKey(config),
-    inboundQueue: createInboundQueue({ client: getSqsClient(), queueUrl: config.INBOUND_QUEUE_URL }),
+    webhookSecretKey: await resolveSecret(config, 'WEBHOOK_SECRET_KEY'),
+    inboundQueue: createInboundQueue({ client: getSqsClient(), queueUrl }),
     signingTokens: createSigningTokenReader({
       client: getDocumentClient(),
-      tableName: config.TABLE_NAME,
+      tableName,
       cacheTtlMs: config.CHANNEL_CACHE_TTL_MS,
     }),
   };
