@@ -10,7 +10,7 @@
  */
 import type { AgentEvent } from '../../shared/domain/agent-contract';
 import type { ScriptedAnswer } from '../support/recording-agent';
-import { countBy, figure, scaled, startWorld, type World } from './support/world';
+import { countBy, drillTimeout, figure, scaled, startWorld, type World } from './support/world';
 
 const N = scaled(500);
 const CLIENTS = 50;
@@ -45,38 +45,42 @@ describe('R3 agent outage', () => {
     await world?.stop();
   });
 
-  test(`${N} messages with a ${OUTAGE_MS} ms agent outage in the middle → 0 lost, DLQ empty`, async () => {
-    const texts: string[] = [];
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async (_, c) => {
-        for (let i = c; i < N; i += CLIENTS) {
-          texts.push(`r3-${i}`);
-          await world.clientWrites(String(4001 + c), `r3-${i}`);
-        }
-      }),
-    );
-    await world.settle({ until: () => world.acceptedSends() >= N, timeoutMs: 180_000 });
+  test(
+    `${N} messages with a ${OUTAGE_MS} ms agent outage in the middle → 0 lost, DLQ empty`,
+    async () => {
+      const texts: string[] = [];
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async (_, c) => {
+          for (let i = c; i < N; i += CLIENTS) {
+            texts.push(`r3-${i}`);
+            await world.clientWrites(String(4001 + c), `r3-${i}`);
+          }
+        }),
+      );
+      await world.settle({ until: () => world.acceptedSends() >= N, timeoutMs: 180_000 });
 
-    const answered = world.agent.answered();
-    const answeredPerEvent = countBy(answered, (e) => e.event.eventId);
-    const received = new Map<string, number>();
-    for (let c = 0; c < CLIENTS; c += 1) {
-      for (const m of world.botMessages(String(4001 + c)))
-        received.set(m.text ?? '', (received.get(m.text ?? '') ?? 0) + 1);
-    }
-    const lost = texts.filter((t) => !received.has(`echo: ${t}`)).length;
-    const duplicated = [...received.values()].filter((count) => count > 1).length;
-    const inboundDlq = await world.depth(world.queues.inboundDlqUrl);
-    const outboundDlq = await world.depth(world.queues.outboundDlqUrl);
-    figure(
-      `R3 agent outage: N=${N} outageMs=${OUTAGE_MS} refused503=${outage.refused} agentCalls=${world.agent.events.length} answered=${answered.length} delivered=${received.size} lost=${lost} duplicated=${duplicated} inboundDLQ=${inboundDlq} outboundDLQ=${outboundDlq}`,
-    );
-    expect(outage.refused).toBeGreaterThan(0);
-    expect(lost).toBe(0);
-    expect(duplicated).toBe(0);
-    expect(answeredPerEvent.size).toBe(N);
-    expect([...answeredPerEvent.values()].every((count) => count === 1)).toBe(true);
-    expect(inboundDlq).toBe(0);
-    expect(outboundDlq).toBe(0);
-  });
+      const answered = world.agent.answered();
+      const answeredPerEvent = countBy(answered, (e) => e.event.eventId);
+      const received = new Map<string, number>();
+      for (let c = 0; c < CLIENTS; c += 1) {
+        for (const m of world.botMessages(String(4001 + c)))
+          received.set(m.text ?? '', (received.get(m.text ?? '') ?? 0) + 1);
+      }
+      const lost = texts.filter((t) => !received.has(`echo: ${t}`)).length;
+      const duplicated = [...received.values()].filter((count) => count > 1).length;
+      const inboundDlq = await world.depth(world.queues.inboundDlqUrl);
+      const outboundDlq = await world.depth(world.queues.outboundDlqUrl);
+      figure(
+        `R3 agent outage: N=${N} outageMs=${OUTAGE_MS} refused503=${outage.refused} agentCalls=${world.agent.events.length} answered=${answered.length} delivered=${received.size} lost=${lost} duplicated=${duplicated} inboundDLQ=${inboundDlq} outboundDLQ=${outboundDlq}`,
+      );
+      expect(outage.refused).toBeGreaterThan(0);
+      expect(lost).toBe(0);
+      expect(duplicated).toBe(0);
+      expect(answeredPerEvent.size).toBe(N);
+      expect([...answeredPerEvent.values()].every((count) => count === 1)).toBe(true);
+      expect(inboundDlq).toBe(0);
+      expect(outboundDlq).toBe(0);
+    },
+    drillTimeout(240_000),
+  );
 });

@@ -404,8 +404,13 @@ export function scaled(defaultCount: number): number {
   return Math.max(1, Math.round(defaultCount * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
 }
 
+/** A jest timeout for a drill whose default run takes up to `ms`, grown with RELIABILITY_SCALE. */
+export function drillTimeout(ms: number): number {
+  return Math.max(ms, scaled(ms));
+}
+
 /**
- * Prints one figure line (jest shows console output) and appends it to
+ * Prints one figure line (to the terminal, past the log capture) and appends it to
  * test-output/reliability-figures.txt, from which docs/RELIABILITY.md is filled in.
  */
 export function figure(line: string): void {
