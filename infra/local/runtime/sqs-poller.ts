@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   type MessageAttributeValue,
@@ -61,8 +62,14 @@ export interface SqsPoller {
   readonly stats: PollerStats;
   /** Batches being handled right now. */
   inFlight(): number;
-  /** Stops receiving; waits up to `graceMs` for batches in flight (what is unfinished comes back later). */
-  stop(graceMs?: number): Promise<void>;
+  /**
+   * Stops receiving and waits up to `graceMs` for batches in flight (what is unfinished comes
+   * back after its visibility timeout). Pending long polls are let finish and whatever they return
+   * is released at once; with `abortReceives` they are cut instead (for an emulator that stops
+   * right after: an aborted long poll may still take a message on the server's side, which then
+   * stays invisible for the visibility timeout).
+   */
+  stop(options?: number | { graceMs?: number; abortReceives?: boolean }): Promise<void>;
 }
 
 function toRecordAttributes(attributes: Record<string, string> | undefined): SQSRecordAttributes {
@@ -209,6 +216,23 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     }
   }
 
+  /** Hands messages received after stop() straight back to the queue. */
+  async function release(messages: Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    await options.sqs
+      .send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: options.queueUrl,
+          Entries: messages.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.ReceiptHandle,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      )
+      .catch(() => undefined); // not released: they come back after the visibility timeout
+  }
+
   async function loop(): Promise<void> {
     while (!stopped) {
       let messages: Message[];
@@ -224,6 +248,10 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
           { abortSignal: abort.signal },
         );
         messages = received.Messages ?? [];
+        if (stopped) {
+          await release(messages);
+          break;
+        }
       } catch (err) {
         if (stopped || isAbort(err)) break;
         report(`${options.fn.functionName}: receive failed (${(err as Error).name}); retrying in 1 s`);
@@ -246,10 +274,13 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   return {
     stats,
     inFlight: () => running,
-    async stop(graceMs = 5000) {
+    async stop(stopOptions = {}) {
+      // A bare number is the grace period (the first form of this API).
+      const { graceMs = (waitTimeSeconds + 5) * 1000, abortReceives = false } =
+        typeof stopOptions === 'number' ? { graceMs: stopOptions } : stopOptions;
       if (stopped) return;
       stopped = true;
-      abort.abort();
+      if (abortReceives) abort.abort();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         all,
@@ -258,6 +289,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
         }),
       ]);
       clearTimeout(timer);
+      abort.abort();
     },
   };
 }

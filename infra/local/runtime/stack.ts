@@ -88,7 +88,7 @@ export interface LocalStackOptions {
   pollerConcurrency?: number;
   /** How often the webhook healer runs (default every 10 min, as deployed; 0 = never). It also runs once at start. */
   healerIntervalMs?: number;
-  /** Long-poll wait of the pollers (default 20 s). */
+  /** Long-poll wait of the pollers (default 20 s; 2 s with `emulators`, where stop() waits for it). */
   waitTimeSeconds?: number;
   /** Extra environment for the handlers (wins over process.env and the defaults). */
   env?: Record<string, string>;
@@ -157,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const functions = localFunctions(prefix);
 
   const started: RunningService[] = [];
+  const ownEmulators = !(options.emulators?.dynamodbEndpoint && options.emulators?.sqsEndpoint);
   const savedEnv = new Map<string, string | undefined>();
   const clients: { destroy(): void }[] = [];
   let ready = false;
@@ -175,7 +176,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   async function stopAll(): Promise<void> {
     ready = false;
-    await Promise.allSettled([pollers?.inbound.stop(), pollers?.outbound.stop(), healer?.stop()]);
+    // Own emulators stop right after: cut the long polls. Shared ones live on: let them finish.
+    const stopOptions = { abortReceives: ownEmulators, graceMs: ownEmulators ? 5000 : undefined };
+    await Promise.allSettled([
+      pollers?.inbound.stop(stopOptions),
+      pollers?.outbound.stop(stopOptions),
+      healer?.stop(),
+    ]);
     await closeServer(server);
     await sandbox?.stop().catch(() => undefined);
     for (const client of clients) client.destroy();
@@ -288,7 +295,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs: sqsClient,
       region,
       concurrency: options.pollerConcurrency ?? LOCAL_SIZING.reply.maxConcurrency,
-      waitTimeSeconds: options.waitTimeSeconds ?? 20,
+      // With shared emulators a stop waits for the long polls to end: keep them short there.
+      waitTimeSeconds: options.waitTimeSeconds ?? (ownEmulators ? 20 : 2),
       report,
     };
     pollers = {
