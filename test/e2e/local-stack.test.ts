@@ -5,8 +5,10 @@
  * it starts, answers /health, and on SIGINT exits leaving no java behind.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from '../../infra/local/emulators';
 import { type LocalStack, REPO_ROOT, startLocalStack } from '../../infra/local/runtime/stack';
 import { makeTestToken } from '../support/tokens';
@@ -206,6 +208,40 @@ describe('npm start as a process', () => {
     expect(output()).toContain('SIGTERM: stopping...');
     expect(javaOnPort(dynamoPort)).toEqual([]);
     expect(await refused(port)).toBe(true);
+  });
+
+  it('says in one line to install Java when there is none, and exits 1', async () => {
+    const port = await freePort();
+    const emptyPath = mkdtempSync(join(tmpdir(), 'no-java-'));
+    try {
+      let output = '';
+      // tsx's CLI run by this node directly: the PATH holds no java (and no npx) at all.
+      child = spawn(
+        process.execPath,
+        [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, PORT: String(port), PATH: emptyPath },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        },
+      );
+      child.stdout?.on('data', (d: Buffer) => {
+        output += d.toString();
+      });
+      child.stderr?.on('data', (d: Buffer) => {
+        output += d.toString();
+      });
+      const { code } = await waitForExit(child);
+      expect(code).toBe(1);
+      const lines = output.trim().split('\n');
+      expect(lines[lines.length - 1]).toMatch(
+        /^Java was not found: .*install it \(e\.g\. apt-get install openjdk-17-jre-headless\)/,
+      );
+      expect(await refused(port)).toBe(true);
+    } finally {
+      rmSync(emptyPath, { recursive: true, force: true });
+    }
   });
 
   it('says in one line that the port is in use, and exits 1', async () => {
