@@ -212,7 +212,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         'dynamodb',
         `ready on ${dynamo.endpoint} (${dataPath ? `data in ${dataPath}` : 'in memory'})`,
       );
-      const sqs = await startSqsEmulator();
+      const sqs = await startSqsEmulator().catch((err: unknown) => {
+        // jest's VM cannot import the ESM-only fauxqs: say what to do instead.
+        if (/dynamic import callback/.test(String((err as Error)?.message))) {
+          throw new Error(
+            'fauxqs cannot be loaded here (jest VM): pass `emulators: { dynamodbEndpoint, sqsEndpoint }` (the test run starts both)',
+          );
+        }
+        throw err;
+      });
       started.push(sqs);
       step(print, quiet, 'sqs', `ready on ${sqs.endpoint} (fauxqs, in memory)`);
       dynamodbEndpoint = dynamo.endpoint;
