@@ -9,9 +9,8 @@
 // zod/mini: the same validation at ~16 kB instead of ~450 kB, so even the webhook function
 // (bundle budget 150 kB) reads its settings through this one module.
 import * as z from 'zod/mini';
-
-// zod/mini ships without messages; the English locale makes configuration errors readable.
-z.config(z.locales.en());
+// zod/mini ships without messages; this loads the English locale (and only that one).
+import './zod-en';
 
 const optionalString = z.optional(z.string().check(z.trim(), z.minLength(1)));
 const optionalUrl = z.optional(z.url());

@@ -3,10 +3,11 @@
  * Adding a command = one more member of `channelCommandSchema` and one more entry of the dispatch
  * map in handler.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { channelChangesSchema, channelFieldsSchema } from '../../shared/domain/channel';
 import type { FieldIssue } from '../../shared/errors';
 import { sendCommandSchema } from '../../shared/outbound/send-command';
+import '../../shared/zod-en';
 
 const MAX_ID = 128;
 /** No single string of a command is longer than this (a token is ≤ 512, a URL ≤ 2048). */
@@ -14,34 +15,34 @@ export const MAX_STRING_LENGTH = 4096;
 /** A whole command is never bigger than this (JSON characters). */
 export const MAX_COMMAND_LENGTH = 64 * 1024;
 
-const idSchema = z.string().trim().min(1).max(MAX_ID);
-const versionSchema = z.number().int().positive();
+const idSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_ID));
+const versionSchema = z.number().check(z.int(), z.positive());
 
 export const createCommandSchema = z.strictObject({
   action: z.literal('create'),
   agentId: idSchema,
   channel: channelFieldsSchema,
-  activate: z.boolean().optional(),
+  activate: z.optional(z.boolean()),
 });
 
 export const updateCommandSchema = z.strictObject({
   action: z.literal('update'),
   channelId: idSchema,
-  changes: channelChangesSchema.default({}),
-  activate: z.boolean().optional(),
-  version: versionSchema.optional(),
+  changes: z._default(channelChangesSchema, {}),
+  activate: z.optional(z.boolean()),
+  version: z.optional(versionSchema),
 });
 
 export const deactivateCommandSchema = z.strictObject({
   action: z.literal('deactivate'),
   channelId: idSchema,
-  version: versionSchema.optional(),
+  version: z.optional(versionSchema),
 });
 
 export const deleteCommandSchema = z.strictObject({
   action: z.literal('delete'),
   channelId: idSchema,
-  version: versionSchema.optional(),
+  version: z.optional(versionSchema),
 });
 
 export const getCommandSchema = z.strictObject({
@@ -130,7 +131,7 @@ export function parseChannelCommand(input: unknown): ParsedCommand {
       return issue.keys.map((key) => ({ path: joinPath([...issue.path, key]), message: 'unknown field' }));
     }
     if (issue.code === 'invalid_union' && joinPath(issue.path) === 'action') {
-      const options = channelCommandSchema.options.map((o) => o.shape.action.value).join(', ');
+      const options = channelCommandSchema.def.options.map((o) => o.shape.action.def.values[0]).join(', ');
       return [{ path: 'action', message: `unknown or missing action; expected one of ${options}` }];
     }
     return [{ path: joinPath(issue.path), message: issue.message }];

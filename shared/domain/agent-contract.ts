@@ -1,5 +1,6 @@
 /** The agent API (DESIGN §4.2): what the worker sends and what it accepts back. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-en';
 import { repliesSchema } from './reply';
 
 export const SERVICE_MESSAGE_DIALOG_CLOSED = 'c2d: dialog closed';
@@ -37,7 +38,7 @@ export interface AgentEvent {
 }
 
 export const agentInfoSchema = z.looseObject({
-  id: z.union([z.string(), z.number()]).optional(),
+  id: z.optional(z.union([z.string(), z.number()])),
   trained: z.boolean(),
 });
 export type AgentInfo = z.infer<typeof agentInfoSchema>;

@@ -2,16 +2,17 @@
  * Bodies of the messages on the inbound and outbound FIFO queues. Versioned so a deployment can
  * drain old messages while new code runs.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-en';
 import { c2dIdSchema } from './ids';
 import { replySchema } from './reply';
 
 /** Inbound: the webhook request as received; the worker parses the Chat2Desk body itself. */
 export const inboundQueueMessageSchema = z.object({
   v: z.literal(1),
-  channelId: z.string().min(1),
+  channelId: z.string().check(z.minLength(1)),
   /** Generation carried by the webhook URL; events of an older generation are dropped. */
-  generation: z.number().int().nonnegative(),
+  generation: z.number().check(z.int(), z.nonnegative()),
   receivedAt: z.string(),
   /** The raw request body (UTF-8 JSON text). */
   body: z.string(),
@@ -21,22 +22,22 @@ export type InboundQueueMessage = z.infer<typeof inboundQueueMessageSchema>;
 /** Where a reply goes: the client and what the inbound event said about the conversation. */
 export const replyTargetSchema = z.object({
   clientId: c2dIdSchema,
-  transport: z.string().min(1).optional(),
+  transport: z.optional(z.string().check(z.minLength(1))),
   /** Chat2Desk's channel id (the messenger channel inside the account, not our channel id). */
-  c2dChannelId: c2dIdSchema.optional(),
-  dialogId: c2dIdSchema.optional(),
+  c2dChannelId: z.optional(c2dIdSchema),
+  dialogId: z.optional(c2dIdSchema),
   /** The last inbound message id; transfers to an operator are made on it. */
-  lastInboundMessageId: c2dIdSchema.optional(),
+  lastInboundMessageId: z.optional(c2dIdSchema),
 });
 export type ReplyTarget = z.infer<typeof replyTargetSchema>;
 
 /** Outbound: one agent reply to render and send. `replyId` is unique and stable across retries. */
 export const outboundQueueMessageSchema = z.object({
   v: z.literal(1),
-  replyId: z.string().min(1),
-  eventId: z.string().min(1),
-  channelId: z.string().min(1),
-  index: z.number().int().nonnegative(),
+  replyId: z.string().check(z.minLength(1)),
+  eventId: z.string().check(z.minLength(1)),
+  channelId: z.string().check(z.minLength(1)),
+  index: z.number().check(z.int(), z.nonnegative()),
   target: replyTargetSchema,
   reply: replySchema,
 });

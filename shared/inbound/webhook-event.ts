@@ -4,17 +4,20 @@
  * Together with map-to-agent-event.ts this is the inbound mapping table: the only code outside
  * `shared/adapters/chat2desk/` that knows Chat2Desk field names.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { optionalC2dIdSchema } from '../domain/ids';
+import '../zod-en';
 
 /** A text field that may arrive as a number (phones) or null. */
-const looseText = z
-  .union([z.string(), z.number(), z.null()])
-  .optional()
-  .transform((v) => (v === null || v === undefined ? undefined : String(v)));
+const looseText = z.pipe(
+  z.optional(z.union([z.string(), z.number(), z.null()])),
+  z.transform((v: string | number | null | undefined) =>
+    v === null || v === undefined ? undefined : String(v),
+  ),
+);
 
 /** A field we read only when it has the expected shape; anything else counts as absent. */
-const tolerant = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+const tolerant = <T extends z.ZodMiniType>(schema: T) => z.catch(z.optional(schema), undefined);
 
 export const webhookClientSchema = z.looseObject({
   id: optionalC2dIdSchema,
@@ -29,7 +32,7 @@ export const webhookAttachmentSchema = z.looseObject({
 });
 
 export const webhookEventSchema = z.looseObject({
-  hook_type: z.string().optional(),
+  hook_type: z.optional(z.string()),
   type: looseText,
   message_id: optionalC2dIdSchema,
   client_id: optionalC2dIdSchema,
@@ -45,7 +48,7 @@ export const webhookEventSchema = z.looseObject({
   pdf: looseText,
   coordinates: looseText,
   attachments: tolerant(z.array(z.unknown())),
-  client: tolerant(webhookClientSchema.nullable()),
+  client: tolerant(z.nullable(webhookClientSchema)),
   event_time: looseText,
 });
 

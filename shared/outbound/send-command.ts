@@ -5,21 +5,24 @@
  * them like any other answer (same rendering, rate limit, sent-records).
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { OutboundQueue } from '../adapters/sqs/outbound-queue';
 import { type Channel, chatIdSchema } from '../domain/channel';
 import type { OutboundQueueMessage } from '../domain/queue-messages';
 import { MAX_REPLIES_PER_EVENT, repliesSchema } from '../domain/reply';
 import { ChannelInactiveError, type FieldIssue, NotFoundError, ValidationError } from '../errors';
+import '../zod-en';
 
 /** The command as the management function parses it; the chat id and replies are checked here. */
 export const sendCommandSchema = z.strictObject({
   action: z.literal('send'),
-  channelId: z.string().trim().min(1).max(128),
-  chatId: z.string().max(64),
-  replies: z.array(z.unknown()).max(MAX_REPLIES_PER_EVENT),
+  channelId: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)),
+  chatId: z.string().check(z.maxLength(64)),
+  replies: z.array(z.unknown()).check(z.maxLength(MAX_REPLIES_PER_EVENT)),
 });
 export type SendCommand = z.output<typeof sendCommandSchema>;
+
+const atLeastOneReplySchema = repliesSchema.check(z.minLength(1, 'at least one reply'));
 
 export interface SendResult {
   ok: true;
@@ -33,7 +36,7 @@ export interface SendCommandDeps {
   newId?: () => string;
 }
 
-function issuesOf(error: z.ZodError, prefix: string): FieldIssue[] {
+function issuesOf(error: z.core.$ZodError, prefix: string): FieldIssue[] {
   return error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join('.'), message: i.message }));
 }
 
@@ -43,7 +46,7 @@ export function createSendCommand(deps: SendCommandDeps) {
     const issues: FieldIssue[] = [];
     const chat = chatIdSchema.safeParse(input.chatId);
     if (!chat.success) issues.push(...issuesOf(chat.error, 'chatId'));
-    const replies = repliesSchema.min(1, 'at least one reply').safeParse(input.replies);
+    const replies = atLeastOneReplySchema.safeParse(input.replies);
     if (!replies.success) issues.push(...issuesOf(replies.error, 'replies'));
     if (!chat.success || !replies.success) throw new ValidationError('invalid send command', issues);
 

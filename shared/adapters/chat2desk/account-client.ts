@@ -3,7 +3,7 @@
  * `api_info` (address reachable + token accepted) and the webhook endpoints, with an idempotent
  * `registerWebhook`. Returns normalised results only; Chat2Desk field names stay in this folder.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   type Chat2DeskHttp,
   Chat2DeskPermanentError,

@@ -6,9 +6,10 @@
  * messages or a plain string. Some errors come back as HTTP 200 with `status: "error"`, so both
  * the HTTP status and `body.status` are checked.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PermanentError, RetryableError } from '../../errors';
 import { registerSecret } from '../../redaction';
+import '../../zod-en';
 
 export type Chat2DeskFailure =
   | 'unreachable' // network error, DNS, connection refused, timeout
@@ -22,11 +23,11 @@ export type Chat2DeskFailure =
   | 'rejected'; // any other 4xx / status:error
 
 export const envelopeSchema = z.looseObject({
-  status: z.string().optional(),
-  data: z.unknown().optional(),
-  message: z.unknown().optional(),
-  errors: z.unknown().optional(),
-  meta: z.unknown().optional(),
+  status: z.optional(z.string()),
+  data: z.optional(z.unknown()),
+  message: z.optional(z.unknown()),
+  errors: z.optional(z.unknown()),
+  meta: z.optional(z.unknown()),
 });
 
 /** Human-readable text of an error envelope; never includes the request (and so never the token). */
@@ -206,12 +207,12 @@ export function createChat2DeskHttp(options: Chat2DeskHttpOptions): Chat2DeskHtt
 }
 
 /** Parses `data` with a schema; a mismatch is an `invalidResponse` (permanent). */
-export function parseData<S extends z.ZodType>(
+export function parseData<S extends z.core.$ZodType>(
   schema: S,
   response: Chat2DeskResponse,
   what: string,
 ): z.output<S> {
-  const parsed = schema.safeParse(response.data);
+  const parsed = z.safeParse(schema, response.data);
   if (!parsed.success) {
     throw new Chat2DeskPermanentError(
       'invalidResponse',

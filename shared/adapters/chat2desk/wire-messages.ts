@@ -1,8 +1,9 @@
 /**
  * Chat2Desk wire shapes of sending (reference §4, §5.2, §5.3). Only this folder knows them.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { c2dIdSchema, optionalC2dIdSchema } from '../../domain/ids';
+import '../../zod-en';
 
 export interface WireButton {
   type: 'reply' | 'url';

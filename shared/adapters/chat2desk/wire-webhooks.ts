@@ -3,29 +3,30 @@
  * `GET /v1/companies/api_info` and `/v1/webhooks`. Tolerant: unknown fields pass, ids may be
  * numbers or strings, optional fields may be null.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { c2dIdSchema } from '../../domain/ids';
+import '../../zod-en';
 
 export const wireApiInfoSchema = z.looseObject({
-  companyID: z.union([z.number(), z.string()]).nullish(),
-  company_id: z.union([z.number(), z.string()]).nullish(),
-  company_name: z.string().nullish(),
-  mode: z.string().nullish(),
+  companyID: z.nullish(z.union([z.number(), z.string()])),
+  company_id: z.nullish(z.union([z.number(), z.string()])),
+  company_name: z.nullish(z.string()),
+  mode: z.nullish(z.string()),
 });
 
 const wireWebhookErrorSchema = z.union([
-  z.looseObject({ text: z.unknown().optional(), created_at: z.unknown().optional() }),
+  z.looseObject({ text: z.optional(z.unknown()), created_at: z.optional(z.unknown()) }),
   z.string(),
 ]);
 
 export const wireWebhookSchema = z.looseObject({
   id: c2dIdSchema,
-  name: z.string().nullish(),
-  url: z.string().nullish(),
-  events: z.array(z.string()).nullish(),
-  status: z.string().nullish(),
-  errors: z.array(wireWebhookErrorSchema).nullish(),
-  channels: z.array(z.unknown()).nullish(),
+  name: z.nullish(z.string()),
+  url: z.nullish(z.string()),
+  events: z.nullish(z.array(z.string())),
+  status: z.nullish(z.string()),
+  errors: z.nullish(z.array(wireWebhookErrorSchema)),
+  channels: z.nullish(z.array(z.unknown())),
 });
 export type WireWebhook = z.infer<typeof wireWebhookSchema>;
 

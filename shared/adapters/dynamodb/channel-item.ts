@@ -3,9 +3,10 @@
  * reply function). The management store (channel-store.ts) writes items in this same format.
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CHANNEL_TYPE, type Channel } from '../../domain/channel';
 import { registerSecret } from '../../redaction';
+import '../../zod-en';
 import { keys } from './table-definition';
 
 const channelItemSchema = z.object({
@@ -16,14 +17,14 @@ const channelItemSchema = z.object({
   name: z.string(),
   apiUrl: z.string(),
   token: z.string(),
-  operatorId: z.string().optional(),
+  operatorId: z.optional(z.string()),
   serviceMessages: z.boolean(),
   status: z.enum(['inactive', 'active']),
-  generation: z.number().int().nonnegative(),
-  webhookId: z.string().optional(),
+  generation: z.number().check(z.int(), z.nonnegative()),
+  webhookId: z.optional(z.string()),
   /** HMAC of type + token, present while the channel holds the token lock (active). */
-  tokenHash: z.string().optional(),
-  version: z.number().int().positive(),
+  tokenHash: z.optional(z.string()),
+  version: z.number().check(z.int(), z.positive()),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
