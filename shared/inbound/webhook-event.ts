@@ -16,8 +16,17 @@ const looseText = z.pipe(
   ),
 );
 
-/** A field we read only when it has the expected shape; anything else counts as absent. */
-const tolerant = <T extends z.ZodMiniType>(schema: T) => z.catch(z.optional(schema), undefined);
+/**
+ * A field we read only when it has the expected shape; anything else counts as absent.
+ * This is `z.catch(z.optional(schema), undefined)` built directly: `z.catch` refers to `core.util`,
+ * which drags zod's whole util namespace (~9 kB minified) into every bundle that parses events.
+ */
+const tolerant = <T extends z.ZodMiniType>(schema: T) =>
+  new z.ZodMiniCatch({
+    type: 'catch',
+    innerType: z.optional(schema),
+    catchValue: () => undefined,
+  }) as z.ZodMiniCatch<z.ZodMiniOptional<T>>;
 
 export const webhookClientSchema = z.looseObject({
   id: optionalC2dIdSchema,
