@@ -1,10 +1,10 @@
 /**
  * Reads a channel's Chat2Desk token to check a webhook signature, with a short per-process cache.
  *
- * Why not `createChannelReader`: that reader validates the whole item with zod, and zod alone is
- * ~450 kB minified, three times the webhook bundle budget (150 kB). This reads the same item
- * (`channel#<id>`, projection: token) with plain checks. Only requests that carry a signature pay
- * for the lookup.
+ * Why not `createChannelReader`: that reader fetches the whole item and validates it against the
+ * channel schemas, while the webhook needs only the token and has the tightest bundle budget
+ * (150 kB). This reads the same item (`channel#<id>`, projection: token) with plain checks. Only
+ * requests that carry a signature pay for the lookup.
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../shared/adapters/dynamodb/table-definition';
