@@ -36,3 +36,8 @@ export { MetricUnit };
 export function countMetric(name: string, value = 1): void {
   metrics.addMetric(name, MetricUnit.Count, value);
 }
+
+/** Records a duration in milliseconds (latency of a dependency). */
+export function timeMetric(name: string, milliseconds: number): void {
+  metrics.addMetric(name, MetricUnit.Milliseconds, milliseconds);
+}

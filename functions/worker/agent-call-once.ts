@@ -23,6 +23,8 @@ import {
 } from '../../shared/adapters/dynamodb/table-definition';
 import type { AgentEvent, AgentResponse } from '../../shared/domain/agent-contract';
 import { ConnectorError, RetryableError } from '../../shared/errors';
+import { CUSTOM_METRICS } from '../../shared/metric-names';
+import { timeMetric } from '../../shared/observability';
 
 export interface AgentCallOnce {
   /** Calls the agent unless this event id was answered before; then returns the stored answer. */
@@ -56,8 +58,15 @@ export function createAgentCallOnce(options: AgentCallOnceOptions): AgentCallOnc
     expiresAfterSeconds: options.ttlSeconds,
     throwOnNoIdempotencyKey: true,
   });
-  const callAgent = async (request: AgentCallRequest): Promise<AgentResponse> =>
-    options.agent.sendEvent(request.agentId, request.event);
+  // Only real calls are timed: an answer replayed from the idempotency record costs no agent time.
+  const callAgent = async (request: AgentCallRequest): Promise<AgentResponse> => {
+    const started = Date.now();
+    try {
+      return await options.agent.sendEvent(request.agentId, request.event);
+    } finally {
+      timeMetric(CUSTOM_METRICS.agentLatency, Date.now() - started);
+    }
+  };
   const idempotentCall = makeIdempotent(callAgent, {
     persistenceStore,
     config,

@@ -11,6 +11,8 @@
  * record (FIFO keeps the conversation's order), a `PermanentError` ends in the DLQ.
  */
 import { type Chat2DeskHttp, Chat2DeskRetryableError } from '../adapters/chat2desk/http';
+import { CUSTOM_METRICS } from '../metric-names';
+import { countMetric } from '../observability';
 import type { RateLimiter } from './rate-limiter';
 
 export interface RetryPolicy {
@@ -71,6 +73,7 @@ export function createResilientHttp(options: {
         if (!(err instanceof Chat2DeskRetryableError)) throw err;
         let delayMs: number;
         if (err.failure === 'throttled') {
+          countMetric(CUSTOM_METRICS.chat2deskThrottled);
           throttles += 1;
           if (throttles >= policy.maxThrottledAttempts) throw err;
           if (err.retryAfterMs !== undefined && err.retryAfterMs > policy.maxRetryAfterMs) throw err;

@@ -1,0 +1,21 @@
+/**
+ * Custom metric names the functions emit and the dashboard and alarms read (namespace
+ * `Chat2DeskChannel`, dimension `service`). One list, so a renamed metric cannot silently leave a
+ * dashboard widget empty.
+ */
+import { HEAL_METRICS } from './healing/heal-metrics';
+
+export const CUSTOM_METRICS = {
+  /** worker: milliseconds of one agent call (POST /agents/{id}/events, retries included), unit Milliseconds. */
+  agentLatency: 'AgentLatency',
+  /** reply: replies given up for good / left to an SQS retry, unit Count. */
+  repliesFailedPermanently: 'RepliesFailedPermanently',
+  repliesFailedRetryable: 'RepliesFailedRetryable',
+  /** reply: a Chat2Desk answer of 429 / "Number of API requests exceeded", unit Count. */
+  chat2deskThrottled: 'Chat2DeskThrottled',
+  /** webhook-healer outcomes per channel, unit Count. */
+  webhookHealthy: HEAL_METRICS.healthy,
+  webhookReEnabled: HEAL_METRICS.reEnabled,
+  webhookReRegistered: HEAL_METRICS.reRegistered,
+  webhookHealFailed: HEAL_METRICS.failed,
+} as const;
