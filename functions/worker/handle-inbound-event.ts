@@ -117,6 +117,7 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
         // A closed dialog ends any human takeover: the bot answers the next message again.
         await deps.conversations.clearWithHuman(channelId, clientId);
         if (!channel.serviceMessages) return skip('ServiceMessagesOff');
+        if (!classified.serviceMessage) return skip('RequestClosed');
         const route = routeDialogClosed(channel.operatorId, event.operator_id);
         if (!route.handle) return skip(route.reason);
         const eventId = inboundEventId(channelId, event, 'dialogClosed', rawBody);

@@ -2,7 +2,8 @@
  * What a Chat2Desk event means to the bot. Pure; table-driven tests in test/unit/inbound.
  *
  * - clientMessage     `inbox` (or a legacy body without hook_type but `type: from_client`)
- * - dialogClosed      `close_dialog`, `close_request`
+ * - dialogClosed      `close_dialog`, `close_request` (only `close_dialog` — the seed's "Close chat" —
+ *                     reaches the agent as the service message; a closed request only ends a takeover)
  * - outbox            a message to the client: our own echo, an autoreply, or a human operator
  * - dialogTransferred the dialog was assigned to an operator
  * - skipped           anything else, with the reason (logged + metric `Skipped_<reason>`)
@@ -11,7 +12,7 @@ import type { WebhookEvent } from './webhook-event';
 
 export type EventClass =
   | { kind: 'clientMessage' }
-  | { kind: 'dialogClosed' }
+  | { kind: 'dialogClosed'; serviceMessage: boolean }
   | { kind: 'outbox' }
   | { kind: 'dialogTransferred' }
   | { kind: 'skipped'; reason: SkipReason };
@@ -28,6 +29,7 @@ export type SkipReason =
   | 'AssignedToOperator'
   | 'WithHuman'
   | 'ServiceMessagesOff'
+  | 'RequestClosed'
   | 'OwnEcho'
   | 'NotAHuman'
   | 'HumanMarked'
@@ -41,8 +43,10 @@ export function classifyEvent(event: WebhookEvent): EventClass {
         ? { kind: 'clientMessage' }
         : { kind: 'skipped', reason: 'NotFromClient' };
     case 'close_dialog':
+      return { kind: 'dialogClosed', serviceMessage: true };
     case 'close_request':
-      return { kind: 'dialogClosed' };
+      // Chat2Desk may report one closure both ways: one service message per closure, not two.
+      return { kind: 'dialogClosed', serviceMessage: false };
     case 'outbox':
       return { kind: 'outbox' };
     case 'dialog_transferred':

@@ -3,7 +3,13 @@
  * webhook handler, the inbound queue and the worker.
  */
 import { SERVICE_MESSAGE_DIALOG_CLOSED } from '../../../shared/domain/agent-contract';
-import { closeDialogBody, dialogTransferredBody, inboxBody, outboxBody } from '../../support/webhook-events';
+import {
+  closeDialogBody,
+  closeRequestBody,
+  dialogTransferredBody,
+  inboxBody,
+  outboxBody,
+} from '../../support/webhook-events';
 import { type Pipeline, startPipeline } from './pipeline';
 
 const BOT = '900';
@@ -54,6 +60,17 @@ describe('inbound routing', () => {
       expect(p.agent.events[0]?.event.chatId).toBe('200|chat2desk');
       expect(p.agent.events[0]?.event.variables.channel_visitor_id).toBe('200');
     }
+  });
+
+  it('a closure reported as close_dialog and close_request reaches the agent once; either ends a takeover', async () => {
+    const { channel, secret } = await p.addChannel({ serviceMessages: true });
+    await p.post(channel.id, secret, outboxBody({ client_id: 210, operator_id: OTHER }));
+    await p.post(channel.id, secret, closeRequestBody({ client_id: 210 }));
+    await p.drainInbound({ batchSize: 1 });
+    expect(await p.workerDeps.conversations.withHuman(channel.id, '210')).toBeUndefined();
+    await p.post(channel.id, secret, closeDialogBody({ client_id: 210 }));
+    await p.drainInbound({ batchSize: 1 });
+    expect(p.agent.events.map((e) => e.event.clientMessage)).toEqual([SERVICE_MESSAGE_DIALOG_CLOSED]);
   });
 
   it('a close carrying another operator is not delivered to a bot-operator channel', async () => {

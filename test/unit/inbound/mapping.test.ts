@@ -197,6 +197,17 @@ describe('classification', () => {
     expect(classifyEvent(parse(body)).kind).toBe(kind);
   });
 
+  it('sends the service message for a closed dialog only, not again for its closed request', () => {
+    expect(classifyEvent(parse({ hook_type: 'close_dialog' }))).toEqual({
+      kind: 'dialogClosed',
+      serviceMessage: true,
+    });
+    expect(classifyEvent(parse({ hook_type: 'close_request' }))).toEqual({
+      kind: 'dialogClosed',
+      serviceMessage: false,
+    });
+  });
+
   it('keeps unknown fields and rejects ids that are not numbers', () => {
     const ok = parseWebhookBody(JSON.stringify({ hook_type: 'inbox', extra_field: { a: 1 } }));
     expect(ok.ok && (ok.event as Record<string, unknown>).extra_field).toEqual({ a: 1 });
