@@ -1,4 +1,6 @@
 /** What the e2e tests do the way a user does: management commands, sandbox hooks, waiting. */
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalStack } from '../../infra/local/runtime/stack';
 import type { TranscriptEntry } from '../../infra/local/sandbox/types';
 
 export async function manage(baseUrl: string, command: unknown): Promise<Record<string, unknown>> {
@@ -76,4 +78,43 @@ export function replyMatching(baseUrl: string, token: string, clientId: string, 
         (typeof text === 'string' ? m.text.includes(text) : text.test(m.text)),
     ),
   );
+}
+
+/**
+ * Resolves once the pipeline is quiet: no webhook delivery pending, both queues empty (nothing
+ * visible or in flight) and no batch being handled, seen twice in a row.
+ */
+export async function settled(stack: LocalStack): Promise<void> {
+  const sqs = new SQSClient({
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    endpoint: stack.sqsEndpoint,
+    useQueueUrlAsEndpoint: false,
+  });
+  const depth = async (url: string) => {
+    const r = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(r.Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  };
+  try {
+    let quiet = 0;
+    while (quiet < 2) {
+      await stack.sandbox.idle(30_000);
+      const idle =
+        stack.pollers.inbound.inFlight() === 0 &&
+        stack.pollers.outbound.inFlight() === 0 &&
+        (await depth(stack.queues.inbound.url)) === 0 &&
+        (await depth(stack.queues.outbound.url)) === 0;
+      quiet = idle ? quiet + 1 : 0;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    sqs.destroy();
+  }
 }

@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { freePort } from '../../infra/local/emulators';
 import { type LocalStack, REPO_ROOT, startLocalStack } from '../../infra/local/runtime/stack';
 import { makeTestToken } from '../support/tokens';
-import { clientSays, createActiveChannel, manage, replyMatching, transcript } from './helpers';
+import {
+  clientSays,
+  createActiveChannel,
+  eventually,
+  manage,
+  replyMatching,
+  settled,
+  transcript,
+} from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -83,6 +91,52 @@ describe('local stack, in process', () => {
     await clientSays(stack.url, token, '77', { text: '/buttons' });
     const withButtons = await replyMatching(stack.url, token, '77', /Choose an answer/);
     expect(withButtons.buttons.map((b) => b.text)).toEqual(expect.arrayContaining(['Yes', 'No']));
+  });
+
+  it('sends an image as a file, and a long text in several messages', async () => {
+    const token = makeTestToken('e2e-media');
+    await createActiveChannel(stack.url, token);
+    await clientSays(stack.url, token, '88', { text: '/image', transport: 'widget' });
+    const image = await eventually(async () =>
+      (await transcript(stack.url, token, '88')).find(
+        (m) => m.direction === 'out' && m.attachments.length > 0,
+      ),
+    );
+    expect(image.attachments[0]?.url).toBe(`${stack.url}/agent/static/demo.png`);
+
+    await clientSays(stack.url, token, '88', { text: '/long', transport: 'widget' });
+    const parts = await eventually(async () => {
+      const out = (await transcript(stack.url, token, '88')).filter(
+        (m) => m.direction === 'out' && m.attachments.length === 0 && m.text,
+      );
+      const total = out.reduce((n, m) => n + (m.text?.length ?? 0), 0);
+      return total >= 4900 ? out : undefined;
+    });
+    expect(parts.length).toBeGreaterThan(1);
+  });
+
+  it('stays silent while a human has the dialog, and answers again once it is closed', async () => {
+    const token = makeTestToken('e2e-operator');
+    await createActiveChannel(stack.url, token);
+    const { dialogId } = await clientSays(stack.url, token, '99', { text: '/operator' });
+    await replyMatching(stack.url, token, '99', 'Connecting you to an operator');
+    // The hand-over: a transfer call, or the dialog assigned to an operator.
+    const transfers = () =>
+      stack.sandbox.requests.filter(
+        (r) =>
+          r.status === 200 &&
+          (/transfer/.test(r.path) || (r.method === 'PUT' && r.path.startsWith('/v1/dialogs/'))),
+      );
+    await eventually(async () => (transfers().length > 0 ? true : undefined));
+
+    await clientSays(stack.url, token, '99', { text: 'are you a human?' });
+    await settled(stack);
+    const before = (await transcript(stack.url, token, '99')).filter((m) => m.direction === 'out');
+    expect(before.some((m) => m.text?.includes('are you a human?'))).toBe(false);
+
+    await stack.sandbox.closeDialog(token, dialogId);
+    await clientSays(stack.url, token, '99', { text: 'back to the bot' });
+    await replyMatching(stack.url, token, '99', 'You said: back to the bot');
   });
 
   it('rejects a forged webhook through the real webhook function, queueing nothing', async () => {
