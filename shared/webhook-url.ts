@@ -45,3 +45,9 @@ export function verifyWebhookSecret(key: string, channelId: string, secret: stri
   if (given.length !== expected.length) return undefined;
   return timingSafeEqual(given, expected) ? generation : undefined;
 }
+
+/** The name our webhook carries in the Chat2Desk account, so it is found again after a URL change. */
+export const WEBHOOK_NAME_PREFIX = 'agent-platform:';
+export function webhookName(channelId: string): string {
+  return `${WEBHOOK_NAME_PREFIX}${channelId}`;
+}

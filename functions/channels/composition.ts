@@ -17,10 +17,8 @@ import type { ChannelUseCaseDeps } from '../../shared/channels/ports';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
 import { createSendCommand, type SendCommandUseCase } from '../../shared/outbound/send-command';
 import { registerSecret } from '../../shared/redaction';
-import { webhookUrl } from '../../shared/webhook-url';
+import { webhookName, webhookUrl } from '../../shared/webhook-url';
 import type { ManagementUseCases } from './handler';
-
-export const WEBHOOK_NAME_PREFIX = 'agent-platform:';
 
 export interface CompositionOverrides {
   documentClient?: DynamoDBDocumentClient;
@@ -65,7 +63,7 @@ export async function composeChannelDeps(
     }),
     webhooks: {
       urlFor: (channelId, generation) => webhookUrl(publicBaseUrl, webhookKey, channelId, generation),
-      nameFor: (channelId) => `${WEBHOOK_NAME_PREFIX}${channelId}`,
+      nameFor: webhookName,
     },
     now,
     newId: randomUUID,

@@ -4,8 +4,7 @@ import { createChat2DeskAccountClient } from '../../shared/adapters/chat2desk/ac
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
 import { createActiveChannelReads } from '../../shared/healing/active-channels';
 import type { HealWebhooksDeps } from '../../shared/healing/heal-webhooks';
-import { webhookUrl } from '../../shared/webhook-url';
-import { WEBHOOK_NAME_PREFIX } from '../channels/composition';
+import { webhookName, webhookUrl } from '../../shared/webhook-url';
 
 /** Channels checked at once: a few, so a run of many channels stays well inside the timeout. */
 export const HEAL_CONCURRENCY = 5;
@@ -26,7 +25,7 @@ export async function buildHealerDeps(config: Config = loadConfig()): Promise<He
       }),
     expectedWebhook: (channel) => ({
       url: webhookUrl(publicBaseUrl, webhookKey, channel.id, channel.generation),
-      name: `${WEBHOOK_NAME_PREFIX}${channel.id}`,
+      name: webhookName(channel.id),
     }),
     concurrency: HEAL_CONCURRENCY,
   };
