@@ -118,7 +118,8 @@ describe('crash drill', () => {
       const perEvent = countBy(world.agent.events, (e) => e.event.eventId);
       const received = new Map<string, number>();
       for (let d = 0; d < DIALOGS; d += 1) {
-        for (const m of world.botMessages(String(6001 + d))) received.set(m.text ?? '', (received.get(m.text ?? '') ?? 0) + 1);
+        for (const m of world.botMessages(String(6001 + d)))
+          received.set(m.text ?? '', (received.get(m.text ?? '') ?? 0) + 1);
       }
       const lost = texts.filter((t) => !received.has(`echo: ${t}`)).length;
       const twice = [...received.values()].filter((n) => n > 1).length;

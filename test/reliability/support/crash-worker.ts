@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
   ).Attributes?.QueueArn;
   // Loaded after the environment is complete, like a Lambda cold start.
-  const { handler } = require('../../../functions/worker/handler') as typeof import('../../../functions/worker/handler');
+  const { handler } =
+    require('../../../functions/worker/handler') as typeof import('../../../functions/worker/handler');
   startSqsPoller({
     sqs,
     queueUrl,
