@@ -262,7 +262,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     region: REGION,
     concurrency: options.pollerConcurrency ?? 2,
     waitTimeSeconds: 1,
-    report: () => undefined,
+    // Poller problems (batch failures, timeouts) go to the captured log.
+    report: (line: string) => process.stderr.write(`poller: ${line}\n`),
   };
   let inbound: SqsPoller | undefined;
   if (!options.noWorker) {
@@ -384,7 +385,18 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         if (quietChecks >= 2) return;
         await sleep(250);
       }
-      throw new Error(`the pipeline did not settle within ${timeoutMs} ms`);
+      const state = {
+        wanted: until ? await until() : true,
+        inboundDepth: await depth(queues.inboundUrl),
+        outboundDepth: await depth(queues.outboundUrl),
+        inFlight: [inbound?.inFlight() ?? 0, outbound.inFlight()],
+        sandboxIdle: await sandbox.idle(1).then(
+          () => true,
+          () => false,
+        ),
+        sends: sandbox.requests.length,
+      };
+      throw new Error(`the pipeline did not settle within ${timeoutMs} ms: ${JSON.stringify(state)}`);
     },
     async stop() {
       await Promise.allSettled([inbound?.stop(2000), outbound.stop(2000)]);
