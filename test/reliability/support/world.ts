@@ -47,7 +47,7 @@ import {
   type RecordingAgentOptions,
   startRecordingAgent,
 } from '../../support/recording-agent';
-import { makeTestToken } from '../../support/tokens';
+import { makeTestToken, TEST_TOKEN_MARKER } from '../../support/tokens';
 
 export const AGENT_KEY = 'reliability-agent-key';
 const REGION = 'us-east-1';
@@ -400,11 +400,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     },
     async stop() {
       await Promise.allSettled([inbound?.stop(2000), outbound.stop(2000)]);
+      // R8, in every drill: no webhook response ever carries a token.
+      const leaked = responses.filter((r) => r.body.includes(TEST_TOKEN_MARKER)).length;
       await closeServer(server);
       await sandboxServer.stop();
       await agent.stop();
       await queues.drop().catch(() => undefined);
       await table.drop().catch(() => undefined);
+      if (leaked > 0) throw new Error(`${leaked} webhook response(s) carried a Chat2Desk token`);
     },
   };
   return world;
