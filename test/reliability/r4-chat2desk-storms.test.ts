@@ -29,7 +29,11 @@ const LOG_FILE = join(
 describe('R4 Chat2Desk 429 and 5xx storms, permanent 4xx', () => {
   let world: World;
   beforeAll(async () => {
-    world = await startWorld({ events: ['inbox'], maxReceiveCount: 4, sandbox: { rateLimitPerSecond: RATE } });
+    world = await startWorld({
+      events: ['inbox'],
+      maxReceiveCount: 4,
+      sandbox: { rateLimitPerSecond: RATE },
+    });
   });
   afterAll(async () => {
     await world?.stop();
@@ -58,7 +62,8 @@ describe('R4 Chat2Desk 429 and 5xx storms, permanent 4xx', () => {
       const statuses = countBy(sends, (r) => String(r.status));
       const received = new Map<string, number>();
       for (let c = 0; c < CLIENTS; c += 1) {
-        for (const m of world.botMessages(String(8001 + c))) received.set(m.text ?? '', (received.get(m.text ?? '') ?? 0) + 1);
+        for (const m of world.botMessages(String(8001 + c)))
+          received.set(m.text ?? '', (received.get(m.text ?? '') ?? 0) + 1);
       }
       const lost = texts.filter((t) => !received.has(`echo: ${t}`)).length;
       const duplicated = [...received.values()].filter((n) => n > 1).length;
@@ -84,7 +89,11 @@ describe('R4 Chat2Desk 429 and 5xx storms, permanent 4xx', () => {
         method: 'POST',
         path: /^\/v1\/messages$/,
         status: 400,
-        body: { status: 'error', message: 'Message rejected by the account', errors: { text: ['blocked word'] } },
+        body: {
+          status: 'error',
+          message: 'Message rejected by the account',
+          errors: { text: ['blocked word'] },
+        },
       });
       await world.clientWrites('8999', 'doomed');
       await world.settle({

@@ -4,8 +4,9 @@
  * lock names it, one webhook registered. Repeated ROUNDS times (the winner is deactivated in
  * between, so every round races for a free lock). Also: no management response carries the token.
  */
-import { makeTestToken, TEST_TOKEN_MARKER } from '../support/tokens';
+
 import { channelOf, type Harness, startHarness } from '../integration/channels/harness';
+import { makeTestToken, TEST_TOKEN_MARKER } from '../support/tokens';
 import { drillTimeout, figure, scaled } from './support/world';
 
 const PARALLEL = 50;

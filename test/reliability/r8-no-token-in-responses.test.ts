@@ -29,18 +29,32 @@ describe('R8 no token in any response', () => {
     async () => {
       const token = makeTestToken('r8');
       const created = channelOf(
-        await h.run({ action: 'create', agentId: 'agent-r8', channel: { apiUrl: h.sandbox.apiUrl, token }, activate: true }),
+        await h.run({
+          action: 'create',
+          agentId: 'agent-r8',
+          channel: { apiUrl: h.sandbox.apiUrl, token },
+          activate: true,
+        }),
       );
       const channelId = created.channel.id;
       // Bad input that names the token field: too long, wrong type, unknown fields next to it.
       await h.run({ action: 'update', channelId, changes: { token: `${token}${'x'.repeat(5000)}` } });
       await h.run({ action: 'update', channelId, changes: { token: [token] } });
-      await h.run({ action: 'create', agentId: 'agent-r8', channel: { apiUrl: h.sandbox.apiUrl, token, secret: token } });
+      await h.run({
+        action: 'create',
+        agentId: 'agent-r8',
+        channel: { apiUrl: h.sandbox.apiUrl, token, secret: token },
+      });
       await h.run({ action: 'create', agentId: 'agent-r8', channel: { apiUrl: 'not a url', token } });
       // Activation failing on the token: Chat2Desk says the token is wrong, then is unreachable.
       const other = makeTestToken('r8-other');
       h.sandbox.sandbox.faults.inject({ path: /^\/v1\/companies\/api_info$/, status: 401, times: 1 });
-      await h.run({ action: 'create', agentId: 'agent-r8', channel: { apiUrl: h.sandbox.apiUrl, token: other }, activate: true });
+      await h.run({
+        action: 'create',
+        agentId: 'agent-r8',
+        channel: { apiUrl: h.sandbox.apiUrl, token: other },
+        activate: true,
+      });
       await h.run({
         action: 'create',
         agentId: 'agent-r8',
@@ -48,10 +62,20 @@ describe('R8 no token in any response', () => {
         activate: true,
       });
       // The same token on a second channel: the uniqueness check refuses it.
-      await h.run({ action: 'create', agentId: 'agent-r8', channel: { apiUrl: h.sandbox.apiUrl, token }, activate: true });
+      await h.run({
+        action: 'create',
+        agentId: 'agent-r8',
+        channel: { apiUrl: h.sandbox.apiUrl, token },
+        activate: true,
+      });
       await h.run({ action: 'get', channelId });
       await h.run({ action: 'list', agentId: 'agent-r8' });
-      await h.run({ action: 'send', channelId, chatId: '404404|chat2desk', replies: [{ type: 'text', text: 'hi' }] });
+      await h.run({
+        action: 'send',
+        channelId,
+        chatId: '404404|chat2desk',
+        replies: [{ type: 'text', text: 'hi' }],
+      });
       await h.run({ action: 'deactivate', channelId });
       await h.run({ action: 'delete', channelId });
 
@@ -63,7 +87,10 @@ describe('R8 no token in any response', () => {
       await world.replay({ ...delivery, signature: 'f'.repeat(64) });
       await world.replay({ ...delivery, body: `${delivery.body} ` });
       await world.replay({ ...delivery, url: `${delivery.url}x` });
-      await world.replay({ ...delivery, url: delivery.url.replace(/\/[^/]+$/, `/${randomBytes(8).toString('hex')}`) });
+      await world.replay({
+        ...delivery,
+        url: delivery.url.replace(/\/[^/]+$/, `/${randomBytes(8).toString('hex')}`),
+      });
       const webhookResponses = world.responses.map((r) => r.body);
       const agentSaw = JSON.stringify(world.agent.events);
       await world.stop();
