@@ -59,12 +59,14 @@ export async function transcript(
   return (await response.json()) as TranscriptEntry[];
 }
 
-/** Polls until `find` returns something; the test's timeout bounds the wait. */
-export async function eventually<T>(find: () => Promise<T | undefined>, intervalMs = 100): Promise<T> {
+/** Polls until `find` returns something; gives up after `timeoutMs` (a failing test must end). */
+export async function eventually<T>(find: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = await find();
     if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, intervalMs));
+    if (Date.now() > deadline) throw new Error(`nothing found within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -102,9 +104,11 @@ export async function settled(stack: LocalStack): Promise<void> {
       Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
     );
   };
+  const deadline = Date.now() + 30_000;
   try {
     let quiet = 0;
     while (quiet < 2) {
+      if (Date.now() > deadline) throw new Error('the pipeline did not settle within 30 s');
       await stack.sandbox.idle(30_000);
       const idle =
         stack.pollers.inbound.inFlight() === 0 &&

@@ -213,8 +213,10 @@ describe('npm start as a process', () => {
     child.stderr?.on('data', (d: Buffer) => {
       output += d.toString();
     });
+    const deadline = Date.now() + 60_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`npm start was not ready within 60 s:\n${output}`);
       const ok = await fetch(`http://127.0.0.1:${port}/health`)
         .then((r) => r.status === 200)
         .catch(() => false);

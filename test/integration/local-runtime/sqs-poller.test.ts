@@ -58,9 +58,13 @@ function poll(q: QueuePair, handler: Handler, extra: { timeoutMs?: number; concu
   return { poller, problems };
 }
 
-/** Waits until `check` holds (polling; the test's own timeout bounds it). */
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 50));
+/** Waits until `check` holds; gives up after `timeoutMs` (so a failing test ends, and jest with it). */
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function receiveAll(url: string): Promise<string[]> {
