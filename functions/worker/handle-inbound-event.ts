@@ -56,10 +56,12 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
     }
     const queued = inboundQueueMessageSchema.safeParse(queueJson);
     if (!queued.success) return invalid('QueueBody', queued.error.issues[0]?.message ?? 'invalid');
-    const { channelId, generation, body: rawBody } = queued.data;
+    const { channelId, generation, body: rawBody, receivedAt } = queued.data;
     const parsed = parseWebhookBody(rawBody);
     if (!parsed.ok) return invalid('WebhookBody', parsed.reason, { channelId });
     const event = parsed.event;
+    // When the event happened: orders takeovers and releases that are processed out of order.
+    const eventAtMs = eventTime(event.event_time, receivedAt);
     const ids = {
       channelId,
       messageId: event.message_id,
@@ -97,25 +99,25 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
         if (event.operator_id === undefined || event.operator_id === channel.operatorId)
           return skip('NotAHuman');
         if (!isOperatorWrittenOutbox(event)) return skip('NotAHuman');
-        await deps.conversations.markWithHuman(channelId, clientId, 'operatorMessage');
+        await deps.conversations.markWithHuman(channelId, clientId, 'operatorMessage', eventAtMs);
         logger.info('dialog taken over by an operator', ids);
         countMetric('DialogWithHuman');
         return { outcome: 'marked', reason: 'HumanMarked' };
       }
       case 'dialogTransferred': {
         if (transferredToBot(channel.operatorId, event.operator_id)) {
-          await deps.conversations.clearWithHuman(channelId, clientId);
+          await deps.conversations.clearWithHuman(channelId, clientId, eventAtMs);
           logger.info('dialog transferred to the bot', ids);
           return { outcome: 'marked', reason: 'HumanCleared' };
         }
-        await deps.conversations.markWithHuman(channelId, clientId, 'transferred');
+        await deps.conversations.markWithHuman(channelId, clientId, 'transferred', eventAtMs);
         logger.info('dialog transferred to an operator', ids);
         countMetric('DialogWithHuman');
         return { outcome: 'marked', reason: 'HumanMarked' };
       }
       case 'dialogClosed': {
         // A closed dialog ends any human takeover: the bot answers the next message again.
-        await deps.conversations.clearWithHuman(channelId, clientId);
+        await deps.conversations.clearWithHuman(channelId, clientId, eventAtMs);
         if (!channel.serviceMessages) return skip('ServiceMessagesOff');
         if (!classified.serviceMessage) return skip('RequestClosed');
         const route = routeDialogClosed(channel.operatorId, event.operator_id);
@@ -198,4 +200,13 @@ function invalid(what: string, reason: string, ids: Record<string, unknown> = {}
   logger.warn('inbound record dropped: it can never be processed', { ...ids, what, reason });
   countMetric(`Invalid_${what}`);
   return { outcome: 'invalid', reason };
+}
+
+/** Chat2Desk's `event_time` (ISO, UTC), else when the webhook was received, else now. */
+function eventTime(eventTimeText: string | undefined, receivedAt: string): number {
+  for (const text of [eventTimeText, receivedAt]) {
+    const ms = text ? Date.parse(text) : Number.NaN;
+    if (Number.isFinite(ms)) return ms;
+  }
+  return Date.now();
 }

@@ -20,6 +20,7 @@ import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages
 import { PermanentError } from '../errors';
 import { renderReply } from './render/render-reply';
 import type { TransferOperation } from './render/send-operations';
+import { isAgentInitiated } from './send-command';
 
 export interface ChannelLookup {
   get(channelId: string): Promise<Channel | undefined>;
@@ -35,7 +36,10 @@ export interface DeliverReplyDeps {
   fallbackOperatorGroupId?: string;
 }
 
-export type SkipReason = 'channelNotFound' | 'channelInactive' | 'nothingToSend';
+/** How far our clock may run ahead of Chat2Desk's without a bot transfer outliving the close. */
+const BOT_MARK_CLOCK_ALLOWANCE_MS = 60_000;
+
+export type SkipReason = 'channelNotFound' | 'channelInactive' | 'nothingToSend' | 'withHuman';
 
 export type DeliveryOutcome =
   | { status: 'delivered'; operations: number; sentNow: number; messageIds: string[] }
@@ -106,6 +110,15 @@ export async function deliverReply(
   // A deactivated or deleted channel means the bot was unplugged: its pending replies are dropped.
   if (!channel) return { status: 'skipped', reason: 'channelNotFound' };
   if (channel.status !== 'active') return { status: 'skipped', reason: 'channelInactive' };
+  // An answer still on its way when a human took the dialog is dropped: the human speaks now. What
+  // the agent sends first (`send`) still goes out — the seed lets the bot write while an operator is
+  // in the chat.
+  if (
+    !isAgentInitiated(message.eventId) &&
+    (await deps.conversations.withHuman(channel.id, target.clientId))
+  ) {
+    return { status: 'skipped', reason: 'withHuman' };
+  }
 
   const operations = renderReply(message.reply, target.transport);
   if (operations.length === 0) {
@@ -135,7 +148,14 @@ export async function deliverReply(
     } else {
       await carryOut(client, planTransfer(op, target, deps.fallbackOperatorGroupId));
       // From now on the worker leaves this client to the humans until Chat2Desk closes the dialog.
-      await deps.conversations.markWithHuman(channel.id, target.clientId, 'botTransfer');
+      // Stamped a little in the past: a close that Chat2Desk reports a moment later must win even
+      // when our clock runs ahead of Chat2Desk's.
+      await deps.conversations.markWithHuman(
+        channel.id,
+        target.clientId,
+        'botTransfer',
+        Date.now() - BOT_MARK_CLOCK_ALLOWANCE_MS,
+      );
       await deps.sentReplies.recordPart(replyId, index);
     }
     sentNow += 1;

@@ -14,6 +14,13 @@ import { ChannelInactiveError, type FieldIssue, NotFoundError, ValidationError }
 import '../zod-en';
 
 /** The command as the management function parses it; the chat id and replies are checked here. */
+
+/** Event ids of replies the agent sends first (the `send` command), not answers to a client message. */
+export const AGENT_INITIATED_PREFIX = 'send:';
+export function isAgentInitiated(eventId: string): boolean {
+  return eventId.startsWith(AGENT_INITIATED_PREFIX);
+}
+
 export const sendCommandSchema = z.strictObject({
   action: z.literal('send'),
   channelId: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)),
@@ -56,7 +63,7 @@ export function createSendCommand(deps: SendCommandDeps) {
       throw new ChannelInactiveError(`channel ${input.channelId} is not active: activate it before sending`);
     }
 
-    const eventId = `send:${newId()}`;
+    const eventId = `${AGENT_INITIATED_PREFIX}${newId()}`;
     const messages: OutboundQueueMessage[] = replies.data.map((reply, index) => ({
       v: 1,
       replyId: `${eventId}:${index}`,

@@ -30,7 +30,11 @@ for (const stream of [process.stdout, process.stderr] as const) {
     } catch {
       // the capture must never break a test
     }
-    if (SHOW_LOGS) return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
+    // Log lines (JSON) stay in the capture; anything else on stderr is jest's own report and
+    // passes through, so a failing test still says why.
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    const passThrough = SHOW_LOGS || (stream === process.stderr && !text.trimStart().startsWith('{'));
+    if (passThrough) return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
     const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     callback?.();
     return true;

@@ -5,11 +5,16 @@
  *   client's events reach the worker in order and a poison event stalls only its conversation.
  * - MessageDeduplicationId: channel + hook_type + message_id (a SHA-256 of the body when there is
  *   no message id), so Chat2Desk's 10-second retry of the same event is dropped by SQS itself.
+ * - Takeover signals (`outbox`, `dialog_transferred`) are queued twice, in one batch: in the
+ *   conversation's group, in order with the client's messages, and in a takeover group of their
+ *   own, so the takeover is recorded while the client's previous message is still with the agent
+ *   and that message's answer is held back. Both copies record the same fact with the same
+ *   Chat2Desk event time, so whichever comes second changes nothing.
  *
  * Kept free of zod: it is part of the webhook function's small bundle.
  */
 import { createHash } from 'node:crypto';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { InboundQueueMessage } from '../../domain/queue-messages';
 
 /** SQS's limit for one message body (bytes). */
@@ -18,6 +23,8 @@ export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
 export interface InboundQueueRouting {
   groupId: string;
   deduplicationId: string;
+  /** Set for takeover signals: the group of the second, early copy. */
+  takeoverGroupId?: string;
 }
 
 export interface InboundQueue {
@@ -45,6 +52,8 @@ function sqsId(raw: string): string {
 }
 
 /** Group and dedup ids of one webhook body (already known to be a JSON object). */
+const TAKEOVER_HOOKS: ReadonlySet<string> = new Set(['outbox', 'dialog_transferred']);
+
 export function inboundQueueRouting(
   channelId: string,
   body: Record<string, unknown>,
@@ -60,20 +69,60 @@ export function inboundQueueRouting(
   const dedupRaw = messageId
     ? `${channelId}:${hookType}:${messageId}`
     : `${channelId}:${hookType}:body:${sha256(rawBody)}`;
-  return { groupId: sqsId(groupId(channelId, clientKey)), deduplicationId: sqsId(dedupRaw) };
+  const routing: InboundQueueRouting = {
+    groupId: sqsId(groupId(channelId, clientKey)),
+    deduplicationId: sqsId(dedupRaw),
+  };
+  if (TAKEOVER_HOOKS.has(hookType))
+    routing.takeoverGroupId = sqsId(groupId(channelId, `${clientKey}:takeover`));
+  return routing;
 }
 
 export function createInboundQueue(options: { client: SQSClient; queueUrl: string }): InboundQueue {
   return {
     async enqueue(message, routing) {
-      await options.client.send(
-        new SendMessageCommand({
+      const body = JSON.stringify(message);
+      const copies = [
+        { id: 'conversation', groupId: routing.groupId, deduplicationId: routing.deduplicationId },
+      ];
+      if (routing.takeoverGroupId) {
+        copies.push({
+          id: 'takeover',
+          groupId: routing.takeoverGroupId,
+          deduplicationId: sqsId(`${routing.deduplicationId}:takeover`),
+        });
+      }
+      // One batch when both copies fit SQS's 256 KiB per request, else one send each.
+      if (copies.length === 1 || Buffer.byteLength(body, 'utf8') * copies.length > SQS_MAX_MESSAGE_BYTES) {
+        for (const copy of copies) {
+          await options.client.send(
+            new SendMessageCommand({
+              QueueUrl: options.queueUrl,
+              MessageBody: body,
+              MessageGroupId: copy.groupId,
+              MessageDeduplicationId: copy.deduplicationId,
+            }),
+          );
+        }
+        return;
+      }
+      const result = await options.client.send(
+        new SendMessageBatchCommand({
           QueueUrl: options.queueUrl,
-          MessageBody: JSON.stringify(message),
-          MessageGroupId: routing.groupId,
-          MessageDeduplicationId: routing.deduplicationId,
+          Entries: copies.map((copy) => ({
+            Id: copy.id,
+            MessageBody: body,
+            MessageGroupId: copy.groupId,
+            MessageDeduplicationId: copy.deduplicationId,
+          })),
         }),
       );
+      // Not stored means not acknowledged: Chat2Desk retries, and SQS drops the copy it already has.
+      if (result.Failed && result.Failed.length > 0) {
+        throw new Error(
+          `inbound queue refused ${result.Failed.length} of 2 copies (${result.Failed[0]?.Code})`,
+        );
+      }
     },
   };
 }
