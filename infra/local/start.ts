@@ -47,15 +47,22 @@ async function shutdown(code: number, why?: string): Promise<void> {
   try {
     await stack?.stop();
   } finally {
-    if (why) process.stdout.write('stopped\n');
-    process.exit(code);
+    // Writes to a pipe are asynchronous: exit once the last line is out.
+    process.stdout.write(why ? 'stopped\n' : '', () => process.exit(code));
   }
 }
 
+let firstSignalAt = 0;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
-    // A second Ctrl-C while stopping: leave now (the exit hook still kills java).
-    if (exiting) process.exit(130);
+    if (exiting) {
+      // One Ctrl-C arrives twice under `npm start`: from the terminal to the whole process group,
+      // and relayed by tsx. Only a later, second Ctrl-C means "leave now" (the exit hook still
+      // kills java).
+      if (Date.now() - firstSignalAt > 1000) process.exit(130);
+      return;
+    }
+    firstSignalAt = Date.now();
     void shutdown(0, signal);
   });
 }

@@ -5,7 +5,7 @@
  * it starts, answers /health, and on SIGINT exits leaving no java behind.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,6 +174,23 @@ function javaOnPort(port: number): number[] {
   return pids;
 }
 
+/** The parent pid of a process (from /proc). The stack's node process is java's parent. */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** Resolves once the process has ended (gives up after 15 s). */
+async function gone(pid: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (existsSync(`/proc/${pid}`)) {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    if (state === 'Z') return; // exited, not yet reaped
+    if (Date.now() > deadline) throw new Error(`process ${pid} still runs`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -240,12 +257,16 @@ describe('npm start as a process', () => {
     expect(output()).toMatch(/^sqs\s+ready on /m);
     expect(output()).toContain(`ready     chat http://127.0.0.1:${port}/sandbox/`);
     expect(javaOnPort(dynamoPort)).toHaveLength(1);
+    const stackPid = parentOf(javaOnPort(dynamoPort)[0]!);
     const exited = waitForExit(child!);
 
     // Ctrl-C in a terminal: SIGINT to the whole foreground process group (npm, tsx, node, java).
     process.kill(-child!.pid!, 'SIGINT');
     const { code, signal } = await exited;
     expect(code === 0 || signal === 'SIGINT').toBe(true);
+    // npx may exit on its own SIGINT before the stack has finished stopping: wait for the stack.
+    await gone(stackPid);
+    await new Promise((r) => setTimeout(r, 100)); // the last output in the pipe
     expect(output()).toContain('stopped');
     expect(javaOnPort(dynamoPort)).toEqual([]);
     expect(await refused(port)).toBe(true);
@@ -253,14 +274,12 @@ describe('npm start as a process', () => {
 
   it('stops DynamoDB Local itself when only the stack process gets SIGTERM', async () => {
     const { port, dynamoPort, output } = await startProcess();
-    const [javaPid] = javaOnPort(dynamoPort);
-    // The stack's own node process is java's parent (npx and tsx sit above it).
-    const stat = readFileSync(`/proc/${javaPid}/stat`, 'utf8');
-    const stackPid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const stackPid = parentOf(javaOnPort(dynamoPort)[0]!);
     const exited = waitForExit(child!);
 
     process.kill(stackPid, 'SIGTERM');
     await exited;
+    await gone(stackPid);
     expect(output()).toContain('SIGTERM: stopping...');
     expect(javaOnPort(dynamoPort)).toEqual([]);
     expect(await refused(port)).toBe(true);
