@@ -24,7 +24,7 @@ if (args.has('--help') || args.has('-h')) {
 }
 
 let stack: LocalStack | undefined;
-let childPids: number[] = [];
+const childPids: number[] = [];
 let exiting = false;
 
 // Last resort: whatever way this process ends, no java is left behind.
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
       port,
       inMemory: args.has('--in-memory') || undefined,
       quiet: args.has('--quiet'),
+      onChildProcess: (pid) => childPids.push(pid),
     });
   } catch (err) {
     if (err instanceof PortInUseError || err instanceof MissingJavaError) {
@@ -98,7 +99,6 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  childPids = stack.childPids;
   if (exiting) return; // a signal arrived while starting; shutdown is running
   const u = stack.url;
   process.stdout.write(

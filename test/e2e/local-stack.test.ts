@@ -191,6 +191,15 @@ async function gone(pid: number): Promise<void> {
   }
 }
 
+/** DynamoDB Local may take a moment to die after SIGKILL; bounded. */
+async function eventuallyNoJava(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (javaOnPort(port).length > 0) {
+    if (Date.now() > deadline) throw new Error(`java still listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -203,11 +212,20 @@ function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal
 
 describe('npm start as a process', () => {
   let child: ChildProcess | undefined;
+  const dynamoPorts: number[] = [];
   afterEach(() => {
-    // Whatever happened, leave nothing running (the whole process group).
+    // Whatever happened, leave nothing running: the process group, and any DynamoDB Local a
+    // failed test left behind (found by its port).
     if (child?.pid && child.exitCode === null) {
       try {
         process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    for (const pid of dynamoPorts.splice(0).flatMap(javaOnPort)) {
+      try {
+        process.kill(pid, 'SIGKILL');
       } catch {
         // gone
       }
@@ -241,6 +259,7 @@ describe('npm start as a process', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     const dynamoPort = Number(/^dynamodb\s+ready on http:\/\/127\.0\.0\.1:(\d+)/m.exec(output)?.[1]);
+    dynamoPorts.push(dynamoPort);
     return { port, dynamoPort, output: () => output };
   }
 
@@ -283,6 +302,35 @@ describe('npm start as a process', () => {
     expect(output()).toContain('SIGTERM: stopping...');
     expect(javaOnPort(dynamoPort)).toEqual([]);
     expect(await refused(port)).toBe(true);
+  });
+
+  it('leaves no java process when stopped while still starting', async () => {
+    const port = await freePort();
+    let output = '';
+    child = spawn('npx', ['tsx', 'infra/local/start.ts', '--in-memory'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORT: String(port), POWERTOOLS_LOG_LEVEL: 'WARN' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const exited = waitForExit(child);
+    const deadline = Date.now() + 60_000;
+    let dynamoPort = 0;
+    while (!dynamoPort) {
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`DynamoDB Local never started:\n${output}`);
+      dynamoPort = Number(/^dynamodb\s+ready on http:\/\/127\.0\.0\.1:(\d+)/m.exec(output)?.[1] ?? 0);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    dynamoPorts.push(dynamoPort);
+    const stackPid = parentOf(javaOnPort(dynamoPort)[0]!);
+    process.kill(stackPid, 'SIGTERM');
+    await exited;
+    await gone(stackPid);
+    await eventuallyNoJava(dynamoPort);
   });
 
   it('says in one line to install Java when there is none, and exits 1', async () => {

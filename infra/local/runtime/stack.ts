@@ -97,6 +97,8 @@ export interface LocalStackOptions {
   /** Options of the Chat2Desk sandbox (compressed retry schedule, rate limit, ...). */
   sandbox?: SandboxOptions;
   /** Where step lines and problem lines go (default stdout / stderr). */
+  /** Told the pid of each child process as soon as it runs (so a process exiting mid-start can kill it). */
+  onChildProcess?: (pid: number) => void;
   print?: (line: string) => void;
   report?: (line: string) => void;
 }
@@ -206,6 +208,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (dataPath) mkdirSync(dataPath, { recursive: true });
       const dynamo = await startDynamoDbLocal(dataPath ? { dataPath } : {});
       started.push(dynamo);
+      if (dynamo.pid) options.onChildProcess?.(dynamo.pid);
       step(
         print,
         quiet,
