@@ -44,6 +44,7 @@ export const handler = middy(async () => {
   try {
     return await (await ready)();
   } finally {
-    metrics.publishStoredMetrics();
+    // A run over no channels records nothing: publishing then would only print a warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 }).use(injectLambdaContext(logger));
