@@ -9,6 +9,8 @@
  */
 import { type AgentEvent, type AgentResponse, agentResponseSchema } from '../../domain/agent-contract';
 import { PermanentError, RetryableError } from '../../errors';
+import { parseRetryAfter } from '../http/retry-after';
+import { callAgentApi, parseAgentJson } from './agent-http';
 
 export interface AgentEventsClient {
   sendEvent(agentId: string, event: AgentEvent): Promise<AgentResponse>;
@@ -37,14 +39,6 @@ export function backoffDelay(attempt: number, baseMs: number, capMs: number, ran
   return Math.floor(random() * Math.min(capMs, baseMs * 2 ** (attempt - 1)));
 }
 
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
-}
-
 export function createAgentEventsClient(options: AgentEventsClientOptions): AgentEventsClient {
   const fetchImpl = options.fetchImpl ?? fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -56,32 +50,17 @@ export function createAgentEventsClient(options: AgentEventsClientOptions): Agen
 
   async function attempt(agentId: string, event: AgentEvent): Promise<AgentResponse> {
     const url = `${base}/agents/${encodeURIComponent(agentId)}/events`;
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetchImpl(url, {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${options.apiKey}`,
-          'Content-Type': 'application/json',
-          Accept: 'application/json',
-        },
-        body: JSON.stringify(event),
-        signal: AbortSignal.timeout(options.timeoutMs),
-        redirect: 'manual',
-      });
-      text = await response.text();
-    } catch (err) {
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      throw new RetryableError(
-        timedOut ? 'AGENT_TIMEOUT' : 'AGENT_UNREACHABLE',
-        timedOut ? `agent API timed out after ${options.timeoutMs} ms` : 'agent API could not be reached',
-        { cause: err },
-      );
-    }
+    const { response, text } = await callAgentApi({
+      fetchImpl,
+      url,
+      method: 'POST',
+      apiKey: options.apiKey,
+      timeoutMs: options.timeoutMs,
+      body: event,
+    });
     if (response.status === 429 || response.status === 408 || response.status >= 500) {
       throw new RetryableError('AGENT_UNAVAILABLE', `agent API answered HTTP ${response.status}`, {
-        retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
       });
     }
     if (response.status < 200 || response.status >= 300) {
@@ -90,15 +69,7 @@ export function createAgentEventsClient(options: AgentEventsClientOptions): Agen
     if (text.length > MAX_RESPONSE_CHARS) {
       throw new PermanentError('AGENT_INVALID_RESPONSE', 'agent API answer is too large');
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new PermanentError(
-        'AGENT_INVALID_RESPONSE',
-        'agent API answered with something that is not JSON',
-      );
-    }
+    const body = parseAgentJson(text);
     const parsed = agentResponseSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

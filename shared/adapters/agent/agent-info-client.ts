@@ -4,6 +4,7 @@
  */
 import { agentInfoSchema } from '../../domain/agent-contract';
 import { PermanentError, RetryableError } from '../../errors';
+import { callAgentApi, parseAgentJson } from './agent-http';
 
 export type AgentTrainedStatus =
   | { trained: true }
@@ -27,24 +28,13 @@ export function createAgentInfoClient(options: AgentInfoClientOptions): AgentInf
   return {
     async trainedStatus(agentId) {
       const url = `${base}/agents/${encodeURIComponent(agentId)}`;
-      let response: Response;
-      let text: string;
-      try {
-        response = await fetchImpl(url, {
-          method: 'GET',
-          headers: { Authorization: `Bearer ${options.apiKey}`, Accept: 'application/json' },
-          signal: AbortSignal.timeout(options.timeoutMs),
-          redirect: 'manual',
-        });
-        text = await response.text();
-      } catch (err) {
-        const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-        throw new RetryableError(
-          'AGENT_UNREACHABLE',
-          timedOut ? `agent API timed out after ${options.timeoutMs} ms` : 'agent API could not be reached',
-          { cause: err },
-        );
-      }
+      const { response, text } = await callAgentApi({
+        fetchImpl,
+        url,
+        method: 'GET',
+        apiKey: options.apiKey,
+        timeoutMs: options.timeoutMs,
+      });
       if (response.status === 404) {
         return {
           trained: false,
@@ -58,15 +48,7 @@ export function createAgentInfoClient(options: AgentInfoClientOptions): AgentInf
       if (!response.ok) {
         throw new PermanentError('AGENT_REJECTED', `agent API answered HTTP ${response.status}`);
       }
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new PermanentError(
-          'AGENT_INVALID_RESPONSE',
-          'agent API answered with something that is not JSON',
-        );
-      }
+      const body = parseAgentJson(text);
       const parsed = agentInfoSchema.safeParse(body);
       if (!parsed.success) {
         throw new PermanentError('AGENT_INVALID_RESPONSE', 'agent API answer has no boolean "trained"');

@@ -10,6 +10,7 @@ import * as z from 'zod/mini';
 import { PermanentError, RetryableError } from '../../errors';
 import { registerSecret } from '../../redaction';
 import '../../zod-en';
+import { parseRetryAfter } from '../http/retry-after';
 
 export type Chat2DeskFailure =
   | 'unreachable' // network error, DNS, connection refused, timeout
@@ -102,15 +103,7 @@ function failureError(
     : new Chat2DeskPermanentError(failure, message, httpStatus);
 }
 
-/** `Retry-After` as seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(header);
-  if (Number.isFinite(date)) return Math.max(0, date - now);
-  return undefined;
-}
+export { parseRetryAfter };
 
 export interface Chat2DeskHttpOptions {
   /** The account's API address, e.g. https://api.chat2desk.com (no trailing slash needed). */
