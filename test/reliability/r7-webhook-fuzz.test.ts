@@ -12,16 +12,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { createWebhookHandler } from '../../functions/webhook/handler';
 import { createSigningTokenReader } from '../../functions/webhook/signing-token-reader';
-import { toChannelItem } from '../../shared/adapters/dynamodb/channel-item';
 import { createInboundQueue } from '../../shared/adapters/sqs/inbound-queue';
-import type { Channel } from '../../shared/domain/channel';
 import { webhookSecret } from '../../shared/webhook-url';
 import { createTestTable, type TestTable, testDocumentClient } from '../support/aws';
+import { storeTestChannel, testChannel } from '../support/channels';
 import { createTestQueues, type TestQueues } from '../support/queues';
 import { makeTestToken, TEST_TOKEN_MARKER } from '../support/tokens';
 import { inboxBody, newMessageId, signChat2Desk, webhookRequest } from '../support/webhook-events';
@@ -59,23 +57,14 @@ describe('R7 webhook fuzzing', () => {
     table = await createTestTable();
     queues = await createTestQueues();
     const documentClient = testDocumentClient();
-    const now = new Date().toISOString();
     for (const id of [channelId, otherChannelId]) {
-      const channel: Channel = {
+      const channel = testChannel({
         id,
         agentId: 'agent-fuzz',
-        type: 'chat2desk',
         name: 'Fuzz',
-        apiUrl: 'https://api.chat2desk.example',
         token: id === channelId ? token : makeTestToken('fuzz-other'),
-        serviceMessages: false,
-        status: 'active',
-        generation: 1,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await documentClient.send(new PutCommand({ TableName: table.name, Item: toChannelItem(channel) }));
+      });
+      await storeTestChannel(documentClient, table.name, channel);
     }
     handler = createWebhookHandler({
       webhookSecretKey: key,

@@ -1,17 +1,12 @@
-/**
- * The scheduled healer end to end on this machine: the real composition and handler, channels in
- * DynamoDB Local, Chat2Desk accounts in the sandbox (webhooks disabled or deleted behind our back).
- */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { buildHealerDeps } from '../../../functions/webhook-healer/composition';
 import { createHealerHandler } from '../../../functions/webhook-healer/handler';
 import { startSandboxServer } from '../../../infra/local/sandbox';
 import { createChat2DeskAccountClient } from '../../../shared/adapters/chat2desk/account-client';
-import { toChannelItem } from '../../../shared/adapters/dynamodb/channel-item';
 import { loadConfig } from '../../../shared/config';
 import type { Channel } from '../../../shared/domain/channel';
 import { webhookUrl } from '../../../shared/webhook-url';
 import { createTestTable, type TestTable, testDocumentClient } from '../../support/aws';
+import { storeTestChannel, testChannel } from '../../support/channels';
 import { makeTestToken } from '../../support/tokens';
 
 const PUBLIC_BASE_URL = 'https://hooks.example.com';
@@ -43,22 +38,16 @@ afterAll(async () => {
 let seq = 0;
 async function storeChannel(overrides: Partial<Channel> = {}): Promise<Channel> {
   seq += 1;
-  const channel: Channel = {
+  const channel = testChannel({
     id: `heal-${seq}-${Date.now()}`,
     agentId: `agent-${seq}`,
-    type: 'chat2desk',
     name: `Channel ${seq}`,
     apiUrl: sandbox.apiUrl,
     token: makeTestToken(`heal${seq}`),
-    serviceMessages: false,
-    status: 'active',
     generation: 2,
-    version: 1,
-    createdAt: new Date().toISOString(),
-    updatedAt: new Date().toISOString(),
     ...overrides,
-  };
-  await doc.send(new PutCommand({ TableName: table.name, Item: toChannelItem(channel, 'hash') }));
+  });
+  await storeTestChannel(doc, table.name, channel, 'hash');
   return channel;
 }
 

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createWebhookHandler } from '../../../functions/webhook/handler';
 import { createSigningTokenReader } from '../../../functions/webhook/signing-token-reader';
@@ -13,7 +12,7 @@ import { createAgentCallOnce } from '../../../functions/worker/agent-call-once';
 import type { InboundEventDeps } from '../../../functions/worker/handle-inbound-event';
 import { createWorkerHandler } from '../../../functions/worker/handler';
 import { createAgentEventsClient } from '../../../shared/adapters/agent/agent-events-client';
-import { createChannelReader, toChannelItem } from '../../../shared/adapters/dynamodb/channel-item';
+import { createChannelReader } from '../../../shared/adapters/dynamodb/channel-item';
 import { createConversationStore } from '../../../shared/adapters/dynamodb/conversation-store';
 import { createInboundQueue, type InboundQueue } from '../../../shared/adapters/sqs/inbound-queue';
 import { createOutboundQueue, type OutboundQueue } from '../../../shared/adapters/sqs/outbound-queue';
@@ -21,6 +20,7 @@ import type { Channel } from '../../../shared/domain/channel';
 import { type OutboundQueueMessage, outboundQueueMessageSchema } from '../../../shared/domain/queue-messages';
 import { webhookSecret } from '../../../shared/webhook-url';
 import { createTestTable, type TestTable, testDocumentClient } from '../../support/aws';
+import { storeTestChannel, testChannel } from '../../support/channels';
 import { createTestQueues, type TestQueueOptions, type TestQueues } from '../../support/queues';
 import { type RecordingAgent, startRecordingAgent } from '../../support/recording-agent';
 import {
@@ -116,23 +116,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     worker,
     workerDeps,
     async addChannel(fields = {}) {
-      const now = new Date().toISOString();
-      const channel: Channel = {
-        id: `ch-${randomBytes(6).toString('hex')}`,
-        agentId: 'agent-1',
-        type: 'chat2desk',
-        name: 'Test channel',
-        apiUrl: 'https://api.chat2desk.example',
-        token: makeTestToken('inbound'),
-        serviceMessages: false,
-        status: 'active',
-        generation: 1,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-        ...fields,
-      };
-      await documentClient.send(new PutCommand({ TableName: table.name, Item: toChannelItem(channel) }));
+      const channel = testChannel({ token: makeTestToken('inbound'), ...fields });
+      await storeTestChannel(documentClient, table.name, channel);
       return { channel, secret: webhookSecret(webhookKey, channel.id, channel.generation) };
     },
     post: async (channelId, secret, body) =>

@@ -4,12 +4,11 @@
  */
 import { randomInt } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildReplyDeps } from '../../../functions/reply/composition';
 import { createReplyHandler } from '../../../functions/reply/handler';
 import { BOT_OPERATOR_ID, SANDBOX_CHANNEL_ID, startSandboxServer } from '../../../infra/local/sandbox/index';
 import type { SandboxOptions } from '../../../infra/local/sandbox/types';
-import { toChannelItem } from '../../../shared/adapters/dynamodb/channel-item';
 import { createConversationStore } from '../../../shared/adapters/dynamodb/conversation-store';
 import { createOutboundQueue } from '../../../shared/adapters/sqs/outbound-queue';
 import { loadConfig } from '../../../shared/config';
@@ -17,6 +16,7 @@ import type { Channel } from '../../../shared/domain/channel';
 import type { OutboundQueueMessage, ReplyTarget } from '../../../shared/domain/queue-messages';
 import type { Reply } from '../../../shared/domain/reply';
 import { createTestTable, testDocumentClient, uniqueName } from '../../support/aws';
+import { storeTestChannel, testChannel } from '../../support/channels';
 import { createTestQueues, type TestQueues } from '../../support/queues';
 import { type DrainOptions, drainQueue, testContext } from '../../support/sqs-driver';
 import { makeTestToken } from '../../support/tokens';
@@ -59,25 +59,15 @@ export async function startOutboundWorld(
   const table = await createTestTable();
   const queues = await createTestQueues(options.queues ?? {});
   const token = makeTestToken('outbound');
-  const now = new Date().toISOString();
-  let channel: Channel = {
-    id: uniqueName('ch'),
-    agentId: 'agent-1',
-    type: 'chat2desk',
+  let channel = testChannel({
     name: 'Outbound test',
     apiUrl: server.apiUrl,
     token,
     operatorId: String(BOT_OPERATOR_ID),
-    serviceMessages: false,
-    status: 'active',
-    generation: 1,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
+  });
   const putChannel = async (changes: Partial<Channel>) => {
     channel = { ...channel, ...changes };
-    await db.send(new PutCommand({ TableName: table.name, Item: toChannelItem(channel) }));
+    await storeTestChannel(db, table.name, channel);
   };
   await putChannel({});
   const config = loadConfig({

@@ -1,15 +1,10 @@
-/**
- * The `send` management command through the channels function (its dispatch and composition):
- * validates, checks the channel, queues the replies in order on the outbound FIFO queue.
- */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { composeChannelUseCases } from '../../../functions/channels/composition';
 import { handleChannelCommand, type ManagementUseCases } from '../../../functions/channels/handler';
-import { toChannelItem } from '../../../shared/adapters/dynamodb/channel-item';
 import { loadConfig } from '../../../shared/config';
 import type { Channel } from '../../../shared/domain/channel';
 import type { OutboundQueueMessage } from '../../../shared/domain/queue-messages';
-import { createTestTable, type TestTable, testDocumentClient, uniqueName } from '../../support/aws';
+import { createTestTable, type TestTable, testDocumentClient } from '../../support/aws';
+import { storeTestChannel, testChannel } from '../../support/channels';
 import { createTestQueues, type TestQueues } from '../../support/queues';
 import { receiveAll } from '../../support/sqs-driver';
 import { makeTestToken } from '../../support/tokens';
@@ -20,22 +15,13 @@ let useCases: ManagementUseCases;
 const db = testDocumentClient();
 
 async function putChannel(status: Channel['status']): Promise<Channel> {
-  const now = new Date().toISOString();
-  const channel: Channel = {
-    id: uniqueName('ch'),
-    agentId: 'agent-1',
-    type: 'chat2desk',
+  const channel = testChannel({
     name: 'Send test',
     apiUrl: 'https://api.chat2desk.com',
     token: makeTestToken('send'),
-    serviceMessages: false,
     status,
-    generation: 1,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
-  await db.send(new PutCommand({ TableName: table.name, Item: toChannelItem(channel) }));
+  });
+  await storeTestChannel(db, table.name, channel);
   return channel;
 }
 

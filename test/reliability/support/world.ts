@@ -20,7 +20,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { buildReplyDeps } from '../../../functions/reply/composition';
 import { createReplyHandler } from '../../../functions/reply/handler';
@@ -34,13 +33,13 @@ import { type SqsPoller, startSqsPoller } from '../../../infra/local/runtime/sqs
 import { startSandboxServer } from '../../../infra/local/sandbox/index';
 import type { DeliveryRecord, SandboxOptions, TranscriptEntry } from '../../../infra/local/sandbox/types';
 import { getDocumentClient } from '../../../shared/adapters/aws-clients';
-import { toChannelItem } from '../../../shared/adapters/dynamodb/channel-item';
 import { createInboundQueue } from '../../../shared/adapters/sqs/inbound-queue';
 import { loadConfig } from '../../../shared/config';
 import type { Channel } from '../../../shared/domain/channel';
 import type { RetryPolicy } from '../../../shared/outbound/retry-policy';
 import { webhookSecret } from '../../../shared/webhook-url';
 import { createTestTable, type TestTable } from '../../support/aws';
+import { storeTestChannel, testChannel } from '../../support/channels';
 import { createTestQueues, type TestQueues } from '../../support/queues';
 import {
   type RecordingAgent,
@@ -148,24 +147,15 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const sandbox = sandboxServer.sandbox;
   const token = makeTestToken('reliability');
   const webhookKey = `webhook-key-${randomBytes(16).toString('hex')}`;
-  const now = new Date().toISOString();
-  const channel: Channel = {
-    id: `ch-${randomBytes(6).toString('hex')}`,
+  const channel = testChannel({
     agentId: 'agent-rel',
-    type: 'chat2desk',
     name: 'Reliability drill',
     apiUrl: sandboxServer.apiUrl,
     token,
-    serviceMessages: false,
-    status: 'active',
-    generation: 1,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
     ...(options.operatorId ? { operatorId: options.operatorId } : {}),
-  };
+  });
   const documentClient = getDocumentClient();
-  await documentClient.send(new PutCommand({ TableName: table.name, Item: toChannelItem(channel) }));
+  await storeTestChannel(documentClient, table.name, channel);
 
   // Webhook function behind the local API Gateway route.
   const responses: World['responses'] = [];
