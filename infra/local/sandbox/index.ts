@@ -78,6 +78,13 @@ function checkToken(req: IncomingMessage): TokenCheck {
   return { ok: true, token };
 }
 
+/** Waits for `promise`, at most `ms` (the timer does not outlive the wait). */
+async function withinLimit(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 function pathMatches(rule: FaultRule, method: string, path: string): boolean {
   if (rule.method && rule.method.toUpperCase() !== method) return false;
   return typeof rule.path === 'string' ? rule.path === path : rule.path.test(path);
@@ -164,7 +171,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         const data = model.sendMessage(account, body);
         const echo = model.takeEchoDelivery();
         // Chat2Desk may deliver the echo before it answers: wait for its first attempt (bounded).
-        if (options.echoBeforeResponse && echo) await Promise.race([echo, sleep(ECHO_WAIT_LIMIT_MS)]);
+        if (options.echoBeforeResponse && echo) await withinLimit(echo, ECHO_WAIT_LIMIT_MS);
         return success(data);
       }
       case 'PUT requests/:id':

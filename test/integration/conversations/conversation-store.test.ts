@@ -5,9 +5,12 @@
  * for the link, and marks of earlier versions (keyed on the client) are carried over.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
 import { createConversationStore, stateOf } from '../../../shared/adapters/dynamodb/conversation-store';
 import { keys } from '../../../shared/adapters/dynamodb/table-definition';
+import { statusOf, TRANSITION_RANK } from '../../../shared/conversations/conversation';
 import { createTestTable, type TestTable, testDocumentClient } from '../../support/aws';
+import { transitionArb } from '../../support/conversation-arbitraries';
 
 describe('conversation store', () => {
   let table: TestTable;
@@ -55,6 +58,24 @@ describe('conversation store', () => {
     await store.transition('ch', 'd5', { to: 'closed', reason: 'dialogClosed', atMs: T });
     expect(stateOf(await store.find('ch', { dialogId: 'd4' }))).toBe('closed');
     expect(stateOf(await store.find('ch', { dialogId: 'd5' }))).toBe('closed');
+  });
+
+  it('events of one dialog written concurrently, in any order, leave the state of the latest', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(transitionArb, { minLength: 1, maxLength: 8 }), async (events) => {
+        run += 1;
+        const dialogId = `p${run}`;
+        await Promise.all(events.map((e) => store.transition('ch', dialogId, e)));
+        const latest = events.reduce((a, b) =>
+          b.atMs > a.atMs || (b.atMs === a.atMs && TRANSITION_RANK[b.reason] > TRANSITION_RANK[a.reason])
+            ? b
+            : a,
+        );
+        expect((await store.find('ch', { dialogId }))?.status).toEqual(statusOf(latest));
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it('links learned from one event let an event with only a request or only a client find the dialog', async () => {
