@@ -8,7 +8,7 @@
  */
 import { BOT_OPERATOR_ID } from '../../../infra/local/sandbox/index';
 import { SANDBOX_PROFILES, type SandboxProfileName } from '../../../infra/local/sandbox/realism';
-import type { DeliveryRecord, TranscriptEntry } from '../../../infra/local/sandbox/types';
+import type { ClientMessageInput, DeliveryRecord, TranscriptEntry } from '../../../infra/local/sandbox/types';
 import { drillTimeout, startWorld, type World } from '../../reliability/support/world';
 
 const HUMAN = 1002;
@@ -40,9 +40,10 @@ class Dialog {
     private readonly boundToBot: boolean,
   ) {}
 
-  async write(text: string): Promise<void> {
+  async write(text: string, attachments?: ClientMessageInput['attachments']): Promise<void> {
     const ids = await this.world.sandbox.clientMessage(this.world.token, this.clientId, {
       text,
+      ...(attachments ? { attachments } : {}),
       // On the operator-bound channel the account assigns new chats to the bot's operator.
       ...(this.boundToBot && this.unassigned ? { operatorId: BOT } : {}),
     });
@@ -112,6 +113,12 @@ class Dialog {
       .filter((e) => e.event.chatId === `${this.clientId}|chat2desk`)
       .map((e) => e.event.clientMessage);
   }
+  /** The files the agent received, as [kind, url]. */
+  agentFiles(): [string, string][] {
+    return this.world.agent.events
+      .filter((e) => e.event.chatId === `${this.clientId}|chat2desk`)
+      .flatMap((e) => e.event.attachments.map((a): [string, string] => [a.kind, a.url]));
+  }
   /** What the bot wrote to the client (not the human operator), in order. */
   botTexts(): string[] {
     return this.world.sandbox
@@ -127,9 +134,24 @@ interface Row {
   run(d: Dialog): Promise<void>;
   agent: string[];
   bot: string[];
+  /** The files the agent got, as [kind, url]; checked when given. */
+  files?: [string, string][];
 }
 
+const FILE_URL = 'https://files.example.com/f/8c1d2e';
+
 const ROWS: Row[] = [
+  {
+    name: 'a file from the client reaches the agent (in the shape the profile sends)',
+    world: 'closeDialog',
+    async run(d) {
+      await d.write('my video', [{ name: 'clip.mp4', url: FILE_URL, contentType: 'video/mp4', size: 2048 }]);
+      await d.answered('echo: my video');
+    },
+    agent: ['my video'],
+    bot: ['echo: my video'],
+    files: [['video', FILE_URL]],
+  },
   {
     name: 'takeover by an operator message',
     world: 'closeDialog',
@@ -325,7 +347,10 @@ describe.each(Object.keys(SANDBOX_PROFILES) as SandboxProfileName[])(
   'conversations, sandbox profile %s',
   (profile) => {
     const worlds = {} as Record<WorldName, World>;
-    const results = new Map<string, { agent: string[]; bot: string[] } | { error: unknown }>();
+    const results = new Map<
+      string,
+      { agent: string[]; bot: string[]; files?: [string, string][] } | { error: unknown }
+    >();
 
     beforeAll(async () => {
       for (const [name, setup] of Object.entries(WORLDS) as [WorldName, (typeof WORLDS)[WorldName]][]) {
@@ -346,7 +371,11 @@ describe.each(Object.keys(SANDBOX_PROFILES) as SandboxProfileName[])(
         const dialog = new Dialog(world, String(9_100 + index), row.world === 'botOperator');
         try {
           await row.run(dialog);
-          results.set(row.name, { agent: dialog.agentTexts(), bot: dialog.botTexts() });
+          results.set(row.name, {
+            agent: dialog.agentTexts(),
+            bot: dialog.botTexts(),
+            ...(row.files ? { files: dialog.agentFiles() } : {}),
+          });
         } catch (error) {
           results.set(row.name, { error });
         }
@@ -372,7 +401,7 @@ describe.each(Object.keys(SANDBOX_PROFILES) as SandboxProfileName[])(
       const result = results.get(row.name);
       if (!result) throw new Error('the row did not run');
       if ('error' in result) throw result.error;
-      expect(result).toEqual({ agent: row.agent, bot: row.bot });
+      expect(result).toEqual({ agent: row.agent, bot: row.bot, ...(row.files ? { files: row.files } : {}) });
     });
 
     test('nothing went to a dead-letter queue', async () => {
