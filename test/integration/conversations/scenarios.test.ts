@@ -55,7 +55,12 @@ class Dialog {
   async answered(text: string): Promise<void> {
     await this.world.settle({ until: () => this.botTexts().includes(text), timeoutMs: 45_000 });
   }
-  /** Waits until nothing is in flight anywhere (what was sent has been handled). */
+  /** Writes `text` and waits for the bot's echo of it. */
+  async asks(text: string): Promise<void> {
+    await this.write(text);
+    await this.answered(`echo: ${text}`);
+  }
+  /** Waits until nothing is in flight anywhere (what was sent has been handled). Every action below ends with it. */
   quiet(): Promise<void> {
     return this.world.settle({ timeoutMs: 45_000 });
   }
@@ -66,25 +71,30 @@ class Dialog {
       operator_id: HUMAN,
     });
     expect(sent.status).toBe(200);
+    await this.quiet();
   }
   async assign(operatorId: number): Promise<void> {
     expect(
       (await this.world.api('PUT', `/v1/dialogs/${this.dialogId}`, { operator_id: operatorId })).status,
     ).toBe(200);
+    await this.quiet();
   }
   async transferToGroup(): Promise<void> {
     const path = `/v1/messages/${this.lastMessageId}/transfer_to_group?group_id=${SUPPORT_GROUP}`;
     expect((await this.world.api('GET', path)).status).toBe(200);
+    await this.quiet();
   }
   async closeDialog(): Promise<void> {
     await this.world.sandbox.closeDialog(this.world.token, this.dialogId);
     this.unassigned = true;
+    await this.quiet();
   }
   async closeRequest(): Promise<void> {
     expect(
       (await this.world.api('PUT', '/v1/requests/close', { client_id: Number(this.clientId) })).status,
     ).toBe(200);
     this.unassigned = true;
+    await this.quiet();
   }
   /** Chat2Desk's late retry of this dialog's last `hookType` event (after SQS's dedup window). */
   async redeliverLast(hookType: string): Promise<void> {
@@ -92,6 +102,7 @@ class Dialog {
     const last = mine.at(-1);
     if (!last) throw new Error(`no ${hookType} delivery for client ${this.clientId}`);
     expect(await this.world.lateReplay(last)).toBe(200);
+    await this.quiet();
   }
   private owns(delivery: DeliveryRecord): boolean {
     const body = JSON.parse(delivery.body) as Record<string, unknown>;
@@ -138,6 +149,18 @@ interface Row {
   files?: [string, string][];
 }
 
+/** The client says hi and the bot answers: where every row starts. */
+function greeted(d: Dialog): Promise<void> {
+  return d.asks('hi');
+}
+
+/** The client writes once more; nothing may come of it but what the row expects. */
+async function writesAgain(d: Dialog, text: string): Promise<void> {
+  await d.quiet();
+  await d.write(text);
+  await d.quiet();
+}
+
 const FILE_URL = 'https://files.example.com/f/8c1d2e';
 
 const ROWS: Row[] = [
@@ -156,12 +179,9 @@ const ROWS: Row[] = [
     name: 'takeover by an operator message',
     world: 'closeDialog',
     async run(d) {
-      await d.write('hi');
-      await d.answered('echo: hi');
+      await greeted(d);
       await d.operatorWrites('Anna here');
-      await d.quiet();
-      await d.write('are you a bot?');
-      await d.quiet();
+      await writesAgain(d, 'are you a bot?');
     },
     agent: ['hi'],
     bot: ['echo: hi'],
@@ -170,12 +190,9 @@ const ROWS: Row[] = [
     name: 'takeover by a transfer to an operator',
     world: 'closeDialog',
     async run(d) {
-      await d.write('hi');
-      await d.answered('echo: hi');
+      await greeted(d);
       await d.assign(HUMAN);
-      await d.quiet();
-      await d.write('hello?');
-      await d.quiet();
+      await writesAgain(d, 'hello?');
     },
     agent: ['hi'],
     bot: ['echo: hi'],
@@ -186,9 +203,7 @@ const ROWS: Row[] = [
     async run(d) {
       await d.write('operator please');
       await d.answered('Connecting you to a person');
-      await d.quiet();
-      await d.write('still waiting');
-      await d.quiet();
+      await writesAgain(d, 'still waiting');
     },
     agent: ['operator please'],
     bot: ['Connecting you to a person'],
@@ -197,12 +212,9 @@ const ROWS: Row[] = [
     name: 'a transfer to a group with nobody assigned yet',
     world: 'closeDialog',
     async run(d) {
-      await d.write('hi');
-      await d.answered('echo: hi');
+      await greeted(d);
       await d.transferToGroup();
-      await d.quiet();
-      await d.write('anyone?');
-      await d.quiet();
+      await writesAgain(d, 'anyone?');
     },
     agent: ['hi'],
     bot: ['echo: hi'],
@@ -211,14 +223,10 @@ const ROWS: Row[] = [
     name: 'a takeover ended by close_dialog',
     world: 'closeDialog',
     async run(d) {
-      await d.write('hi');
-      await d.answered('echo: hi');
+      await greeted(d);
       await d.operatorWrites('Anna here');
-      await d.quiet();
       await d.closeDialog();
-      await d.quiet();
-      await d.write('back again');
-      await d.answered('echo: back again');
+      await d.asks('back again');
     },
     agent: ['hi', 'back again'],
     bot: ['echo: hi', 'echo: back again'],
@@ -227,14 +235,10 @@ const ROWS: Row[] = [
     name: 'a takeover ended by close_request',
     world: 'closeRequest',
     async run(d) {
-      await d.write('hi');
-      await d.answered('echo: hi');
+      await greeted(d);
       await d.assign(HUMAN);
-      await d.quiet();
       await d.closeRequest();
-      await d.quiet();
-      await d.write('back again');
-      await d.answered('echo: back again');
+      await d.asks('back again');
     },
     agent: ['hi', 'back again'],
     bot: ['echo: hi', 'echo: back again'],
@@ -247,9 +251,7 @@ const ROWS: Row[] = [
       await d.answered('Connecting you to a person');
       await d.quiet();
       await d.closeRequest();
-      await d.quiet();
-      await d.write('thanks, one more question');
-      await d.answered('echo: thanks, one more question');
+      await d.asks('thanks, one more question');
     },
     agent: ['operator please', 'thanks, one more question'],
     bot: ['Connecting you to a person', 'echo: thanks, one more question'],
@@ -258,16 +260,11 @@ const ROWS: Row[] = [
     name: 'out of order: the takeover redelivered after the close does not mute the bot again',
     world: 'closeDialog',
     async run(d) {
-      await d.write('hi');
-      await d.answered('echo: hi');
+      await greeted(d);
       await d.assign(HUMAN);
-      await d.quiet();
       await d.closeDialog();
-      await d.quiet();
       await d.redeliverLast('dialog_transferred');
-      await d.quiet();
-      await d.write('back again');
-      await d.answered('echo: back again');
+      await d.asks('back again');
     },
     agent: ['hi', 'back again'],
     bot: ['echo: hi', 'echo: back again'],
@@ -276,20 +273,13 @@ const ROWS: Row[] = [
     name: 'out of order: a close redelivered after a newer takeover does not unmute the bot',
     world: 'closeRequest',
     async run(d) {
-      await d.write('hi');
-      await d.answered('echo: hi');
+      await greeted(d);
       await d.assign(HUMAN);
-      await d.quiet();
       await d.closeRequest();
-      await d.quiet();
-      await d.write('second question');
-      await d.answered('echo: second question');
+      await d.asks('second question');
       await d.operatorWrites('Anna again');
-      await d.quiet();
       await d.redeliverLast('close_request');
-      await d.quiet();
-      await d.write('and now?');
-      await d.quiet();
+      await writesAgain(d, 'and now?');
     },
     agent: ['hi', 'second question'],
     bot: ['echo: hi', 'echo: second question'],
@@ -298,16 +288,12 @@ const ROWS: Row[] = [
     name: 'operator-bound channel: a transfer back to the bot operator gives the dialog back',
     world: 'botOperator',
     async run(d) {
-      await d.write('hi');
-      await d.answered('echo: hi');
+      await greeted(d);
       await d.assign(HUMAN);
-      await d.quiet();
       await d.write('while with Anna');
       await d.quiet();
       await d.assign(BOT_OPERATOR_ID);
-      await d.quiet();
-      await d.write('back with the bot');
-      await d.answered('echo: back with the bot');
+      await d.asks('back with the bot');
     },
     agent: ['hi', 'back with the bot'],
     bot: ['echo: hi', 'echo: back with the bot'],
@@ -316,12 +302,9 @@ const ROWS: Row[] = [
     name: 'operator-bound channel: a group transfer with nobody assigned is not back to the bot',
     world: 'botOperator',
     async run(d) {
-      await d.write('hi');
-      await d.answered('echo: hi');
+      await greeted(d);
       await d.transferToGroup();
-      await d.quiet();
-      await d.write('anyone?');
-      await d.quiet();
+      await writesAgain(d, 'anyone?');
     },
     agent: ['hi'],
     bot: ['echo: hi'],
