@@ -9,12 +9,15 @@
  * - A failure may ask for a minimum wait (`Retry-After`); one longer than `maxRetryAfterMs` is not
  *   waited for here — the call gives up and SQS redelivers later.
  * - Each kind of failure has its own number of tries (e.g. throttling more than 5xx); the total
- *   waiting of one call is bounded (`maxTotalWaitMs`), so it fits in the function's time budget.
+ *   waiting of one call is bounded (`maxTotalWaitMs`), and no retry starts that could not end
+ *   before the invocation's deadline (`deadlineMs`), so a call always fits the function's time.
  *
  * Considered: cockatiel (4.x needs Node 22; 3.x drives its waits with its own timers, while the
  * tests here drive schedules through an injected `sleep`) and exponential-backoff (no per-failure
  * minimum wait). This module is small and the only one of its kind.
  */
+
+import { currentDeadline } from './deadline';
 
 export interface Backoff {
   baseDelayMs: number;
@@ -42,6 +45,14 @@ export interface RetryRules extends Backoff {
   maxRetryAfterMs: number;
   /** Total waiting of one call. */
   maxTotalWaitMs: number;
+  /**
+   * The time this invocation must be done by (epoch ms; default: the record's, `shared/deadline.ts`):
+   * a retry whose wait plus one more attempt (`attemptMs`) would end past it is not started — the
+   * failure is thrown and SQS redelivers.
+   */
+  deadlineMs?: number;
+  attemptMs?: number;
+  now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   /** Before each wait (metrics, pausing a rate limiter, a log line). */
@@ -73,6 +84,9 @@ export async function withRetries<T>(call: () => Promise<T>, rules: RetryRules):
           ? verdict.minDelayMs + Math.floor(random() * rules.baseDelayMs)
           : jittered;
       if (waited + delayMs > rules.maxTotalWaitMs) throw err;
+      const now = rules.now ?? Date.now;
+      const deadlineMs = rules.deadlineMs ?? currentDeadline();
+      if (deadlineMs !== undefined && now() + delayMs + (rules.attemptMs ?? 0) > deadlineMs) throw err;
       waited += delayMs;
       rules.onRetry?.({ kind: verdict.kind, tries: n, delayMs, err });
       await sleep(delayMs);

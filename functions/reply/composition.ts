@@ -17,12 +17,18 @@ import { createConversationStore } from '../../shared/adapters/dynamodb/conversa
 import { createSentReplies } from '../../shared/adapters/dynamodb/sent-replies';
 import { createUrlGuard, type UrlGuard } from '../../shared/adapters/http/url-guard';
 import { createDeadLetters, type DeadLetters } from '../../shared/adapters/sqs/dead-letters';
+import { createRequeue, type Requeue } from '../../shared/adapters/sqs/requeue';
 import { type Config, loadConfig, required } from '../../shared/config';
 import type { Channel } from '../../shared/domain/channel';
 import { PermanentError, RetryableError } from '../../shared/errors';
 import type { DeliverReplyDeps } from '../../shared/outbound/deliver-reply';
 import { createRateLimiter, type RateLimiter, rateLimitKey } from '../../shared/outbound/rate-limiter';
-import { createResilientHttp, type RetryHooks, type RetryPolicy } from '../../shared/outbound/retry-policy';
+import {
+  createResilientHttp,
+  DEFAULT_RETRY_POLICY,
+  type RetryHooks,
+  type RetryPolicy,
+} from '../../shared/outbound/retry-policy';
 
 export interface ReplyCompositionOptions {
   config?: Config;
@@ -40,6 +46,10 @@ const MAX_CACHED_CLIENTS = 500;
 export interface ReplyDeps extends DeliverReplyDeps {
   /** Where a reply that can never be delivered goes at once. */
   deadLetters: DeadLetters;
+  /** Records not started for lack of time go back on the queue at once (absent: they wait). */
+  requeue?: Requeue;
+  /** A record is started only with this much of the invocation left. */
+  recordBudgetMs: number;
 }
 
 export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps {
@@ -70,7 +80,7 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
       }),
       limiter,
       limiterKey,
-      ...(options.retryPolicy ? { policy: options.retryPolicy } : {}),
+      policy: { ...DEFAULT_RETRY_POLICY, attemptMs: config.CHAT2DESK_TIMEOUT_MS, ...options.retryPolicy },
       ...(options.retryHooks ? { hooks: options.retryHooks } : {}),
     });
     const messages = createMessagesClient(http);
@@ -90,6 +100,15 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
     conversations,
     ownMessages: conversations,
     messagesClientFor,
+    recordBudgetMs: config.CHAT2DESK_TIMEOUT_MS + 2_000,
+    ...(config.OUTBOUND_QUEUE_URL
+      ? {
+          requeue: createRequeue({
+            client: options.sqsClient ?? getSqsClient(),
+            queueUrl: config.OUTBOUND_QUEUE_URL,
+          }),
+        }
+      : {}),
     deadLetters: createDeadLetters({
       client: options.sqsClient ?? getSqsClient(),
       queueUrl: required(config, 'OUTBOUND_DLQ_URL'),

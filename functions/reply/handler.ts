@@ -3,11 +3,11 @@
  * deliver-reply use case. Records are handled one by one in queue order; a failure fails the rest
  * of its own conversation (message group) only, and SQS redelivers them (partial batch response).
  */
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { runFifoBatch } from '../../shared/adapters/sqs/fifo-batch';
 import { outboundQueueMessageSchema } from '../../shared/domain/queue-messages';
 import { classifyError, failureReason } from '../../shared/errors';
 import { countMetric, logger, metrics } from '../../shared/observability';
@@ -77,15 +77,12 @@ export function createReplyHandler(deps: ReplyDeps) {
     }
   };
 
-  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
-    // One processor per invocation: it holds the batch's state (the local stack runs invocations concurrently).
-    const processor = new SqsFifoPartialProcessorAsync();
-    return processPartialResponse(event, handleRecord, processor, {
-      ...(context ? { context } : {}),
-      skipGroupOnError: true,
-      throwOnFullBatchFailure: false,
+  return (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
+    runFifoBatch(event, context, handleRecord, {
+      recordBudgetMs: deps.recordBudgetMs,
+      ...(deps.requeue ? { requeue: deps.requeue } : {}),
+      notStartedMetric: 'RepliesNotStarted',
     });
-  };
 }
 
 let ready: ReturnType<typeof createReplyHandler> | undefined;

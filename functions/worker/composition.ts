@@ -4,10 +4,12 @@ import type { AgentCallOnce } from '../../shared/adapters/agent/agent-call-once'
 import { createAgentCallOnce } from '../../shared/adapters/agent/agent-call-once';
 import { createAgentEventsClient } from '../../shared/adapters/agent/agent-events-client';
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
+import { createCallCounter } from '../../shared/adapters/dynamodb/call-counter';
 import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
 import { createConversationStore } from '../../shared/adapters/dynamodb/conversation-store';
 import { createDeadLetters, type DeadLetters } from '../../shared/adapters/sqs/dead-letters';
 import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
+import { createRequeue, type Requeue } from '../../shared/adapters/sqs/requeue';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
 import type { InboundEventDeps } from '../../shared/inbound/ports';
 
@@ -15,6 +17,17 @@ export interface WorkerDeps extends InboundEventDeps {
   agent: AgentCallOnce;
   /** Where a record that can never succeed goes at once. */
   deadLetters: DeadLetters;
+  /** Records not started for lack of time go back on the queue at once. */
+  requeue: Requeue;
+  /** A record is started only with this much of the invocation left (docs/RUNBOOK.md, timeouts). */
+  recordBudgetMs: number;
+}
+
+/** What one record needs at most besides its agent call: the store reads and writes, the enqueue. */
+export const RECORD_OVERHEAD_MS = 2_000;
+
+export function recordBudgetMs(config: Pick<Config, 'AGENT_TIMEOUT_MS'>): number {
+  return config.AGENT_TIMEOUT_MS + RECORD_OVERHEAD_MS;
 }
 
 export async function buildWorkerDeps(config: Config = loadConfig()): Promise<WorkerDeps> {
@@ -45,11 +58,15 @@ export async function buildWorkerDeps(config: Config = loadConfig()): Promise<Wo
       dynamoDb: new DynamoDBClient({}),
       tableName,
       ttlSeconds: config.DEDUP_TTL_SECONDS,
+      calls: createCallCounter({ client: documentClient, tableName, ttlSeconds: config.DEDUP_TTL_SECONDS }),
+      maxCalls: config.AGENT_MAX_ATTEMPTS,
     }),
     outbound: createOutboundQueue({
       client: getSqsClient(),
       queueUrl: required(config, 'OUTBOUND_QUEUE_URL'),
     }),
+    requeue: createRequeue({ client: getSqsClient(), queueUrl: required(config, 'INBOUND_QUEUE_URL') }),
+    recordBudgetMs: recordBudgetMs(config),
     deadLetters: createDeadLetters({
       client: getSqsClient(),
       queueUrl: required(config, 'INBOUND_DLQ_URL'),

@@ -1,29 +1,28 @@
 /**
- * Inbound FIFO queue consumer. Records are handled one by one in queue order; a failure fails the
- * rest of its own message group only (`skipGroupOnError`), the other conversations go on.
+ * Inbound FIFO queue consumer (`runFifoBatch`: queue order, skip-group-on-error, the time budget).
  *
  * The failure policy, decided once per record (docs/RUNBOOK.md):
- * - retryable (agent unreachable, timeouts, throttling, a store down): reported as a partial batch
- *   failure, SQS redelivers it after the visibility timeout;
- * - permanent (agent 4xx, an answer that fails its schema): moved to the inbound DLQ at once with
- *   its reason in message attributes, and reported as handled — the agent was called once.
+ * - retryable (agent unreachable or slow, throttling, a store down, no time left): reported as a
+ *   partial batch failure, SQS redelivers it after the visibility timeout;
+ * - permanent (agent 4xx, an answer that fails its schema, the calls per message used up): moved
+ *   to the inbound DLQ at once with its reason in message attributes, reported as handled.
  */
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { runFifoBatch } from '../../shared/adapters/sqs/fifo-batch';
 import { classifyError, failureReason } from '../../shared/errors';
 import { createInboundEventHandler } from '../../shared/inbound/handle-inbound-event';
 import { countMetric, logger, metrics } from '../../shared/observability';
 import { buildWorkerDeps, type WorkerDeps } from './composition';
 
 export function createWorkerHandler(deps: WorkerDeps) {
-  const handleRecord = createInboundEventHandler(deps);
-  const recordHandler = async (record: SQSRecord) => {
+  const handleInbound = createInboundEventHandler(deps);
+  const handleRecord = async (record: SQSRecord) => {
     const ids = { sqsMessageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount };
     try {
-      return await handleRecord(record.body);
+      return await handleInbound(record.body);
     } catch (err) {
       const kind = classifyError(err);
       const reason = failureReason(err);
@@ -43,12 +42,10 @@ export function createWorkerHandler(deps: WorkerDeps) {
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     deps.agent.registerContext(context);
-    // One processor per invocation: it keeps per-batch state.
-    const processor = new SqsFifoPartialProcessorAsync();
-    return processPartialResponse(event, recordHandler, processor, {
-      context,
-      skipGroupOnError: true,
-      throwOnFullBatchFailure: false,
+    return runFifoBatch(event, context, handleRecord, {
+      recordBudgetMs: deps.recordBudgetMs,
+      requeue: deps.requeue,
+      notStartedMetric: 'InboundNotStarted',
     });
   };
 }

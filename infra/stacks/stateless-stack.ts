@@ -2,6 +2,7 @@
  * What can be replaced at any time: the webhook API, the five functions, their event sources and
  * grants, the healer's schedule, alarms and the dashboard. Data lives in the stateful stack.
  */
+
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -19,6 +20,7 @@ import { AccountPrincipal, ArnPrincipal, type IPrincipal } from 'aws-cdk-lib/aws
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { BY_AGENT_INDEX } from '../../shared/adapters/dynamodb/table-definition';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../shared/timeouts';
 import { WEBHOOK_PATH_PREFIX } from '../../shared/webhook-url';
 import { ConnectorFunction, type QueueBinding, type TableBinding } from '../constructs/connector-function';
 import { ConnectorMonitoring } from '../constructs/connector-monitoring';
@@ -33,11 +35,16 @@ export interface StatelessStackProps extends StackProps {
 /** Event-source and function sizing, in one place (docs/DEPLOY.md explains each). */
 export const SIZING = {
   webhook: { memorySize: 512, timeoutSeconds: 10 },
-  // Below the inbound visibility timeout (90 s): a batch is never handled twice at once.
-  worker: { memorySize: 512, timeoutSeconds: 85, batchSize: 5 },
+  // A sixth of the inbound visibility timeout (shared/timeouts.ts).
+  worker: { memorySize: 512, timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.worker, batchSize: 5 },
   // maxConcurrency 2 (the minimum): the per-token rate limiter is per process, so few processes
   // keep the total rate per Chat2Desk token near its configured limit.
-  reply: { memorySize: 512, timeoutSeconds: 60, batchSize: 10, maxConcurrency: 2 },
+  reply: {
+    memorySize: 512,
+    timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.reply,
+    batchSize: 10,
+    maxConcurrency: 2,
+  },
   channels: { memorySize: 512, timeoutSeconds: 60 },
   webhookHealer: { memorySize: 256, timeoutSeconds: 300, everyMinutes: 10 },
   api: { rateLimit: 200, burstLimit: 400 },
@@ -148,6 +155,8 @@ export class StatelessStack extends Stack {
       })
       .bindQueueSend(outbound, 'OUTBOUND_QUEUE_URL')
       .bindQueueSend(inboundDlq, 'INBOUND_DLQ_URL')
+      // Records not started for lack of time are made visible again (the event source grants it).
+      .setEnvironment('INBOUND_QUEUE_URL', data.inbound.queue.queueUrl)
       .bindSecret(data.agentApiKey, 'AGENT_API_KEY');
 
     const reply = new ConnectorFunction(this, 'Reply', {
@@ -162,7 +171,8 @@ export class StatelessStack extends Stack {
         batchSize: SIZING.reply.batchSize,
         maxConcurrency: SIZING.reply.maxConcurrency,
       })
-      .bindQueueSend(outboundDlq, 'OUTBOUND_DLQ_URL');
+      .bindQueueSend(outboundDlq, 'OUTBOUND_DLQ_URL')
+      .setEnvironment('OUTBOUND_QUEUE_URL', data.outbound.queue.queueUrl);
 
     const channels = new ConnectorFunction(this, 'Channels', {
       name: 'channels',

@@ -24,6 +24,8 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
   /** Total waiting for one request; beyond it SQS redelivers (keep it well under the function timeout). */
   maxTotalWaitMs: number;
+  /** Time limit of one attempt (CHAT2DESK_TIMEOUT_MS): no retry starts that would end past the record's deadline. */
+  attemptMs?: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -32,7 +34,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   baseDelayMs: 200,
   maxDelayMs: 5000,
   maxRetryAfterMs: 20_000,
-  maxTotalWaitMs: 30_000,
+  // With three 10-s attempts: 50 s, inside the reply function's 60 s (shared/timeouts.ts).
+  maxTotalWaitMs: 20_000,
 };
 
 export interface RetryHooks {
@@ -59,6 +62,7 @@ export function createResilientHttp(options: {
     maxDelayMs: policy.maxDelayMs,
     maxRetryAfterMs: policy.maxRetryAfterMs,
     maxTotalWaitMs: policy.maxTotalWaitMs,
+    ...(policy.attemptMs !== undefined ? { attemptMs: policy.attemptMs } : {}),
     ...(options.hooks?.sleep ? { sleep: options.hooks.sleep } : {}),
     ...(options.hooks?.random ? { random: options.hooks.random } : {}),
     decide(err) {

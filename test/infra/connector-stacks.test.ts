@@ -3,9 +3,13 @@
  * how queues feed functions, where failed messages go, what is encrypted, what alarms and when the
  * healer runs.
  */
+
 import { Match } from 'aws-cdk-lib/assertions';
+import { recordBudgetMs } from '../../functions/worker/composition';
 import type { ConnectorFunction } from '../../infra/constructs/connector-function';
 import { INBOUND_QUEUE, OUTBOUND_QUEUE } from '../../shared/adapters/sqs/queue-definitions';
+import { loadConfig } from '../../shared/config';
+import { DEFAULT_RETRY_POLICY } from '../../shared/outbound/retry-policy';
 import { logicalId, managedPolicies, rolePermissions, statefulNames } from './iam-view';
 import { type SynthesisedApp, synthConnectorApp } from './synth-app';
 
@@ -135,13 +139,14 @@ describe('least privilege, per function (every action on every resource, nothing
     expect(env('worker')).toEqual(
       withBase(
         'TABLE_NAME',
+        'INBOUND_QUEUE_URL',
         'OUTBOUND_QUEUE_URL',
         'INBOUND_DLQ_URL',
         'AGENT_API_URL',
         'AGENT_API_KEY_SECRET_ARN',
       ),
     );
-    expect(env('reply')).toEqual(withBase('TABLE_NAME', 'OUTBOUND_DLQ_URL'));
+    expect(env('reply')).toEqual(withBase('TABLE_NAME', 'OUTBOUND_QUEUE_URL', 'OUTBOUND_DLQ_URL'));
     expect(env('channels')).toEqual(
       withBase(
         'TABLE_NAME',
@@ -179,16 +184,25 @@ describe('functions', () => {
     synth.stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  test('consumer timeouts stay below their queue visibility timeouts', () => {
+  test('queue visibility timeouts are at least six times their consumer’s timeout; the worker fits one agent call', () => {
     const fns = synth.stateless.findResources('AWS::Lambda::Function');
-    const timeout = (fn: ConnectorFunction) =>
+    const timeout = (fn: ConnectorFunction): number =>
       fns[logicalId(synth.stacks.stateless, fn.function)]!.Properties.Timeout;
-    expect(timeout(synth.stacks.stateless.functions.worker)).toBeLessThan(
-      INBOUND_QUEUE.visibilityTimeoutSeconds,
-    );
-    expect(timeout(synth.stacks.stateless.functions.reply)).toBeLessThan(
-      OUTBOUND_QUEUE.visibilityTimeoutSeconds,
-    );
+    const queues = synth.stateful.findResources('AWS::SQS::Queue');
+    const visibility = (name: string): number =>
+      Object.values(queues).find((q) => String(q.Properties.QueueName).endsWith(`-${name}.fifo`))!.Properties
+        .VisibilityTimeout;
+    const worker = timeout(synth.stacks.stateless.functions.worker);
+    const reply = timeout(synth.stacks.stateless.functions.reply);
+    expect(visibility('inbound')).toBeGreaterThanOrEqual(6 * worker);
+    expect(visibility('outbound')).toBeGreaterThanOrEqual(6 * reply);
+    // With the defaults, a record's budget (one agent call + the writes) fits the worker twice over.
+    const defaults = loadConfig({});
+    expect(recordBudgetMs(defaults)).toBeLessThanOrEqual((worker * 1000) / 2);
+    // A Chat2Desk request's worst case (attempts and waits) fits the reply function.
+    expect(
+      DEFAULT_RETRY_POLICY.maxTotalWaitMs + DEFAULT_RETRY_POLICY.maxAttempts * defaults.CHAT2DESK_TIMEOUT_MS,
+    ).toBeLessThan(reply * 1000);
   });
 });
 

@@ -7,6 +7,7 @@
  * handlers read at module load, and only then are the handlers imported — like a Lambda cold start.
  * One stack per process: handler modules read their configuration once.
  */
+
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,6 +20,7 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import { resetConfig } from '../../../shared/config';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../../shared/timeouts';
 import { createDemoAgent, type DemoAgent } from '../demo-agent/index';
 import { LOCAL_CREDENTIALS, type RunningService, startDynamoDbLocal, startSqsEmulator } from '../emulators';
 import { createSandbox } from '../sandbox/index';
@@ -39,8 +41,8 @@ export const DEFAULT_PREFIX = 'chat2desk-local';
  */
 export const LOCAL_SIZING = {
   webhook: { timeoutSeconds: 10 },
-  worker: { timeoutSeconds: 85, batchSize: 5 },
-  reply: { timeoutSeconds: 60, batchSize: 10, maxConcurrency: 2 },
+  worker: { timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.worker, batchSize: 5 },
+  reply: { timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.reply, batchSize: 10, maxConcurrency: 2 },
   channels: { timeoutSeconds: 60 },
   webhookHealer: { timeoutSeconds: 300, everyMinutes: 10 },
 } as const;

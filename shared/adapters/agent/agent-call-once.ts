@@ -19,8 +19,12 @@ import type { AgentEvent, AgentResponse } from '../../domain/agent-contract';
 import { ConnectorError, RetryableError } from '../../errors';
 import { CUSTOM_METRICS } from '../../metric-names';
 import { timeMetric } from '../../observability';
+import type { CallCounter } from '../dynamodb/call-counter';
 import { IDEMPOTENCY_KEY_PREFIX, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from '../dynamodb/table-definition';
 import type { AgentEventsClient } from './agent-events-client';
+
+/** Failures that prove the agent did not act on the call. */
+const DEFINITE_REFUSALS: ReadonlySet<string> = new Set(['AGENT_UNAVAILABLE', 'AGENT_UNREACHABLE']);
 
 export interface AgentCallOnce {
   /** Calls the agent unless this event id was answered before; then returns the stored answer. */
@@ -34,6 +38,9 @@ export interface AgentCallOnceOptions {
   dynamoDb: DynamoDBClient;
   tableName: string;
   ttlSeconds: number;
+  /** When set, calls per event over all deliveries are at most `maxCalls` (AGENT_MAX_ATTEMPTS). */
+  calls?: CallCounter;
+  maxCalls?: number;
 }
 
 interface AgentCallRequest {
@@ -58,7 +65,22 @@ export function createAgentCallOnce(options: AgentCallOnceOptions): AgentCallOnc
   const callAgent = async (request: AgentCallRequest): Promise<AgentResponse> => {
     const started = Date.now();
     try {
-      return await options.agent.sendEvent(request.agentId, request.event);
+      const { calls, maxCalls } = options;
+      const eventId = request.event.eventId;
+      return await options.agent.sendEvent(
+        request.agentId,
+        request.event,
+        calls && maxCalls
+          ? {
+              beforeAttempt: async () => void (await calls.take(eventId, maxCalls)),
+              // Only a call the agent may have acted on counts: a timeout, or an answer we lost.
+              afterFailure: async (err) => {
+                if (err instanceof ConnectorError && DEFINITE_REFUSALS.has(err.code))
+                  await calls.giveBack(eventId);
+              },
+            }
+          : {},
+      );
     } finally {
       timeMetric(CUSTOM_METRICS.agentLatency, Date.now() - started);
     }

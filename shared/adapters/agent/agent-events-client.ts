@@ -2,9 +2,11 @@
  * Hands one inbound event to the agent: `POST {AGENT_API_URL}/agents/{agentId}/events` (DESIGN §4.2)
  * with a bearer key and a time limit per attempt.
  *
- * Network errors, timeouts, 5xx and 429 are retried up to `maxAttempts` through the one retry
- * module (`shared/retry.ts`: full-jitter backoff, Retry-After honoured up to `maxDelayMs`, beyond it
- * left to SQS); when they run out → `RetryableError` (SQS redelivers the record). Any other 4xx, or
+ * Network errors, 5xx and 429 are retried up to `maxAttempts` through the one retry module
+ * (`shared/retry.ts`: full-jitter backoff, Retry-After honoured up to `maxDelayMs`, beyond it left
+ * to SQS, no retry past the invocation's deadline); when they run out → `RetryableError` (SQS
+ * redelivers the record). A timeout is not tried again in the same invocation: the agent is slow,
+ * and the queue's visibility timeout is a better backoff than holding the conversation here. Any other 4xx, or
  * an answer that is not `{ replies: Reply[] }` → `PermanentError` (the record goes to its DLQ at once).
  */
 import { type AgentEvent, type AgentResponse, agentResponseSchema } from '../../domain/agent-contract';
@@ -13,8 +15,17 @@ import { withRetries } from '../../retry';
 import { parseRetryAfter } from '../http/retry-after';
 import { callAgentApi, parseAgentJson } from './agent-http';
 
+export interface SendEventOptions {
+  /** Epoch ms the call must be done by (the invocation's time budget): no retry starts past it. */
+  deadlineMs?: number;
+  /** Runs before every HTTP attempt; may throw to stop (the attempt cap across redeliveries). */
+  beforeAttempt?: () => Promise<void>;
+  /** Runs after an attempt that failed (before any retry), with its error. */
+  afterFailure?: (err: unknown) => Promise<void>;
+}
+
 export interface AgentEventsClient {
-  sendEvent(agentId: string, event: AgentEvent): Promise<AgentResponse>;
+  sendEvent(agentId: string, event: AgentEvent, options?: SendEventOptions): Promise<AgentResponse>;
 }
 
 export interface AgentEventsClientOptions {
@@ -47,8 +58,9 @@ export function createAgentEventsClient(options: AgentEventsClientOptions): Agen
     maxTotalWaitMs: maxDelayMs * maxTries,
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.random ? { random: options.random } : {}),
+    attemptMs: options.timeoutMs,
     decide: (err: unknown) =>
-      err instanceof RetryableError
+      err instanceof RetryableError && err.code !== 'AGENT_TIMEOUT'
         ? {
             kind: 'unavailable',
             maxTries,
@@ -91,6 +103,18 @@ export function createAgentEventsClient(options: AgentEventsClientOptions): Agen
   }
 
   return {
-    sendEvent: (agentId, event) => withRetries(() => attempt(agentId, event), rules),
+    sendEvent: (agentId, event, call = {}) =>
+      withRetries(
+        async () => {
+          await call.beforeAttempt?.();
+          try {
+            return await attempt(agentId, event);
+          } catch (err) {
+            await call.afterFailure?.(err);
+            throw err;
+          }
+        },
+        call.deadlineMs === undefined ? rules : { ...rules, deadlineMs: call.deadlineMs },
+      ),
   };
 }

@@ -28,7 +28,9 @@ export async function callAgentApi(request: AgentApiRequest): Promise<{ response
     });
     return { response, text: await response.text() };
   } catch (err) {
-    const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    // By name, not instanceof: fetch's DOMException may come from another realm.
+    const name = typeof err === 'object' && err !== null ? (err as { name?: unknown }).name : undefined;
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
     throw new RetryableError(
       timedOut ? 'AGENT_TIMEOUT' : 'AGENT_UNREACHABLE',
       timedOut ? `agent API timed out after ${request.timeoutMs} ms` : 'agent API could not be reached',

@@ -5,6 +5,7 @@
  * - `channel#<channelId>`            the channel (sparse GSI `byAgent` on agentId + createdAt)
  * - `tokenlock#<hmac(type+token)>`   exists while, and only while, a channel holding that token is active
  * - `idem#...`                       agent-call idempotency records (Powertools Idempotency)
+ * - `calls#<eventId>`                agent calls made for one event, over all its deliveries (TTL)
  * - `sent#<replyId>`                 replies already sent (TTL)
  * - `echo#<channelId>#<messageId>`   Chat2Desk message ids of our own sends, to ignore their outbox echo (TTL)
  * - `conv#<channelId>#<dialogId>`    a conversation (Chat2Desk dialog): links and its state (TTL)

@@ -2,6 +2,8 @@
  * The queues, defined once: the CDK stack and the local stack (fauxqs) build them from here.
  * High-throughput FIFO: dedup scope and throughput limit per message group (one conversation).
  */
+import { VISIBILITY_TIMEOUT_SECONDS } from '../../timeouts';
+
 export interface QueueDefinition {
   /** Logical name; the physical name adds a prefix and `.fifo`. */
   name: 'inbound' | 'outbound';
@@ -13,15 +15,15 @@ export interface QueueDefinition {
 
 export const INBOUND_QUEUE: QueueDefinition = {
   name: 'inbound',
-  // At least the worker timeout (agent call with its retries), so a record is never handled twice at once.
-  visibilityTimeoutSeconds: 90,
+  // Six times the worker timeout (shared/timeouts.ts): also the backoff of a timed-out agent call.
+  visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS.inbound,
   maxReceiveCount: 5,
   retentionDays: 4,
 };
 
 export const OUTBOUND_QUEUE: QueueDefinition = {
   name: 'outbound',
-  visibilityTimeoutSeconds: 90,
+  visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS.outbound,
   maxReceiveCount: 8,
   retentionDays: 4,
 };

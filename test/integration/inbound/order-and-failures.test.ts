@@ -4,7 +4,7 @@
  * hand-over to humans), and a poison conversation does not stall the others.
  */
 import { toChatId } from '../../../shared/domain/channel';
-import { receiveAll } from '../../support/sqs-driver';
+import { pollOnce, receiveAll, testContext } from '../../support/sqs-driver';
 import { inboxBody } from '../../support/webhook-events';
 import { type Pipeline, startPipeline } from './pipeline';
 
@@ -132,6 +132,65 @@ describe('agent failures', () => {
       expect(outbound[0]?.replyId).toBe(`${channel.id}:inbox:${body.message_id}:fallback`);
       expect(outbound[0]?.reply).toEqual({ type: 'transfer', groupId: '77' });
       expect(outbound[0]?.target.lastInboundMessageId).toBe(String(body.message_id));
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('the time budget', () => {
+  it('a record is not started without time for it: failed back untried and visible again at once', async () => {
+    const p = await startPipeline();
+    try {
+      const { channel, secret } = await p.addChannel();
+      p.agent.byText('slow', { delayMs: 700, replies: [{ type: 'text', text: 'late but fine' }] });
+      for (const clientId of [81, 82, 83])
+        await p.post(channel.id, secret, inboxBody({ client_id: clientId, text: 'slow' }));
+      // 3.6 s left, 3 s needed per record: the first runs (0.7 s), the others do not start.
+      const short = await pollOnce(p.queues.inboundUrl, (event) => p.worker(event, testContext(3_600)), {
+        client: p.queues.client,
+        visibilityTimeout: 60,
+      });
+      expect(short).toEqual({ received: 3, succeeded: 1, failed: 2 });
+      expect(p.agent.events).toHaveLength(1);
+      // Not after the 60-s visibility timeout: the two come back now, and are answered once each.
+      const started = Date.now();
+      const next = await pollOnce(p.queues.inboundUrl, (event) => p.worker(event, testContext(60_000)), {
+        client: p.queues.client,
+      });
+      expect(next).toEqual({ received: 2, succeeded: 2, failed: 0 });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(p.agent.events.map((e) => e.event.chatId).sort()).toEqual([
+        '81|chat2desk',
+        '82|chat2desk',
+        '83|chat2desk',
+      ]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('calls that time out are capped per message over all deliveries (AGENT_MAX_ATTEMPTS), then the DLQ', async () => {
+    const p = await startPipeline({ agentMaxAttempts: 2 });
+    try {
+      const { channel, secret } = await p.addChannel();
+      // Past the 2-s agent timeout of the pipeline: every call ends without an answer.
+      p.agent.byText('slow forever', { delayMs: 2_500, replies: [] });
+      await p.post(channel.id, secret, inboxBody({ client_id: 91, text: 'slow forever' }));
+      for (let delivery = 0; delivery < 3; delivery += 1) {
+        await pollOnce(p.queues.inboundUrl, (event) => p.worker(event, testContext()), {
+          client: p.queues.client,
+          visibilityTimeout: 0,
+        });
+      }
+      // One call per delivery (a timeout is not retried in the invocation); the third finds two spent.
+      expect(p.agent.events).toHaveLength(2);
+      const dead = await receiveAll(p.queues.inboundDlqUrl, p.queues.client, {
+        MessageAttributeNames: ['All'],
+      });
+      expect(dead.map((m) => m.MessageAttributes?.FailureCode?.StringValue)).toEqual([
+        'AGENT_ATTEMPTS_EXHAUSTED',
+      ]);
     } finally {
       await p.close();
     }

@@ -12,11 +12,13 @@ import type { WorkerDeps } from '../../../functions/worker/composition';
 import { createWorkerHandler } from '../../../functions/worker/handler';
 import { createAgentCallOnce } from '../../../shared/adapters/agent/agent-call-once';
 import { createAgentEventsClient } from '../../../shared/adapters/agent/agent-events-client';
+import { createCallCounter } from '../../../shared/adapters/dynamodb/call-counter';
 import { createChannelReader } from '../../../shared/adapters/dynamodb/channel-item';
 import { createConversationStore } from '../../../shared/adapters/dynamodb/conversation-store';
 import { createDeadLetters } from '../../../shared/adapters/sqs/dead-letters';
 import { createInboundQueue, type InboundQueue } from '../../../shared/adapters/sqs/inbound-queue';
 import { createOutboundQueue, type OutboundQueue } from '../../../shared/adapters/sqs/outbound-queue';
+import { createRequeue } from '../../../shared/adapters/sqs/requeue';
 import type { Channel } from '../../../shared/domain/channel';
 import { type OutboundQueueMessage, outboundQueueMessageSchema } from '../../../shared/domain/queue-messages';
 import { webhookSecret } from '../../../shared/webhook-url';
@@ -103,6 +105,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       dynamoDb,
       tableName: table.name,
       ttlSeconds: 6 * 3600,
+      calls: createCallCounter({ client: documentClient, tableName: table.name, ttlSeconds: 6 * 3600 }),
+      maxCalls: options.agentMaxAttempts ?? 2,
     }),
     outbound: options.wrapOutbound ? options.wrapOutbound(outbound) : outbound,
     deadLetters: createDeadLetters({
@@ -110,6 +114,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       queueUrl: queues.inboundDlqUrl,
       functionName: 'worker',
     }),
+    requeue: createRequeue({ client: queues.client, queueUrl: queues.inboundUrl }),
+    recordBudgetMs: 3_000,
     fallbackOperatorGroupId: options.fallbackOperatorGroupId,
   };
   const worker = createWorkerHandler(workerDeps);

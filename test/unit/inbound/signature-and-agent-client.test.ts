@@ -106,16 +106,51 @@ describe('agent events client', () => {
     }
   });
 
-  it('retries 5xx, 429 and timeouts, then succeeds', async () => {
+  it('retries 5xx and 429 in the invocation, then succeeds', async () => {
     const s = await server([
       { status: 503, body: '' },
       { status: 429, body: '' },
-      { status: 200, body: '{"replies":[]}', delayMs: 300 },
       { status: 200, body: '{"replies":[]}' },
     ]);
     try {
       await expect(client(s.url, 4, 150).sendEvent('a', event)).resolves.toEqual({ replies: [] });
-      expect(s.seen).toHaveLength(4);
+      expect(s.seen).toHaveLength(3);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('a timeout is not tried again in the same invocation: it is retryable, SQS redelivers later', async () => {
+    const s = await server([
+      { status: 200, body: '{"replies":[]}', delayMs: 300 },
+      { status: 200, body: '{"replies":[]}' },
+    ]);
+    try {
+      await expect(client(s.url, 4, 150).sendEvent('a', event)).rejects.toMatchObject({
+        code: 'AGENT_TIMEOUT',
+      });
+      expect(s.seen).toHaveLength(1);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('no retry starts that would end past the deadline; every attempt is announced first', async () => {
+    const s = await server([
+      { status: 503, body: '' },
+      { status: 200, body: '{"replies":[]}' },
+    ]);
+    let announced = 0;
+    try {
+      const deadlineMs = Date.now() + 500;
+      await expect(
+        client(s.url, 3, 1000).sendEvent('a', event, {
+          deadlineMs,
+          beforeAttempt: async () => void (announced += 1),
+        }),
+      ).rejects.toMatchObject({ code: 'AGENT_UNAVAILABLE' });
+      expect(s.seen).toHaveLength(1);
+      expect(announced).toBe(1);
     } finally {
       await s.stop();
     }

@@ -25,6 +25,7 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>()) {
   const deadLettered: { id: string; code: string }[] = [];
   const delivered = new Set<string>();
   const deps: ReplyDeps = {
+    recordBudgetMs: 1_000,
     deadLetters: {
       send: async (record, reason) => void deadLettered.push({ id: record.messageId, code: reason.code }),
     },

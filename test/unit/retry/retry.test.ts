@@ -76,3 +76,22 @@ test('the total waiting of one call is bounded', async () => {
   expect(waits).toEqual([4050, 4050]);
   expect(s.calls()).toBe(3);
 });
+
+test('no retry starts that could not end before the deadline', async () => {
+  const waits: number[] = [];
+  let t = 0;
+  const s = script(new Down(), new Down(), 'ok');
+  const timed = rules(waits, {
+    now: () => t,
+    sleep: async (ms) => {
+      waits.push(ms);
+      t += ms;
+    },
+    deadlineMs: 1_000,
+    attemptMs: 900,
+  });
+  // First retry: 0 + 50 + 900 ≤ 1000 → waits; second: 50 + 100 + 900 > 1000 → gives up.
+  await expect(withRetries(s.call, timed)).rejects.toBeInstanceOf(Down);
+  expect(waits).toEqual([50]);
+  expect(s.calls()).toBe(2);
+});

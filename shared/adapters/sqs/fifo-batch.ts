@@ -1,0 +1,68 @@
+/**
+ * How both FIFO consumers (worker, reply function) run one SQS batch:
+ * - records one by one in queue order; a failure fails the rest of its own message group only
+ *   (Powertools `SqsFifoPartialProcessorAsync`, `skipGroupOnError`), reported as partial failures;
+ * - each record runs inside the invocation's deadline (`shared/deadline.ts`), so no retry starts
+ *   that could not finish;
+ * - a record is started only with `recordBudgetMs` of the invocation left; otherwise it is failed
+ *   back without being tried, and it and the records behind it in its conversation are made visible
+ *   again at once (else FIFO holds the group until the visibility timeout).
+ */
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { withDeadline } from '../../deadline';
+import { failureReason, RetryableError } from '../../errors';
+import { countMetric, logger } from '../../observability';
+import type { Requeue } from './requeue';
+
+/** Kept back from the remaining time for the batch response itself. */
+const RESPONSE_MARGIN_MS = 500;
+
+export interface FifoBatchOptions {
+  recordBudgetMs: number;
+  requeue?: Requeue;
+  /** Metric counting records not started for lack of time. */
+  notStartedMetric: string;
+}
+
+export async function runFifoBatch(
+  event: SQSEvent,
+  context: Context | undefined,
+  handleRecord: (record: SQSRecord) => Promise<unknown>,
+  options: FifoBatchOptions,
+): Promise<SQSBatchResponse> {
+  const remaining = context?.getRemainingTimeInMillis();
+  const deadlineMs = remaining === undefined ? undefined : Date.now() + remaining - RESPONSE_MARGIN_MS;
+  const tooLate: SQSRecord[] = [];
+
+  const recordHandler = async (record: SQSRecord) => {
+    if (deadlineMs === undefined) return handleRecord(record);
+    if (deadlineMs - Date.now() < options.recordBudgetMs) {
+      tooLate.push(record);
+      throw new RetryableError('NO_TIME_LEFT', 'not started: the invocation has too little time left');
+    }
+    return withDeadline(deadlineMs, () => handleRecord(record));
+  };
+
+  // One processor per invocation: it keeps per-batch state (the local stack runs invocations concurrently).
+  const processor = new SqsFifoPartialProcessorAsync();
+  const response = await processPartialResponse(event, recordHandler, processor, {
+    ...(context ? { context } : {}),
+    skipGroupOnError: true,
+    throwOnFullBatchFailure: false,
+  });
+  if (tooLate.length > 0) {
+    countMetric(options.notStartedMetric, tooLate.length);
+    const groups = new Set(tooLate.map((r) => r.attributes.MessageGroupId));
+    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    const back = event.Records.filter(
+      (r) => failed.has(r.messageId) && groups.has(r.attributes.MessageGroupId),
+    );
+    await options.requeue
+      ?.now(back)
+      .catch((err: unknown) =>
+        logger.warn('records not started stay invisible until their visibility timeout', failureReason(err)),
+      );
+  }
+  return response;
+}
