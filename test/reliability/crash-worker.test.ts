@@ -33,7 +33,9 @@ function startWorker(world: World, label: string): Promise<ChildProcess> {
     env: {
       ...process.env,
       ...world.env,
-      CRASH_WORKER_TIMEOUT_MS: '4000',
+      CRASH_WORKER_TIMEOUT_MS: '8000',
+      // A record starts only with the agent timeout + 2 s left (shared/timeouts.ts): 3.5 s of 8 s.
+      AGENT_TIMEOUT_MS: '1500',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_METRICS_DISABLED: 'true',
     },

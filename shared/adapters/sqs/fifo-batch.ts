@@ -53,6 +53,21 @@ export async function runFifoBatch(
   });
   if (tooLate.length > 0) {
     countMetric(options.notStartedMetric, tooLate.length);
+    logger.info('records not started: too little time left in the invocation; put back on the queue', {
+      notStarted: tooLate.map((r) => r.messageId),
+      recordBudgetMs: options.recordBudgetMs,
+    });
+    if (
+      tooLate.length === event.Records.length &&
+      remaining !== undefined &&
+      remaining < options.recordBudgetMs
+    ) {
+      // Not one record could start: the function timeout is shorter than one record's budget.
+      logger.error('the function timeout is shorter than one record needs; nothing can be handled', {
+        remainingMs: remaining,
+        recordBudgetMs: options.recordBudgetMs,
+      });
+    }
     const groups = new Set(tooLate.map((r) => r.attributes.MessageGroupId));
     const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     const back = event.Records.filter(

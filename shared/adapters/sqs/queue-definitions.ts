@@ -17,7 +17,10 @@ export const INBOUND_QUEUE: QueueDefinition = {
   name: 'inbound',
   // Six times the worker timeout (shared/timeouts.ts): also the backoff of a timed-out agent call.
   visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS.inbound,
-  maxReceiveCount: 5,
+  // A backstop for crashes and poison: failures are decided by the worker (a permanent one goes to
+  // the DLQ at once; agent calls without an answer are capped per message). Records put back for
+  // lack of time are received again too, so the count leaves room for a slow stretch.
+  maxReceiveCount: 10,
   retentionDays: 4,
 };
 

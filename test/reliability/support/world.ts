@@ -73,6 +73,8 @@ export interface WorldOptions {
   noWorker?: boolean;
   /** The channel's operator (default none: the bot takes the general queue). */
   operatorId?: string;
+  /** Function timeout of the worker in this world (default 20 s). */
+  workerTimeoutMs?: number;
 }
 
 export interface World {
@@ -264,7 +266,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       ...pollerBase,
       queueUrl: queues.inboundUrl,
       queueArn: await queueArn(queues, queues.inboundUrl),
-      fn: { functionName: 'rel-worker', timeoutMs: 20_000 },
+      fn: { functionName: 'rel-worker', timeoutMs: options.workerTimeoutMs ?? 20_000 },
       handler: worker,
     });
   }
