@@ -12,6 +12,7 @@ import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item
 import { createChannelStore } from '../../shared/adapters/dynamodb/channel-store';
 import { createUrlGuard, type HostLookup } from '../../shared/adapters/http/url-guard';
 import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
+import { buildOnce } from '../../shared/build-once';
 import { createChannelUseCases } from '../../shared/channels/channel-use-cases';
 import type { ChannelUseCaseDeps } from '../../shared/channels/ports';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
@@ -99,13 +100,7 @@ function composeSend(config: Config, overrides: CompositionOverrides): SendComma
   };
 }
 
-let useCases: Promise<ManagementUseCases> | undefined;
-
-/** Built on the first invocation and reused for the life of the process (secrets fetched once). */
-export function getChannelUseCases(): Promise<ManagementUseCases> {
-  useCases ??= composeChannelUseCases(loadConfig()).catch((err) => {
-    useCases = undefined;
-    throw err;
-  });
-  return useCases;
-}
+/** Built on the first invocation and reused for the life of the process (again after a failed build). */
+export const getChannelUseCases: () => Promise<ManagementUseCases> = buildOnce(() =>
+  composeChannelUseCases(loadConfig()),
+);

@@ -8,6 +8,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { buildOnce } from '../../shared/build-once';
 import { classifyError } from '../../shared/errors';
 import { logger, metrics } from '../../shared/observability';
 import { buildWorkerDeps } from './composition';
@@ -42,12 +43,11 @@ export function createWorkerHandler(deps: InboundEventDeps) {
   };
 }
 
-let ready: Promise<ReturnType<typeof createWorkerHandler>> | undefined;
+const ready = buildOnce(async () => createWorkerHandler(await buildWorkerDeps()));
 
-/** Lambda entry point: dependencies are built once per cold start. */
+/** Lambda entry point: dependencies are built once per container (again after a failed build). */
 export const handler = middy(async (event: SQSEvent, context: Context) => {
-  ready ??= buildWorkerDeps().then(createWorkerHandler);
-  return (await ready)(event, context);
+  return (await ready())(event, context);
 })
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));
