@@ -111,6 +111,7 @@ export function createChannelUseCases(deps: ChannelUseCaseDeps): ChannelUseCases
     if (changes.apiUrl !== undefined) merged.apiUrl = changes.apiUrl;
     if (changes.token !== undefined) merged.token = changes.token;
     if (changes.serviceMessages !== undefined) merged.serviceMessages = changes.serviceMessages;
+    if (changes.requireSignature !== undefined) merged.requireSignature = changes.requireSignature;
     if (changes.operatorId === null) delete merged.operatorId;
     else if (changes.operatorId !== undefined) merged.operatorId = changes.operatorId;
     return merged;
@@ -122,7 +123,8 @@ export function createChannelUseCases(deps: ChannelUseCaseDeps): ChannelUseCases
       a.apiUrl !== b.apiUrl ||
       a.token !== b.token ||
       a.operatorId !== b.operatorId ||
-      a.serviceMessages !== b.serviceMessages
+      a.serviceMessages !== b.serviceMessages ||
+      a.requireSignature !== b.requireSignature
     );
   }
 
@@ -277,6 +279,7 @@ export function createChannelUseCases(deps: ChannelUseCaseDeps): ChannelUseCases
         apiUrl: input.channel.apiUrl,
         token: input.channel.token,
         serviceMessages: input.channel.serviceMessages,
+        requireSignature: input.channel.requireSignature,
         status: 'inactive',
         generation: 0,
         version: 1,

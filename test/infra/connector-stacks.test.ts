@@ -56,9 +56,19 @@ const send = (queue: string) => [`sqs:SendMessage ${queue}`, 'kms:GenerateDataKe
 const expected = (...groups: string[][]) => [...new Set([...BASELINE, ...groups.flat()])].sort();
 
 describe('least privilege, per function (every action on every resource, nothing more)', () => {
-  test('webhook: read the table, send to the inbound queue, read the webhook secret key', () => {
+  test('webhook: read the table (and mark a channel signed), send to the inbound queue, read the webhook secret key', () => {
     expect(permissionsOf('webhook')).toEqual(
-      expected(TABLE_READ, send('inboundQueue'), ['secretsmanager:GetSecretValue webhookSecretKey']),
+      expected(
+        [
+          'dynamodb:GetItem table',
+          'dynamodb:UpdateItem table',
+          'kms:Decrypt key',
+          'kms:Encrypt key',
+          'kms:GenerateDataKey key',
+        ],
+        send('inboundQueue'),
+        ['secretsmanager:GetSecretValue webhookSecretKey'],
+      ),
     );
   });
 

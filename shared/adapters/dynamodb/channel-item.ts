@@ -19,6 +19,9 @@ const channelItemSchema = z.object({
   token: z.string(),
   operatorId: z.optional(z.string()),
   serviceMessages: z.boolean(),
+  /** Absent on items written before the field existed: false. */
+  requireSignature: z._default(z.boolean(), false),
+  signedSince: z.optional(z.string()),
   status: z.enum(['inactive', 'active']),
   generation: z.number().check(z.int(), z.nonnegative()),
   webhookId: z.optional(z.string()),

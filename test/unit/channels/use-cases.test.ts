@@ -102,6 +102,7 @@ const channel = (token = makeTestToken()) => ({
   apiUrl: 'https://c2d.test',
   token,
   serviceMessages: false,
+  requireSignature: false,
 });
 
 it('runs every side-effect-free check and names each failure; no lock, no webhook', async () => {
