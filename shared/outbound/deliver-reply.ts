@@ -12,7 +12,10 @@
  *   send returns, before anything else; an echo arriving before this record still carries our
  *   operator id, which the worker never takes for a human (docs/OUTBOUND.md).
  */
+
+import { isChat2DeskError } from '../adapters/chat2desk/http';
 import type { Chat2DeskMessagesClient, MessageAddress } from '../adapters/chat2desk/messages-client';
+import type { ChannelReadOptions } from '../adapters/dynamodb/channel-item';
 import type { ConversationStore } from '../adapters/dynamodb/conversation-store';
 import type { SentReplies } from '../adapters/dynamodb/sent-replies';
 import type { Channel } from '../domain/channel';
@@ -23,7 +26,7 @@ import type { TransferOperation } from './render/send-operations';
 import { isAgentInitiated } from './send-command';
 
 export interface ChannelLookup {
-  get(channelId: string): Promise<Channel | undefined>;
+  get(channelId: string, options?: ChannelReadOptions): Promise<Channel | undefined>;
 }
 
 export interface DeliverReplyDeps {
@@ -106,7 +109,10 @@ export async function deliverReply(
   const { replyId, target } = message;
   if (await deps.sentReplies.isDelivered(replyId)) return { status: 'alreadyDelivered' };
 
-  const channel = await deps.channels.get(message.channelId);
+  const channel = await deps.channels.get(
+    message.channelId,
+    message.generation === undefined ? {} : { generation: message.generation },
+  );
   // A deactivated or deleted channel means the bot was unplugged: its pending replies are dropped.
   if (!channel) return { status: 'skipped', reason: 'channelNotFound' };
   if (channel.status !== 'active') return { status: 'skipped', reason: 'channelInactive' };
@@ -126,6 +132,28 @@ export async function deliverReply(
     return { status: 'skipped', reason: 'nothingToSend' };
   }
 
+  try {
+    return await sendOperations(deps, message, channel, operations);
+  } catch (err) {
+    // A permanent refusal (token not accepted, client unknown) may come from an account the cache
+    // kept across an account change: the table decides before the failure is final. Parts already
+    // sent are not sent again.
+    if (!isChat2DeskError(err) || err.kind !== 'permanent') throw err;
+    const current = await deps.channels.get(channel.id, { fresh: true });
+    if (!current || current.status !== 'active')
+      return { status: 'skipped', reason: current ? 'channelInactive' : 'channelNotFound' };
+    if (current.token === channel.token && current.apiUrl === channel.apiUrl) throw err;
+    return sendOperations(deps, message, current, operations);
+  }
+}
+
+async function sendOperations(
+  deps: DeliverReplyDeps,
+  message: OutboundQueueMessage,
+  channel: Channel,
+  operations: ReturnType<typeof renderReply>,
+): Promise<DeliveryOutcome> {
+  const { replyId, target } = message;
   const client = await deps.messagesClientFor(channel);
   const address: MessageAddress = { clientId: target.clientId };
   if (channel.operatorId !== undefined) address.operatorId = channel.operatorId;
