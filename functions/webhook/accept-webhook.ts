@@ -86,8 +86,7 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
 
     /** Why this state refuses the delivery, or undefined when it is accepted. */
     const refusal = (state: WebhookChannelState | undefined): Refusal | undefined => {
-      if (!state?.active || state.generation !== generation)
-        return { status: 404, code: 'NOT_FOUND' };
+      if (!state?.active || state.generation !== generation) return { status: 404, code: 'NOT_FOUND' };
       if (signed) {
         const ok = verifyChat2DeskSignature(
           state.token,

@@ -140,7 +140,7 @@ export async function deliverReply(
     // sent are not sent again.
     if (!isChat2DeskError(err) || err.kind !== 'permanent') throw err;
     const current = await deps.channels.get(channel.id, { fresh: true });
-    if (!current || current.status !== 'active')
+    if (current?.status !== 'active')
       return { status: 'skipped', reason: current ? 'channelInactive' : 'channelNotFound' };
     if (current.token === channel.token && current.apiUrl === channel.apiUrl) throw err;
     return sendOperations(deps, message, current, operations);
