@@ -1,0 +1,68 @@
+/**
+ * Configuration changes take effect at once (DESIGN §3 invariant 10), on the local stack with warm
+ * caches (CHANNEL_CACHE_TTL_MS = 10 minutes) and a sandbox that does not retry a refused delivery:
+ * a message sent right after a change must be answered on its first delivery.
+ */
+import { type LocalStack, startLocalStack } from '../../infra/local/runtime/stack';
+import { makeTestToken } from '../support/tokens';
+import { clientSays, createActiveChannel, manage, replyMatching } from './helpers';
+
+jest.setTimeout(90_000);
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    inMemory: true,
+    prefix: `e2e-changes-${process.pid}`,
+    emulators: {
+      dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
+    },
+    print: () => undefined,
+    report: () => undefined,
+    env: { CHANNEL_CACHE_TTL_MS: '600000' },
+    sandbox: { webhookRetryDelaysMs: [] },
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const answered = (token: string, clientId: string, text: string) =>
+  replyMatching(stack.url, token, clientId, `You said: ${text}`);
+
+it('a new token is answered at once; the old one again after changing back', async () => {
+  const first = makeTestToken('e2e-first');
+  const second = makeTestToken('e2e-second');
+  const { id } = await createActiveChannel(stack.url, first);
+  await clientSays(stack.url, first, '901', { text: 'warm up' });
+  await answered(first, '901', 'warm up');
+
+  const moved = await manage(stack.url, { action: 'update', channelId: id, changes: { token: second } });
+  expect(moved).toMatchObject({ ok: true, activation: { applied: true } });
+  await clientSays(stack.url, second, '902', { text: 'new account' });
+  await answered(second, '902', 'new account');
+
+  const back = await manage(stack.url, { action: 'update', channelId: id, changes: { token: first } });
+  expect(back).toMatchObject({ ok: true, activation: { applied: true } });
+  await clientSays(stack.url, first, '901', { text: 'old account again' });
+  await answered(first, '901', 'old account again');
+  // Every delivery was accepted the first time: nothing was refused by a stale cache.
+  expect(stack.sandbox.deliveries.filter((d) => d.status !== 200)).toEqual([]);
+});
+
+it('deactivate → activate: the next message is answered within a second', async () => {
+  const token = makeTestToken('e2e-flip');
+  const { id } = await createActiveChannel(stack.url, token);
+  await clientSays(stack.url, token, '911', { text: 'before' });
+  await answered(token, '911', 'before');
+  expect(await manage(stack.url, { action: 'deactivate', channelId: id })).toMatchObject({ ok: true });
+  expect(
+    await manage(stack.url, { action: 'update', channelId: id, changes: {}, activate: true }),
+  ).toMatchObject({ ok: true, activation: { activated: true } });
+  const start = Date.now();
+  await clientSays(stack.url, token, '911', { text: 'after' });
+  await answered(token, '911', 'after');
+  expect(Date.now() - start).toBeLessThan(1000);
+});
