@@ -8,6 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAgentInfoClient } from '../../shared/adapters/agent/agent-info-client';
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
 import { createChat2DeskAccountClient } from '../../shared/adapters/chat2desk/account-client';
+import { chat2deskFetch } from '../../shared/adapters/chat2desk/edge';
 import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
 import { createChannelStore } from '../../shared/adapters/dynamodb/channel-store';
 import { createUrlGuard, type HostLookup } from '../../shared/adapters/http/url-guard';
@@ -25,6 +26,8 @@ export interface CompositionOverrides {
   documentClient?: DynamoDBDocumentClient;
   sqsClient?: SQSClient;
   lookup?: HostLookup;
+  /** Replaces the process's Chat2Desk edge (tests). */
+  chat2deskFetch?: typeof fetch;
   now?: () => Date;
 }
 
@@ -42,6 +45,7 @@ export async function composeChannelDeps(
   ]);
   registerSecret(agentApiKey);
   const now = overrides.now ?? (() => new Date());
+  const edge = overrides.chat2deskFetch ?? chat2deskFetch(config.LOCAL_MODE);
   return {
     channels: createChannelStore({
       client: overrides.documentClient ?? getDocumentClient(),
@@ -56,7 +60,12 @@ export async function composeChannelDeps(
     }),
     accounts: {
       forAccount: (apiUrl, token) =>
-        createChat2DeskAccountClient({ baseUrl: apiUrl, token, timeoutMs: config.CHAT2DESK_TIMEOUT_MS }),
+        createChat2DeskAccountClient({
+          baseUrl: apiUrl,
+          token,
+          timeoutMs: config.CHAT2DESK_TIMEOUT_MS,
+          fetchImpl: edge,
+        }),
     },
     apiUrlPolicy: createUrlGuard({
       localMode: config.LOCAL_MODE,

@@ -5,6 +5,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../../shared/adapters/aws-clients';
+import { chat2deskFetch } from '../../shared/adapters/chat2desk/edge';
 import { createChat2DeskHttp } from '../../shared/adapters/chat2desk/http';
 import {
   type Chat2DeskMessagesClient,
@@ -57,7 +58,7 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): DeliverRe
         baseUrl: channel.apiUrl,
         token: channel.token,
         timeoutMs: config.CHAT2DESK_TIMEOUT_MS,
-        ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+        fetchImpl: options.fetchImpl ?? chat2deskFetch(config.LOCAL_MODE),
       }),
       limiter,
       limiterKey,
