@@ -66,3 +66,57 @@ it('deactivate → activate: the next message is answered within a second', asyn
   await answered(token, '911', 'after');
   expect(Date.now() - start).toBeLessThan(1000);
 });
+
+describe('signatures, both ways the sandbox can send', () => {
+  it('an account that signs: after its first signed delivery an unsigned one is refused (401)', async () => {
+    const token = makeTestToken('e2e-signs');
+    const { id, webhookUrl } = await createActiveChannel(stack.url, token);
+    await clientSays(stack.url, token, '921', { text: 'signed' });
+    await answered(token, '921', 'signed');
+    const view = (await manage(stack.url, { action: 'get', channelId: id })).channel as {
+      signedSince?: string;
+    };
+    expect(view.signedSince).toEqual(expect.any(String));
+    const stripped = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        hook_type: 'inbox',
+        type: 'from_client',
+        message_id: 1,
+        client_id: 921,
+        text: 'x',
+      }),
+    });
+    expect(stripped.status).toBe(401);
+  });
+
+  it('an account that does not sign keeps working (nothing to strip)', async () => {
+    const unsigned = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      prefix: `e2e-unsigned-${process.pid}`,
+      emulators: {
+        dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+        sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
+      },
+      print: () => undefined,
+      report: () => undefined,
+      sandbox: { webhookRetryDelaysMs: [], signWebhooks: false },
+    });
+    try {
+      const token = makeTestToken('e2e-unsigned');
+      const { id } = await createActiveChannel(unsigned.url, token);
+      for (const text of ['one', 'two']) {
+        await clientSays(unsigned.url, token, '931', { text });
+        await replyMatching(unsigned.url, token, '931', `You said: ${text}`);
+      }
+      const view = (await manage(unsigned.url, { action: 'get', channelId: id })).channel as {
+        signedSince?: string;
+      };
+      expect(view.signedSince).toBeUndefined();
+    } finally {
+      await unsigned.stop();
+    }
+  });
+});
