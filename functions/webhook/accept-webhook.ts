@@ -100,19 +100,22 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
     };
 
     let state: WebhookChannelState | undefined;
+    let refused: Refusal | undefined;
     try {
       const first = await deps.channels.read(channelId);
       state = first.state;
+      refused = refusal(state);
       // A generation newer than the URL's is final (generations only grow); any other refusal
       // from the cache may predate a change: read the table before answering.
       const retired = state !== undefined && state.generation > generation;
-      if (first.cached && !retired && refusal(state))
+      if (refused && first.cached && !retired) {
         state = (await deps.channels.read(channelId, { fresh: true })).state;
+        refused = refusal(state);
+      }
     } catch (err) {
       logger.error('channel lookup failed', { channelId, error: errorName(err) });
       return { status: 503, code: 'QUEUE_UNAVAILABLE' };
     }
-    const refused = refusal(state);
     if (refused) {
       if (!signed && refused.status === 401) {
         logger.warn('unsigned delivery refused: this channel receives signed deliveries', { channelId });
