@@ -13,6 +13,7 @@
 import { type Chat2DeskHttp, Chat2DeskRetryableError } from '../adapters/chat2desk/http';
 import { CUSTOM_METRICS } from '../metric-names';
 import { countMetric } from '../observability';
+import { type RetryRules, withRetries } from '../retry';
 import type { RateLimiter } from './rate-limiter';
 
 export interface RetryPolicy {
@@ -40,16 +41,10 @@ export interface RetryHooks {
   onRetry?: (info: { failure: string; attempt: number; delayMs: number }) => void;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(random() * ceiling);
-}
-
 /**
  * A Chat2Desk request function that takes the token's rate limit before every attempt and retries
- * by the policy above. Every Chat2Desk client of the reply function is built on it.
+ * by the policy above (through the one retry module, `shared/retry.ts`). Every Chat2Desk client of
+ * the reply function is built on it.
  */
 export function createResilientHttp(options: {
   http: Chat2DeskHttp;
@@ -59,37 +54,44 @@ export function createResilientHttp(options: {
   hooks?: RetryHooks;
 }): Chat2DeskHttp {
   const policy = options.policy ?? DEFAULT_RETRY_POLICY;
-  const sleep = options.hooks?.sleep ?? defaultSleep;
-  const random = options.hooks?.random ?? Math.random;
-  return async (request) => {
-    let failures = 0;
-    let throttles = 0;
-    let waited = 0;
-    for (;;) {
-      await options.limiter.acquire(options.limiterKey);
-      try {
-        return await options.http(request);
-      } catch (err) {
-        if (!(err instanceof Chat2DeskRetryableError)) throw err;
-        let delayMs: number;
-        if (err.failure === 'throttled') {
-          countMetric(CUSTOM_METRICS.chat2deskThrottled);
-          throttles += 1;
-          if (throttles >= policy.maxThrottledAttempts) throw err;
-          if (err.retryAfterMs !== undefined && err.retryAfterMs > policy.maxRetryAfterMs) throw err;
-          const jitter = Math.round(random() * policy.baseDelayMs);
-          delayMs = Math.max(err.retryAfterMs ?? 0, backoffDelay(policy, throttles, random)) + jitter;
-          options.limiter.pause(options.limiterKey, delayMs);
-        } else {
-          failures += 1;
-          if (failures >= policy.maxAttempts) throw err;
-          delayMs = backoffDelay(policy, failures, random);
-        }
-        if (waited + delayMs > policy.maxTotalWaitMs) throw err;
-        waited += delayMs;
-        options.hooks?.onRetry?.({ failure: err.failure, attempt: failures + throttles, delayMs });
-        await sleep(delayMs);
+  const rules: Omit<RetryRules, 'onRetry'> = {
+    baseDelayMs: policy.baseDelayMs,
+    maxDelayMs: policy.maxDelayMs,
+    maxRetryAfterMs: policy.maxRetryAfterMs,
+    maxTotalWaitMs: policy.maxTotalWaitMs,
+    ...(options.hooks?.sleep ? { sleep: options.hooks.sleep } : {}),
+    ...(options.hooks?.random ? { random: options.hooks.random } : {}),
+    decide(err) {
+      if (!(err instanceof Chat2DeskRetryableError)) return undefined;
+      if (err.failure === 'throttled') {
+        countMetric(CUSTOM_METRICS.chat2deskThrottled);
+        return {
+          kind: 'throttled',
+          maxTries: policy.maxThrottledAttempts,
+          ...(err.retryAfterMs !== undefined ? { minDelayMs: err.retryAfterMs } : {}),
+        };
       }
-    }
+      // Network errors, timeouts and 5xx share one count.
+      return { kind: 'failed', maxTries: policy.maxAttempts };
+    },
+  };
+  return (request) => {
+    let attempts = 0;
+    return withRetries(
+      async () => {
+        attempts += 1;
+        await options.limiter.acquire(options.limiterKey);
+        return options.http(request);
+      },
+      {
+        ...rules,
+        onRetry({ kind, delayMs, err }) {
+          // A throttled account waits as a whole: no other request of this token starts meanwhile.
+          if (kind === 'throttled') options.limiter.pause(options.limiterKey, delayMs);
+          const failure = err instanceof Chat2DeskRetryableError ? err.failure : kind;
+          options.hooks?.onRetry?.({ failure, attempt: attempts, delayMs });
+        },
+      },
+    );
   };
 }

@@ -2,13 +2,14 @@
  * Hands one inbound event to the agent: `POST {AGENT_API_URL}/agents/{agentId}/events` (DESIGN §4.2)
  * with a bearer key and a time limit per attempt.
  *
- * Network errors, timeouts, 5xx and 429 are retried up to `maxAttempts` with exponential backoff
- * and full jitter (Retry-After honoured, capped); when they run out → `RetryableError` (SQS
- * redelivers the record). Any other 4xx, or an answer that is not `{ replies: Reply[] }` →
- * `PermanentError` (the record goes to the DLQ).
+ * Network errors, timeouts, 5xx and 429 are retried up to `maxAttempts` through the one retry
+ * module (`shared/retry.ts`: full-jitter backoff, Retry-After honoured up to `maxDelayMs`, beyond it
+ * left to SQS); when they run out → `RetryableError` (SQS redelivers the record). Any other 4xx, or
+ * an answer that is not `{ replies: Reply[] }` → `PermanentError` (the record goes to its DLQ at once).
  */
 import { type AgentEvent, type AgentResponse, agentResponseSchema } from '../../domain/agent-contract';
 import { PermanentError, RetryableError } from '../../errors';
+import { withRetries } from '../../retry';
 import { parseRetryAfter } from '../http/retry-after';
 import { callAgentApi, parseAgentJson } from './agent-http';
 
@@ -34,19 +35,27 @@ export interface AgentEventsClientOptions {
 
 const MAX_RESPONSE_CHARS = 5_000_000;
 
-/** Full-jitter exponential backoff: uniform in [0, min(cap, base·2^(attempt-1))]. */
-export function backoffDelay(attempt: number, baseMs: number, capMs: number, random: () => number): number {
-  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** (attempt - 1)));
-}
-
 export function createAgentEventsClient(options: AgentEventsClientOptions): AgentEventsClient {
   const fetchImpl = options.fetchImpl ?? fetch;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const random = options.random ?? Math.random;
   const base = options.baseUrl.replace(/\/+$/, '');
-  const baseDelay = options.baseDelayMs ?? 200;
-  const maxDelay = options.maxDelayMs ?? 5_000;
-  const attempts = Math.max(1, options.maxAttempts);
+  const maxDelayMs = options.maxDelayMs ?? 5_000;
+  const maxTries = Math.max(1, options.maxAttempts);
+  const rules = {
+    baseDelayMs: options.baseDelayMs ?? 200,
+    maxDelayMs,
+    maxRetryAfterMs: maxDelayMs,
+    maxTotalWaitMs: maxDelayMs * maxTries,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    decide: (err: unknown) =>
+      err instanceof RetryableError
+        ? {
+            kind: 'unavailable',
+            maxTries,
+            ...(err.retryAfterMs !== undefined ? { minDelayMs: err.retryAfterMs } : {}),
+          }
+        : undefined,
+  };
 
   async function attempt(agentId: string, event: AgentEvent): Promise<AgentResponse> {
     const url = `${base}/agents/${encodeURIComponent(agentId)}/events`;
@@ -82,16 +91,6 @@ export function createAgentEventsClient(options: AgentEventsClientOptions): Agen
   }
 
   return {
-    async sendEvent(agentId, event) {
-      for (let n = 1; ; n += 1) {
-        try {
-          return await attempt(agentId, event);
-        } catch (err) {
-          if (!(err instanceof RetryableError) || n >= attempts) throw err;
-          const jittered = backoffDelay(n, baseDelay, maxDelay, random);
-          await sleep(Math.min(maxDelay, Math.max(jittered, err.retryAfterMs ?? 0)));
-        }
-      }
-    },
+    sendEvent: (agentId, event) => withRetries(() => attempt(agentId, event), rules),
   };
 }

@@ -1,13 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chat2deskSignature } from '../../../infra/local/sandbox/signature';
-import { backoffDelay, createAgentEventsClient } from '../../../shared/adapters/agent/agent-events-client';
+import { createAgentEventsClient } from '../../../shared/adapters/agent/agent-events-client';
 import {
   verifyChat2DeskSignature,
   verifySignatureWithKey,
 } from '../../../shared/adapters/chat2desk/signature';
 import type { AgentEvent } from '../../../shared/domain/agent-contract';
 import { PermanentError, RetryableError } from '../../../shared/errors';
+import { backoffDelay } from '../../../shared/retry';
 import { makeTestToken } from '../../support/tokens';
 import { signChat2Desk } from '../../support/webhook-events';
 
@@ -174,9 +175,10 @@ describe('agent events client', () => {
   });
 
   it('backoff is full jitter under an exponential cap', () => {
-    expect(backoffDelay(1, 200, 5000, () => 0.999)).toBe(199);
-    expect(backoffDelay(3, 200, 5000, () => 0.5)).toBe(400);
-    expect(backoffDelay(10, 200, 5000, () => 0.999)).toBe(4995);
-    expect(backoffDelay(2, 200, 5000, () => 0)).toBe(0);
+    const backoff = { baseDelayMs: 200, maxDelayMs: 5000 };
+    expect(backoffDelay(backoff, 1, () => 0.999)).toBe(199);
+    expect(backoffDelay(backoff, 3, () => 0.5)).toBe(400);
+    expect(backoffDelay(backoff, 10, () => 0.999)).toBe(4995);
+    expect(backoffDelay(backoff, 2, () => 0)).toBe(0);
   });
 });
