@@ -9,12 +9,12 @@ import { clientSays, createActiveChannel, manage, replyMatching } from './helper
 
 jest.setTimeout(90_000);
 
-let stack: LocalStack;
-beforeAll(async () => {
-  stack = await startLocalStack({
+/** A local stack on the test run's emulators whose sandbox never retries a refused delivery. */
+function quietStack(prefix: string, sandbox: { signWebhooks?: boolean } = {}): Promise<LocalStack> {
+  return startLocalStack({
     port: 0,
     inMemory: true,
-    prefix: `e2e-changes-${process.pid}`,
+    prefix: `${prefix}-${process.pid}`,
     emulators: {
       dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
       sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
@@ -22,8 +22,13 @@ beforeAll(async () => {
     print: () => undefined,
     report: () => undefined,
     env: { CHANNEL_CACHE_TTL_MS: '600000' },
-    sandbox: { webhookRetryDelaysMs: [] },
+    sandbox: { webhookRetryDelaysMs: [], ...sandbox },
   });
+}
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await quietStack('e2e-changes');
 });
 afterAll(async () => {
   await stack?.stop();
@@ -92,18 +97,7 @@ describe('signatures, both ways the sandbox can send', () => {
   });
 
   it('an account that does not sign keeps working (nothing to strip)', async () => {
-    const unsigned = await startLocalStack({
-      port: 0,
-      inMemory: true,
-      prefix: `e2e-unsigned-${process.pid}`,
-      emulators: {
-        dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
-        sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
-      },
-      print: () => undefined,
-      report: () => undefined,
-      sandbox: { webhookRetryDelaysMs: [], signWebhooks: false },
-    });
+    const unsigned = await quietStack('e2e-unsigned', { signWebhooks: false });
     try {
       const token = makeTestToken('e2e-unsigned');
       const { id } = await createActiveChannel(unsigned.url, token);
