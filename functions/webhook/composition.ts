@@ -2,6 +2,7 @@
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
 import { createInboundQueue } from '../../shared/adapters/sqs/inbound-queue';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
+import { CUSTOM_METRICS } from '../../shared/metric-names';
 import { countMetric } from '../../shared/observability';
 import type { AcceptWebhookDeps } from './accept-webhook';
 import { createWebhookChannelReader } from './webhook-channel-reader';
@@ -17,6 +18,6 @@ export async function buildWebhookDeps(config: Config = loadConfig()): Promise<A
       tableName,
       cacheTtlMs: config.CHANNEL_CACHE_TTL_MS,
     }),
-    onUnsignedRefused: () => countMetric('WebhookUnsignedRefused'),
+    onUnsignedRefused: () => countMetric(CUSTOM_METRICS.webhookUnsignedRefused),
   };
 }

@@ -383,7 +383,11 @@ describe('alarms, dashboard, schedule', () => {
       MetricName: 'WebhookHealFailed',
       Namespace: 'Chat2DeskChannel',
     });
-    expect(alarms()).toHaveLength(4 + 10 + 2);
+    expect(alarmNamed('chat2desk-channel-webhook-unsigned-refused')).toMatchObject({
+      MetricName: 'WebhookUnsignedRefused',
+      Namespace: 'Chat2DeskChannel',
+    });
+    expect(alarms()).toHaveLength(4 + 10 + 3);
   });
 
   test('every alarm notifies the alarm topic (alarm and OK), which has the e-mail subscription', () => {
