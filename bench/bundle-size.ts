@@ -35,6 +35,8 @@ const ENV: Record<string, string> = {
   TABLE_NAME: 'bench-table',
   INBOUND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench-inbound.fifo',
   OUTBOUND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench-outbound.fifo',
+  INBOUND_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench-inbound-dlq.fifo',
+  OUTBOUND_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench-outbound-dlq.fifo',
   PUBLIC_BASE_URL: 'https://hooks.example.com',
   AGENT_API_URL: 'https://agent.example.com',
   WEBHOOK_SECRET_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:w',

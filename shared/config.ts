@@ -25,6 +25,9 @@ export const configSchema = z.object({
   TABLE_NAME: optionalString,
   INBOUND_QUEUE_URL: optionalString,
   OUTBOUND_QUEUE_URL: optionalString,
+  /** Dead-letter queues: a record that can never succeed is moved there at once (worker, reply). */
+  INBOUND_DLQ_URL: optionalString,
+  OUTBOUND_DLQ_URL: optionalString,
   /** Base URL this deployment is reached at; webhook URLs are built from it. */
   PUBLIC_BASE_URL: optionalUrl,
   AGENT_API_URL: optionalUrl,

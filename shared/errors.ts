@@ -100,3 +100,13 @@ export function toErrorResult(err: unknown): ErrorResult {
   }
   return { ok: false, error: { code: 'INTERNAL', message: 'internal error; see the function log' } };
 }
+
+/** The stable code and a message of anything thrown, for logs and dead-letter attributes (redacted). */
+export function failureReason(err: unknown): { code: string; message: string } {
+  if (err instanceof ConnectorError) return { code: err.code, message: err.message };
+  const name = err instanceof Error ? err.name : 'unknown';
+  return {
+    code: 'UNEXPECTED',
+    message: redactSecrets(err instanceof Error ? `${name}: ${err.message}` : name),
+  };
+}

@@ -3,8 +3,10 @@
  * limiter (shared by every channel of this process) and, per channel account, a Chat2Desk client
  * whose API address passed the SSRF guard.
  */
+
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { getDocumentClient } from '../../shared/adapters/aws-clients';
+import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
 import { chat2deskFetch } from '../../shared/adapters/chat2desk/edge';
 import { createChat2DeskHttp } from '../../shared/adapters/chat2desk/http';
 import {
@@ -15,6 +17,7 @@ import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item
 import { createConversationStore } from '../../shared/adapters/dynamodb/conversation-store';
 import { createSentReplies } from '../../shared/adapters/dynamodb/sent-replies';
 import { createUrlGuard, type UrlGuard } from '../../shared/adapters/http/url-guard';
+import { createDeadLetters, type DeadLetters } from '../../shared/adapters/sqs/dead-letters';
 import { type Config, loadConfig, required } from '../../shared/config';
 import type { Channel } from '../../shared/domain/channel';
 import { PermanentError, RetryableError } from '../../shared/errors';
@@ -30,11 +33,17 @@ export interface ReplyCompositionOptions {
   retryPolicy?: RetryPolicy;
   retryHooks?: RetryHooks;
   fetchImpl?: typeof fetch;
+  sqsClient?: SQSClient;
 }
 
 const MAX_CACHED_CLIENTS = 500;
 
-export function buildReplyDeps(options: ReplyCompositionOptions = {}): DeliverReplyDeps {
+export interface ReplyDeps extends DeliverReplyDeps {
+  /** Where a reply that can never be delivered goes at once. */
+  deadLetters: DeadLetters;
+}
+
+export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps {
   const config = options.config ?? loadConfig();
   const tableName = required(config, 'TABLE_NAME');
   const client = options.documentClient ?? getDocumentClient();
@@ -76,12 +85,17 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): DeliverRe
     tableName,
     ownMessageTtlSeconds: config.DEDUP_TTL_SECONDS,
   });
-  const deps: DeliverReplyDeps = {
+  const deps: ReplyDeps = {
     channels: createChannelReader({ client, tableName, cacheTtlMs: config.CHANNEL_CACHE_TTL_MS }),
     sentReplies: createSentReplies({ client, tableName, ttlSeconds: config.DEDUP_TTL_SECONDS }),
     conversations,
     ownMessages: conversations,
     messagesClientFor,
+    deadLetters: createDeadLetters({
+      client: options.sqsClient ?? getSqsClient(),
+      queueUrl: required(config, 'OUTBOUND_DLQ_URL'),
+      functionName: 'reply',
+    }),
   };
   if (config.FALLBACK_OPERATOR_GROUP_ID) deps.fallbackOperatorGroupId = config.FALLBACK_OPERATOR_GROUP_ID;
   return deps;

@@ -10,10 +10,10 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { buildOnce } from '../../shared/build-once';
 import { outboundQueueMessageSchema } from '../../shared/domain/queue-messages';
-import { ConnectorError, classifyError } from '../../shared/errors';
+import { classifyError, failureReason } from '../../shared/errors';
 import { countMetric, logger, metrics } from '../../shared/observability';
-import { type DeliverReplyDeps, deliverReply } from '../../shared/outbound/deliver-reply';
-import { buildReplyDeps } from './composition';
+import { deliverReply } from '../../shared/outbound/deliver-reply';
+import { buildReplyDeps, type ReplyDeps } from './composition';
 
 function parseRecord(record: SQSRecord) {
   try {
@@ -23,7 +23,7 @@ function parseRecord(record: SQSRecord) {
   }
 }
 
-export function createReplyHandler(deps: DeliverReplyDeps) {
+export function createReplyHandler(deps: ReplyDeps) {
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const parsed = parseRecord(record);
     if (!parsed?.success) {
@@ -63,14 +63,17 @@ export function createReplyHandler(deps: DeliverReplyDeps) {
       }
     } catch (err) {
       const kind = classifyError(err);
-      logger.error('reply not delivered', {
-        ...keys,
-        kind,
-        code: err instanceof ConnectorError ? err.code : 'UNEXPECTED',
-        reason: err instanceof Error ? err.message : String(err),
-      });
-      countMetric(kind === 'permanent' ? 'RepliesFailedPermanently' : 'RepliesFailedRetryable');
-      // Retryable: SQS redelivers in order. Permanent: redelivered until maxReceiveCount, then the DLQ.
+      const { code, message: reason } = failureReason(err);
+      logger.error('reply not delivered', { ...keys, kind, code, reason });
+      if (kind !== 'retryable') {
+        // Decided once: a Chat2Desk 4xx (other than 429) will not pass on a retry. To the DLQ now;
+        // the conversation's next replies go on.
+        await deps.deadLetters.send(record, { code, message: reason });
+        countMetric('RepliesFailedPermanently');
+        return;
+      }
+      countMetric('RepliesFailedRetryable');
+      // SQS redelivers in order.
       throw err;
     }
   };

@@ -6,12 +6,15 @@ import { createAgentEventsClient } from '../../shared/adapters/agent/agent-event
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
 import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
 import { createConversationStore } from '../../shared/adapters/dynamodb/conversation-store';
+import { createDeadLetters, type DeadLetters } from '../../shared/adapters/sqs/dead-letters';
 import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
 import type { InboundEventDeps } from '../../shared/inbound/ports';
 
 export interface WorkerDeps extends InboundEventDeps {
   agent: AgentCallOnce;
+  /** Where a record that can never succeed goes at once. */
+  deadLetters: DeadLetters;
 }
 
 export async function buildWorkerDeps(config: Config = loadConfig()): Promise<WorkerDeps> {
@@ -46,6 +49,11 @@ export async function buildWorkerDeps(config: Config = loadConfig()): Promise<Wo
     outbound: createOutboundQueue({
       client: getSqsClient(),
       queueUrl: required(config, 'OUTBOUND_QUEUE_URL'),
+    }),
+    deadLetters: createDeadLetters({
+      client: getSqsClient(),
+      queueUrl: required(config, 'INBOUND_DLQ_URL'),
+      functionName: 'worker',
     }),
     fallbackOperatorGroupId: config.FALLBACK_OPERATOR_GROUP_ID,
   };

@@ -1,7 +1,12 @@
 /**
  * Inbound FIFO queue consumer. Records are handled one by one in queue order; a failure fails the
- * rest of its own message group only (`skipGroupOnError`), the other conversations go on, and the
- * failed records are reported as partial batch failures for redelivery.
+ * rest of its own message group only (`skipGroupOnError`), the other conversations go on.
+ *
+ * The failure policy, decided once per record (docs/RUNBOOK.md):
+ * - retryable (agent unreachable, timeouts, throttling, a store down): reported as a partial batch
+ *   failure, SQS redelivers it after the visibility timeout;
+ * - permanent (agent 4xx, an answer that fails its schema): moved to the inbound DLQ at once with
+ *   its reason in message attributes, and reported as handled — the agent was called once.
  */
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -9,25 +14,31 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { buildOnce } from '../../shared/build-once';
-import { classifyError } from '../../shared/errors';
+import { classifyError, failureReason } from '../../shared/errors';
 import { createInboundEventHandler } from '../../shared/inbound/handle-inbound-event';
-import { logger, metrics } from '../../shared/observability';
+import { countMetric, logger, metrics } from '../../shared/observability';
 import { buildWorkerDeps, type WorkerDeps } from './composition';
 
 export function createWorkerHandler(deps: WorkerDeps) {
   const handleRecord = createInboundEventHandler(deps);
   const recordHandler = async (record: SQSRecord) => {
+    const ids = { sqsMessageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount };
     try {
       return await handleRecord(record.body);
     } catch (err) {
       const kind = classifyError(err);
-      logger.warn('inbound record failed; SQS will redeliver it', {
-        sqsMessageId: record.messageId,
-        receiveCount: record.attributes.ApproximateReceiveCount,
-        kind,
-        code: (err as { code?: unknown }).code,
-        error: err instanceof Error ? err.message : 'unknown',
-      });
+      const reason = failureReason(err);
+      if (kind !== 'retryable') {
+        await deps.deadLetters.send(record, reason);
+        logger.error('inbound record moved to the dead-letter queue: it cannot succeed', {
+          ...ids,
+          kind,
+          ...reason,
+        });
+        countMetric('InboundDeadLettered');
+        return { outcome: 'deadLettered', code: reason.code };
+      }
+      logger.warn('inbound record failed; SQS will redeliver it', { ...ids, kind, ...reason });
       throw err;
     }
   };

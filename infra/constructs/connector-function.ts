@@ -27,7 +27,11 @@ export const METRICS_NAMESPACE = 'Chat2DeskChannel';
 
 export type EnvName = keyof Config;
 export type SecretName = 'WEBHOOK_SECRET_KEY' | 'TOKEN_HASH_KEY' | 'AGENT_API_KEY';
-export type QueueUrlName = 'INBOUND_QUEUE_URL' | 'OUTBOUND_QUEUE_URL';
+export type QueueUrlName =
+  | 'INBOUND_QUEUE_URL'
+  | 'OUTBOUND_QUEUE_URL'
+  | 'INBOUND_DLQ_URL'
+  | 'OUTBOUND_DLQ_URL';
 
 /** Item-level DynamoDB actions; TransactWriteItems is authorised per contained action. */
 export const TABLE_READ_ACTIONS = ['dynamodb:GetItem'] as const;

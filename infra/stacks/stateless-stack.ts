@@ -69,6 +69,9 @@ export class StatelessStack extends Stack {
     const table: TableBinding = { table: data.table, key: data.key };
     const inbound: QueueBinding = { queue: data.inbound.queue, key: data.key };
     const outbound: QueueBinding = { queue: data.outbound.queue, key: data.key };
+    // A record that can never succeed is moved to its DLQ at once by the function itself.
+    const inboundDlq: QueueBinding = { queue: data.inbound.deadLetterQueue, key: data.key };
+    const outboundDlq: QueueBinding = { queue: data.outbound.deadLetterQueue, key: data.key };
     const common = { logLevel: p.logLevel, logRetention: SIZING.logRetention };
     const seconds = (n: number) => Duration.seconds(n);
 
@@ -145,6 +148,7 @@ export class StatelessStack extends Stack {
         maxConcurrency: p.workerMaxConcurrency,
       })
       .bindQueueSend(outbound, 'OUTBOUND_QUEUE_URL')
+      .bindQueueSend(inboundDlq, 'INBOUND_DLQ_URL')
       .bindSecret(data.agentApiKey, 'AGENT_API_KEY');
 
     const reply = new ConnectorFunction(this, 'Reply', {
@@ -158,7 +162,8 @@ export class StatelessStack extends Stack {
       .bindQueueConsume(outbound, {
         batchSize: SIZING.reply.batchSize,
         maxConcurrency: SIZING.reply.maxConcurrency,
-      });
+      })
+      .bindQueueSend(outboundDlq, 'OUTBOUND_DLQ_URL');
 
     const channels = new ConnectorFunction(this, 'Channels', {
       name: 'channels',

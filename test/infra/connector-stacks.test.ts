@@ -72,16 +72,18 @@ describe('least privilege, per function (every action on every resource, nothing
     );
   });
 
-  test('worker: table read/write, consume inbound, send outbound, agent API key', () => {
+  test('worker: table read/write, consume inbound, send outbound and to its own DLQ, agent API key', () => {
     expect(permissionsOf('worker')).toEqual(
-      expected(TABLE_READ_WRITE, consume('inboundQueue'), send('outboundQueue'), [
+      expected(TABLE_READ_WRITE, consume('inboundQueue'), send('outboundQueue'), send('inboundDlq'), [
         'secretsmanager:GetSecretValue agentApiKey',
       ]),
     );
   });
 
-  test('reply: table read/write and consume outbound; no secrets, no sends to any queue', () => {
-    expect(permissionsOf('reply')).toEqual(expected(TABLE_READ_WRITE, consume('outboundQueue')));
+  test('reply: table read/write, consume outbound, send to its own DLQ; no secrets', () => {
+    expect(permissionsOf('reply')).toEqual(
+      expected(TABLE_READ_WRITE, consume('outboundQueue'), send('outboundDlq')),
+    );
   });
 
   test('channels: table read/write + query byAgent, send outbound, the three server keys', () => {
@@ -104,12 +106,16 @@ describe('least privilege, per function (every action on every resource, nothing
     );
   });
 
-  test('no function role carries a managed policy, and no function can touch a DLQ', () => {
+  test('no function role carries a managed policy; a DLQ is only ever sent to, by its own consumer', () => {
     const stack = synth.stacks.stateless;
+    const dlqSends: Record<string, string[]> = {
+      worker: ['sqs:SendMessage inboundDlq'],
+      reply: ['sqs:SendMessage outboundDlq'],
+    };
     for (const [name, fn] of Object.entries(stack.functions)) {
       expect([name, managedPolicies(synth.stateless, logicalId(stack, fn.role))]).toEqual([name, undefined]);
       expect(permissionsOf(name as keyof typeof stack.functions).filter((p) => p.includes('Dlq'))).toEqual(
-        [],
+        dlqSends[name] ?? [],
       );
     }
   });
@@ -137,9 +143,15 @@ describe('least privilege, per function (every action on every resource, nothing
       withBase('TABLE_NAME', 'INBOUND_QUEUE_URL', 'WEBHOOK_SECRET_KEY_SECRET_ARN'),
     );
     expect(env('worker')).toEqual(
-      withBase('TABLE_NAME', 'OUTBOUND_QUEUE_URL', 'AGENT_API_URL', 'AGENT_API_KEY_SECRET_ARN'),
+      withBase(
+        'TABLE_NAME',
+        'OUTBOUND_QUEUE_URL',
+        'INBOUND_DLQ_URL',
+        'AGENT_API_URL',
+        'AGENT_API_KEY_SECRET_ARN',
+      ),
     );
-    expect(env('reply')).toEqual(withBase('TABLE_NAME'));
+    expect(env('reply')).toEqual(withBase('TABLE_NAME', 'OUTBOUND_DLQ_URL'));
     expect(env('channels')).toEqual(
       withBase(
         'TABLE_NAME',

@@ -177,7 +177,11 @@ export async function drainQueue(
 }
 
 /** Every message currently visible on a queue (e.g. a DLQ or the outbound queue), deleted as read. */
-export async function receiveAll(queueUrl: string, client: SQSClient = testSqsClient()): Promise<Message[]> {
+export async function receiveAll(
+  queueUrl: string,
+  client: SQSClient = testSqsClient(),
+  options: { MessageAttributeNames?: string[] } = {},
+): Promise<Message[]> {
   const all: Message[] = [];
   for (;;) {
     const r = await client.send(
@@ -187,6 +191,7 @@ export async function receiveAll(queueUrl: string, client: SQSClient = testSqsCl
         WaitTimeSeconds: 0,
         VisibilityTimeout: 30,
         MessageSystemAttributeNames: ['All'],
+        ...options,
       }),
     );
     const messages = r.Messages ?? [];

@@ -22,6 +22,8 @@ const FUNCTION_ENV = {
   TABLE_NAME: 'cold-start-table',
   INBOUND_QUEUE_URL: 'http://127.0.0.1:1/queue/inbound.fifo',
   OUTBOUND_QUEUE_URL: 'http://127.0.0.1:1/queue/outbound.fifo',
+  INBOUND_DLQ_URL: 'http://127.0.0.1:1/queue/inbound-dlq.fifo',
+  OUTBOUND_DLQ_URL: 'http://127.0.0.1:1/queue/outbound-dlq.fifo',
   AGENT_API_URL: 'http://127.0.0.1:1/agent',
   AGENT_API_KEY: 'agent-key-cold-start',
   WEBHOOK_SECRET_KEY: 'webhook-key-cold-start-0123456789',

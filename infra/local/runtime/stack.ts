@@ -266,6 +266,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       TABLE_NAME: tableName,
       INBOUND_QUEUE_URL: queues.inbound.url,
       OUTBOUND_QUEUE_URL: queues.outbound.url,
+      INBOUND_DLQ_URL: queues.inbound.dlqUrl,
+      OUTBOUND_DLQ_URL: queues.outbound.dlqUrl,
       PUBLIC_BASE_URL: fromUser('PUBLIC_BASE_URL') ?? url,
       AGENT_API_URL: fromUser('AGENT_API_URL') ?? `${url}/agent`,
       AGENT_API_KEY: fromUser('AGENT_API_KEY') ?? keys.agentApiKey,

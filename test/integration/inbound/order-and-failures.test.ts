@@ -4,6 +4,7 @@
  * hand-over to humans), and a poison conversation does not stall the others.
  */
 import { toChatId } from '../../../shared/domain/channel';
+import { receiveAll } from '../../support/sqs-driver';
 import { inboxBody } from '../../support/webhook-events';
 import { type Pipeline, startPipeline } from './pipeline';
 
@@ -69,19 +70,33 @@ describe('agent failures', () => {
     }
   });
 
-  it('an agent answering 400 sends the record to the DLQ after maxReceiveCount; other conversations go on', async () => {
-    const p = await startPipeline({ queues: { maxReceiveCount: 2 }, agentMaxAttempts: 3 });
+  it('an agent answering 400 sends the record to the DLQ at once, with its reason; one call; the others go on', async () => {
+    const p = await startPipeline({ queues: { maxReceiveCount: 5 }, agentMaxAttempts: 3 });
     try {
       const { channel, secret } = await p.addChannel();
       p.agent.byText('poison', { status: 400 });
       await p.post(channel.id, secret, inboxBody({ client_id: 51, text: 'poison' }));
+      await p.post(channel.id, secret, inboxBody({ client_id: 51, text: 'after the poison' }));
       await p.post(channel.id, secret, inboxBody({ client_id: 52, text: 'healthy' }));
       await p.drainInbound();
       const poisonCalls = p.agent.events.filter((e) => e.event.clientMessage === 'poison');
-      // A 4xx is not retried inside one delivery; each delivery tries once.
-      expect(poisonCalls).toHaveLength(2);
-      expect(await p.inboundDlqCount()).toBe(1);
-      expect(p.agent.answered().map((e) => e.event.clientMessage)).toEqual(['healthy']);
+      // Decided once: no retry in the delivery, no redelivery.
+      expect(poisonCalls).toHaveLength(1);
+      const dead = await receiveAll(p.queues.inboundDlqUrl, p.queues.client, {
+        MessageAttributeNames: ['All'],
+      });
+      expect(dead).toHaveLength(1);
+      expect(dead[0]?.MessageAttributes?.FailureCode?.StringValue).toBe('AGENT_REJECTED');
+      expect(dead[0]?.MessageAttributes?.FailureReason?.StringValue).toBe('agent API answered HTTP 400');
+      expect(dead[0]?.MessageAttributes?.FailedBy?.StringValue).toBe('worker');
+      expect(JSON.parse(dead[0]?.Body ?? '{}').body).toContain('"poison"');
+      // The conversation's next message and the other conversation are answered.
+      expect(
+        p.agent
+          .answered()
+          .map((e) => e.event.clientMessage)
+          .sort(),
+      ).toEqual(['after the poison', 'healthy']);
     } finally {
       await p.close();
     }

@@ -14,6 +14,7 @@ import { createAgentCallOnce } from '../../../shared/adapters/agent/agent-call-o
 import { createAgentEventsClient } from '../../../shared/adapters/agent/agent-events-client';
 import { createChannelReader } from '../../../shared/adapters/dynamodb/channel-item';
 import { createConversationStore } from '../../../shared/adapters/dynamodb/conversation-store';
+import { createDeadLetters } from '../../../shared/adapters/sqs/dead-letters';
 import { createInboundQueue, type InboundQueue } from '../../../shared/adapters/sqs/inbound-queue';
 import { createOutboundQueue, type OutboundQueue } from '../../../shared/adapters/sqs/outbound-queue';
 import type { Channel } from '../../../shared/domain/channel';
@@ -104,6 +105,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       ttlSeconds: 6 * 3600,
     }),
     outbound: options.wrapOutbound ? options.wrapOutbound(outbound) : outbound,
+    deadLetters: createDeadLetters({
+      client: queues.client,
+      queueUrl: queues.inboundDlqUrl,
+      functionName: 'worker',
+    }),
     fallbackOperatorGroupId: options.fallbackOperatorGroupId,
   };
   const worker = createWorkerHandler(workerDeps);

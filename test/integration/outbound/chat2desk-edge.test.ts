@@ -112,6 +112,7 @@ describe('every function that calls Chat2Desk goes through the guarded edge', ()
       WEBHOOK_SECRET_KEY: 'webhook-key-edge-0123456789',
       TOKEN_HASH_KEY: 'token-hash-key-edge-0123456789',
       OUTBOUND_QUEUE_URL: 'http://127.0.0.1:1/queue/outbound.fifo',
+      OUTBOUND_DLQ_URL: 'http://127.0.0.1:1/queue/outbound-dlq.fifo',
       LOCAL_MODE: 'false',
       CHAT2DESK_TIMEOUT_MS: '3000',
     });

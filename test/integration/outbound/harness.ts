@@ -72,6 +72,7 @@ export async function startOutboundWorld(
   await putChannel({});
   const config = loadConfig({
     TABLE_NAME: table.name,
+    OUTBOUND_DLQ_URL: queues.outboundDlqUrl,
     LOCAL_MODE: 'true',
     CHANNEL_CACHE_TTL_MS: '1',
     CHAT2DESK_TIMEOUT_MS: '2000',

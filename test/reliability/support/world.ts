@@ -233,6 +233,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     TABLE_NAME: table.name,
     INBOUND_QUEUE_URL: queues.inboundUrl,
     OUTBOUND_QUEUE_URL: queues.outboundUrl,
+    INBOUND_DLQ_URL: queues.inboundDlqUrl,
+    OUTBOUND_DLQ_URL: queues.outboundDlqUrl,
     AGENT_API_URL: agent.url,
     AGENT_API_KEY: AGENT_KEY,
     WEBHOOK_SECRET_KEY: webhookKey,

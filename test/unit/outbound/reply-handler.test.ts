@@ -1,9 +1,9 @@
 import type { SQSEvent } from 'aws-lambda';
+import type { ReplyDeps } from '../../../functions/reply/composition';
 import { createReplyHandler } from '../../../functions/reply/handler';
 import type { Channel } from '../../../shared/domain/channel';
 import type { OutboundQueueMessage } from '../../../shared/domain/queue-messages';
-import { PermanentError } from '../../../shared/errors';
-import type { DeliverReplyDeps } from '../../../shared/outbound/deliver-reply';
+import { PermanentError, RetryableError } from '../../../shared/errors';
 
 const channel: Channel = {
   id: 'ch1',
@@ -21,10 +21,14 @@ const channel: Channel = {
   updatedAt: '',
 };
 
-function fakeDeps(failFor: Set<string>) {
+function fakeDeps(failFor: Set<string>, retryFor = new Set<string>()) {
   const sent: string[] = [];
+  const deadLettered: { id: string; code: string }[] = [];
   const delivered = new Set<string>();
-  const deps: DeliverReplyDeps = {
+  const deps: ReplyDeps = {
+    deadLetters: {
+      send: async (record, reason) => void deadLettered.push({ id: record.messageId, code: reason.code }),
+    },
     channels: { get: async () => channel },
     sentReplies: {
       isDelivered: async (id) => delivered.has(id),
@@ -47,6 +51,7 @@ function fakeDeps(failFor: Set<string>) {
     messagesClientFor: async () => ({
       sendMessage: async (address, op) => {
         if (failFor.has(op.text ?? '')) throw new PermanentError('CHAT2DESK_REJECTED', 'refused');
+        if (retryFor.has(op.text ?? '')) throw new RetryableError('CHAT2DESK_SERVERERROR', 'HTTP 503');
         sent.push(`${address.clientId}:${op.text}`);
         return { messageId: String(sent.length) };
       },
@@ -55,7 +60,7 @@ function fakeDeps(failFor: Set<string>) {
       updateDialog: async () => undefined,
     }),
   };
-  return { deps, sent };
+  return { deps, sent, deadLettered };
 }
 
 function record(id: string, body: string, group: string) {
@@ -91,14 +96,14 @@ function outbound(clientId: string, text: string, index: number): string {
   return JSON.stringify(message);
 }
 
-test('a failure fails the rest of its conversation only; an invalid body is dropped, not retried', async () => {
-  const { deps, sent } = fakeDeps(new Set(['bad']));
+test('a retryable failure fails the rest of its conversation only; an invalid body is dropped, not retried', async () => {
+  const { deps, sent, deadLettered } = fakeDeps(new Set(), new Set(['flaky']));
   const handler = createReplyHandler(deps);
   const event: SQSEvent = {
     Records: [
-      record('1', outbound('100', 'bad', 0), 'ch1:100'),
+      record('1', outbound('100', 'flaky', 0), 'ch1:100'),
       record('2', outbound('200', 'fine', 0), 'ch1:200'),
-      record('3', outbound('100', 'after bad', 1), 'ch1:100'),
+      record('3', outbound('100', 'after flaky', 1), 'ch1:100'),
       record('4', '{"not":"an outbound message"}', 'ch1:300'),
       record('5', outbound('200', 'fine too', 1), 'ch1:200'),
     ],
@@ -106,6 +111,34 @@ test('a failure fails the rest of its conversation only; an invalid body is drop
   const response = await handler(event);
   expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['1', '3']);
   expect(sent).toEqual(['200:fine', '200:fine too']);
+  expect(deadLettered).toEqual([]);
+});
+
+test('a permanent failure goes to the DLQ at once with its code and counts as handled', async () => {
+  const { deps, sent, deadLettered } = fakeDeps(new Set(['bad']));
+  const handler = createReplyHandler(deps);
+  const event: SQSEvent = {
+    Records: [
+      record('1', outbound('100', 'bad', 0), 'ch1:100'),
+      record('2', outbound('100', 'after bad', 1), 'ch1:100'),
+    ],
+  };
+  const response = await handler(event);
+  expect(response.batchItemFailures).toEqual([]);
+  expect(deadLettered).toEqual([{ id: '1', code: 'CHAT2DESK_REJECTED' }]);
+  expect(sent).toEqual(['100:after bad']);
+});
+
+test('a record that cannot reach its DLQ is retried, not lost', async () => {
+  const { deps } = fakeDeps(new Set(['bad']));
+  deps.deadLetters = {
+    send: async () => {
+      throw new Error('SQS is down');
+    },
+  };
+  const handler = createReplyHandler(deps);
+  const response = await handler({ Records: [record('1', outbound('100', 'bad', 0), 'ch1:100')] });
+  expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['1']);
 });
 
 test('a batch already delivered sends nothing the second time', async () => {
