@@ -15,7 +15,7 @@ import { startSqsEmulator } from '../infra/local/emulators';
 import { createInboundQueue, inboundQueueRouting } from '../shared/adapters/sqs/inbound-queue';
 import { FIFO_ATTRIBUTES } from '../shared/adapters/sqs/queue-definitions';
 import { webhookSecret } from '../shared/webhook-url';
-import { inboxBody, webhookRequest } from '../test/support/webhook-events';
+import { fixedWebhookChannel, inboxBody, webhookRequest } from '../test/support/webhook-events';
 
 function percentile(sorted: number[], p: number): number {
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
@@ -45,7 +45,7 @@ export async function runAckLatency(runs = 2000): Promise<{ p50: [number, number
     const webhook = createWebhookHandler({
       webhookSecretKey: key,
       inboundQueue: createInboundQueue({ client, queueUrl }),
-      signingTokens: { tokenOf: async () => undefined },
+      channels: fixedWebhookChannel({ generation: 1 }),
     });
 
     const viaWebhook = async (i: number) => {

@@ -18,4 +18,6 @@ export const CUSTOM_METRICS = {
   webhookReEnabled: HEAL_METRICS.reEnabled,
   webhookReRegistered: HEAL_METRICS.reRegistered,
   webhookHealFailed: HEAL_METRICS.failed,
+  /** webhook: an unsigned delivery refused on a channel whose deliveries are signed, unit Count. */
+  webhookUnsignedRefused: 'WebhookUnsignedRefused',
 } as const;

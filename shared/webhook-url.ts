@@ -40,6 +40,8 @@ export function verifyWebhookSecret(key: string, channelId: string, secret: stri
   const match = SECRET_PATTERN.exec(secret);
   if (!match) return undefined;
   const generation = Number(match[1]);
+  // One spelling per generation: "01." is not the URL we registered.
+  if (String(generation) !== match[1]) return undefined;
   const given = Buffer.from(match[2]!, 'base64url');
   const expected = mac(key, channelId, generation);
   if (given.length !== expected.length) return undefined;

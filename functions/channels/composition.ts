@@ -8,10 +8,12 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAgentInfoClient } from '../../shared/adapters/agent/agent-info-client';
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
 import { createChat2DeskAccountClient } from '../../shared/adapters/chat2desk/account-client';
+import { chat2deskFetch } from '../../shared/adapters/chat2desk/edge';
 import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
 import { createChannelStore } from '../../shared/adapters/dynamodb/channel-store';
 import { createUrlGuard, type HostLookup } from '../../shared/adapters/http/url-guard';
 import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
+import { buildOnce } from '../../shared/build-once';
 import { createChannelUseCases } from '../../shared/channels/channel-use-cases';
 import type { ChannelUseCaseDeps } from '../../shared/channels/ports';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
@@ -24,6 +26,8 @@ export interface CompositionOverrides {
   documentClient?: DynamoDBDocumentClient;
   sqsClient?: SQSClient;
   lookup?: HostLookup;
+  /** Replaces the process's Chat2Desk edge (tests). */
+  chat2deskFetch?: typeof fetch;
   now?: () => Date;
 }
 
@@ -41,6 +45,7 @@ export async function composeChannelDeps(
   ]);
   registerSecret(agentApiKey);
   const now = overrides.now ?? (() => new Date());
+  const edge = overrides.chat2deskFetch ?? chat2deskFetch(config.LOCAL_MODE);
   return {
     channels: createChannelStore({
       client: overrides.documentClient ?? getDocumentClient(),
@@ -55,7 +60,12 @@ export async function composeChannelDeps(
     }),
     accounts: {
       forAccount: (apiUrl, token) =>
-        createChat2DeskAccountClient({ baseUrl: apiUrl, token, timeoutMs: config.CHAT2DESK_TIMEOUT_MS }),
+        createChat2DeskAccountClient({
+          baseUrl: apiUrl,
+          token,
+          timeoutMs: config.CHAT2DESK_TIMEOUT_MS,
+          fetchImpl: edge,
+        }),
     },
     apiUrlPolicy: createUrlGuard({
       localMode: config.LOCAL_MODE,
@@ -99,13 +109,7 @@ function composeSend(config: Config, overrides: CompositionOverrides): SendComma
   };
 }
 
-let useCases: Promise<ManagementUseCases> | undefined;
-
-/** Built on the first invocation and reused for the life of the process (secrets fetched once). */
-export function getChannelUseCases(): Promise<ManagementUseCases> {
-  useCases ??= composeChannelUseCases(loadConfig()).catch((err) => {
-    useCases = undefined;
-    throw err;
-  });
-  return useCases;
-}
+/** Built on the first invocation and reused for the life of the process (again after a failed build). */
+export const getChannelUseCases: () => Promise<ManagementUseCases> = buildOnce(() =>
+  composeChannelUseCases(loadConfig()),
+);

@@ -7,6 +7,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
+import { chat2deskFetch } from '../../shared/adapters/chat2desk/edge';
 import { createChat2DeskHttp } from '../../shared/adapters/chat2desk/http';
 import {
   type Chat2DeskMessagesClient,
@@ -76,7 +77,7 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
         baseUrl: channel.apiUrl,
         token: channel.token,
         timeoutMs: config.CHAT2DESK_TIMEOUT_MS,
-        ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+        fetchImpl: options.fetchImpl ?? chat2deskFetch(config.LOCAL_MODE),
       }),
       limiter,
       limiterKey,

@@ -8,6 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { runFifoBatch } from '../../shared/adapters/sqs/fifo-batch';
+import { buildOnce } from '../../shared/build-once';
 import { outboundQueueMessageSchema } from '../../shared/domain/queue-messages';
 import { classifyError, failureReason } from '../../shared/errors';
 import { countMetric, logger, metrics } from '../../shared/observability';
@@ -85,12 +86,11 @@ export function createReplyHandler(deps: ReplyDeps) {
     });
 }
 
-let ready: ReturnType<typeof createReplyHandler> | undefined;
+const ready = buildOnce(() => createReplyHandler(buildReplyDeps()));
 
-/** Lambda entry point: dependencies are built once per cold start. */
+/** Lambda entry point: dependencies are built once per container (again after a failed build). */
 export const handler = middy(async (event: SQSEvent, context: Context) => {
-  ready ??= createReplyHandler(buildReplyDeps());
-  return ready(event, context);
+  return (await ready())(event, context);
 })
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -1,6 +1,7 @@
 /** Builds the healer's clients once per cold start, from the validated config. */
 import { getDocumentClient } from '../../shared/adapters/aws-clients';
 import { createChat2DeskAccountClient } from '../../shared/adapters/chat2desk/account-client';
+import { chat2deskFetch } from '../../shared/adapters/chat2desk/edge';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
 import { createActiveChannelReads } from '../../shared/healing/active-channels';
 import type { HealWebhooksDeps } from '../../shared/healing/heal-webhooks';
@@ -14,6 +15,7 @@ export async function buildHealerDeps(config: Config = loadConfig()): Promise<He
   const publicBaseUrl = required(config, 'PUBLIC_BASE_URL');
   const webhookKey = await resolveSecret(config, 'WEBHOOK_SECRET_KEY');
   const reads = createActiveChannelReads(getDocumentClient(), tableName);
+  const edgeFetch = chat2deskFetch(config.LOCAL_MODE);
   return {
     activeChannels: reads.activeChannels,
     isStillActive: reads.isStillActive,
@@ -22,6 +24,7 @@ export async function buildHealerDeps(config: Config = loadConfig()): Promise<He
         baseUrl: channel.apiUrl,
         token: channel.token,
         timeoutMs: config.CHAT2DESK_TIMEOUT_MS,
+        fetchImpl: edgeFetch,
       }),
     expectedWebhook: (channel) => ({
       url: webhookUrl(publicBaseUrl, webhookKey, channel.id, channel.generation),

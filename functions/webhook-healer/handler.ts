@@ -5,6 +5,7 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { buildOnce } from '../../shared/build-once';
 import { HEAL_METRICS } from '../../shared/healing/heal-metrics';
 import { type HealReport, type HealWebhooksDeps, healWebhooks } from '../../shared/healing/heal-webhooks';
 import { countMetric, logger, metrics } from '../../shared/observability';
@@ -31,18 +32,12 @@ export function createHealerHandler(deps: HealWebhooksDeps) {
   };
 }
 
-let ready: Promise<ReturnType<typeof createHealerHandler>> | undefined;
+const ready = buildOnce(async () => createHealerHandler(await buildHealerDeps()));
 
-/** Lambda entry point: dependencies are built once per cold start. */
+/** Lambda entry point: dependencies are built once per container (again after a failed build). */
 export const handler = middy(async () => {
-  ready ??= buildHealerDeps()
-    .then(createHealerHandler)
-    .catch((err) => {
-      ready = undefined;
-      throw err;
-    });
   try {
-    return await (await ready)();
+    return await (await ready())();
   } finally {
     // A run over no channels records nothing: publishing then would only print a warning.
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();

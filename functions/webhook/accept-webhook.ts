@@ -2,9 +2,16 @@
  * The webhook use case: authenticate a Chat2Desk delivery and store it on the inbound queue.
  *
  * Checks, in order (each failure changes nothing): URL secret (constant time, no I/O) → 404;
- * body size → 413; JSON object → 400; Chat2Desk signature when the request carries one → 401
- * (unknown channel → 404); then SendMessage → 200, or 503 when SQS did not take it (Chat2Desk
- * retries). The agent and Chat2Desk are never called here.
+ * body size → 413; JSON object → 400; the channel: unknown, not active, or the URL of another
+ * generation (retired by a deactivation or an account change) → 404; Chat2Desk's signature when
+ * the request carries one → 401; an unsigned request to a channel whose deliveries are signed
+ * (`requireSignature`, or a signed delivery was seen) → 401; then SendMessage → 200, or 503 when
+ * SQS did not take it (Chat2Desk retries). The agent and Chat2Desk are never called here.
+ *
+ * The channel is read through a short cache, and an answer from the cache that would refuse the
+ * delivery (unknown, inactive, an older generation than the URL's, a signature that does not
+ * match, an unsigned request refused) is re-read from the table before it is final: a change made
+ * a moment ago is never refused by a stale cache.
  */
 
 import { verifyChat2DeskSignature } from '../../shared/adapters/chat2desk/signature';
@@ -16,7 +23,7 @@ import {
 import type { InboundQueueMessage } from '../../shared/domain/queue-messages';
 import { logger } from '../../shared/observability';
 import { verifyWebhookSecret } from '../../shared/webhook-url';
-import type { SigningTokenReader } from './signing-token-reader';
+import type { WebhookChannelReader, WebhookChannelState } from './webhook-channel-reader';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -40,9 +47,13 @@ export type WebhookOutcome =
 export interface AcceptWebhookDeps {
   webhookSecretKey: string;
   inboundQueue: InboundQueue;
-  signingTokens: SigningTokenReader;
+  channels: WebhookChannelReader;
   now?: () => Date;
+  /** Counts a refused unsigned delivery (a metric in Lambda). */
+  onUnsignedRefused?: (channelId: string) => void;
 }
+
+type Refusal = { status: 401; code: 'BAD_SIGNATURE' } | { status: 404; code: 'NOT_FOUND' };
 
 const MAX_ID_LENGTH = 128;
 
@@ -69,20 +80,48 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
       return { status: 400, code: 'NOT_AN_OBJECT' };
     }
 
-    if (request.signature !== undefined || request.timestamp !== undefined) {
-      // A half-signed request is as suspicious as a badly signed one.
-      if (!request.signature || !request.timestamp) return { status: 401, code: 'BAD_SIGNATURE' };
-      let token: string | undefined;
-      try {
-        token = await deps.signingTokens.tokenOf(channelId);
-      } catch (err) {
-        logger.error('signing token lookup failed', { channelId, error: errorName(err) });
-        return { status: 503, code: 'QUEUE_UNAVAILABLE' };
+    const signed = request.signature !== undefined || request.timestamp !== undefined;
+    // A half-signed request is as suspicious as a badly signed one.
+    if (signed && (!request.signature || !request.timestamp)) return { status: 401, code: 'BAD_SIGNATURE' };
+
+    /** Why this state refuses the delivery, or undefined when it is accepted. */
+    const refusal = (state: WebhookChannelState | undefined): Refusal | undefined => {
+      if (!state?.active || state.generation !== generation) return { status: 404, code: 'NOT_FOUND' };
+      if (signed) {
+        const ok = verifyChat2DeskSignature(
+          state.token,
+          request.rawBody,
+          request.timestamp!,
+          request.signature!,
+        );
+        return ok ? undefined : { status: 401, code: 'BAD_SIGNATURE' };
       }
-      if (!token) return { status: 404, code: 'NOT_FOUND' };
-      if (!verifyChat2DeskSignature(token, request.rawBody, request.timestamp, request.signature)) {
-        return { status: 401, code: 'BAD_SIGNATURE' };
+      return state.signatureRequired ? { status: 401, code: 'BAD_SIGNATURE' } : undefined;
+    };
+
+    let state: WebhookChannelState | undefined;
+    let refused: Refusal | undefined;
+    try {
+      const first = await deps.channels.read(channelId);
+      state = first.state;
+      refused = refusal(state);
+      // A generation newer than the URL's is final (generations only grow); any other refusal
+      // from the cache may predate a change: read the table before answering.
+      const retired = state !== undefined && state.generation > generation;
+      if (refused && first.cached && !retired) {
+        state = (await deps.channels.read(channelId, { fresh: true })).state;
+        refused = refusal(state);
       }
+    } catch (err) {
+      logger.error('channel lookup failed', { channelId, error: errorName(err) });
+      return { status: 503, code: 'QUEUE_UNAVAILABLE' };
+    }
+    if (refused) {
+      if (!signed && refused.status === 401) {
+        logger.warn('unsigned delivery refused: this channel receives signed deliveries', { channelId });
+        deps.onUnsignedRefused?.(channelId);
+      }
+      return refused;
     }
 
     const message: InboundQueueMessage = {
@@ -102,6 +141,12 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
     } catch (err) {
       logger.error('inbound queue refused the event', { channelId, error: errorName(err) });
       return { status: 503, code: 'QUEUE_UNAVAILABLE' };
+    }
+    if (signed && state && !state.signedSeen) {
+      // From the first signed delivery on, unsigned ones are refused: a signature cannot be stripped.
+      await deps.channels.markSigned(channelId, generation, now().toISOString()).catch((err: unknown) => {
+        logger.warn('could not record the first signed delivery', { channelId, error: errorName(err) });
+      });
     }
     return { status: 200, code: 'ACCEPTED' };
   };

@@ -2,8 +2,10 @@
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
 import { createInboundQueue } from '../../shared/adapters/sqs/inbound-queue';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
+import { CUSTOM_METRICS } from '../../shared/metric-names';
+import { countMetric } from '../../shared/observability';
 import type { AcceptWebhookDeps } from './accept-webhook';
-import { createSigningTokenReader } from './signing-token-reader';
+import { createWebhookChannelReader } from './webhook-channel-reader';
 
 export async function buildWebhookDeps(config: Config = loadConfig()): Promise<AcceptWebhookDeps> {
   const tableName = required(config, 'TABLE_NAME');
@@ -11,10 +13,11 @@ export async function buildWebhookDeps(config: Config = loadConfig()): Promise<A
   return {
     webhookSecretKey: await resolveSecret(config, 'WEBHOOK_SECRET_KEY'),
     inboundQueue: createInboundQueue({ client: getSqsClient(), queueUrl }),
-    signingTokens: createSigningTokenReader({
+    channels: createWebhookChannelReader({
       client: getDocumentClient(),
       tableName,
       cacheTtlMs: config.CHANNEL_CACHE_TTL_MS,
     }),
+    onUnsignedRefused: () => countMetric(CUSTOM_METRICS.webhookUnsignedRefused),
   };
 }

@@ -5,7 +5,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { logger } from '../../shared/observability';
+import { buildOnce } from '../../shared/build-once';
+import { logger, metrics } from '../../shared/observability';
 import { WEBHOOK_PATH_PREFIX } from '../../shared/webhook-url';
 import { type AcceptWebhookDeps, createAcceptWebhook, type WebhookOutcome } from './accept-webhook';
 import { buildWebhookDeps } from './composition';
@@ -66,10 +67,14 @@ export function createWebhookHandler(deps: AcceptWebhookDeps) {
   };
 }
 
-let ready: Promise<ReturnType<typeof createWebhookHandler>> | undefined;
+const ready = buildOnce(async () => createWebhookHandler(await buildWebhookDeps()));
 
-/** Lambda entry point: dependencies are built once per cold start. */
+/** Lambda entry point: dependencies are built once per container (again after a failed build). */
 export const handler = middy(async (event: APIGatewayProxyEventV2) => {
-  ready ??= buildWebhookDeps().then(createWebhookHandler);
-  return (await ready)(event);
+  try {
+    return await (await ready())(event);
+  } finally {
+    // Most deliveries record no metric: publishing then would only print a warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
 }).use(injectLambdaContext(logger));

@@ -12,6 +12,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { runFifoBatch } from '../../shared/adapters/sqs/fifo-batch';
+import { buildOnce } from '../../shared/build-once';
 import { classifyError, failureReason } from '../../shared/errors';
 import { createInboundEventHandler } from '../../shared/inbound/handle-inbound-event';
 import { countMetric, logger, metrics } from '../../shared/observability';
@@ -50,12 +51,11 @@ export function createWorkerHandler(deps: WorkerDeps) {
   };
 }
 
-let ready: Promise<ReturnType<typeof createWorkerHandler>> | undefined;
+const ready = buildOnce(async () => createWorkerHandler(await buildWorkerDeps()));
 
-/** Lambda entry point: dependencies are built once per cold start. */
+/** Lambda entry point: dependencies are built once per container (again after a failed build). */
 export const handler = middy(async (event: SQSEvent, context: Context) => {
-  ready ??= buildWorkerDeps().then(createWorkerHandler);
-  return (await ready)(event, context);
+  return (await ready())(event, context);
 })
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -50,7 +50,7 @@ export interface TableBinding {
 
 export interface TableAccess {
   /** Item access on the base table. */
-  items?: 'read' | 'readWrite';
+  items?: 'read' | 'readUpdate' | 'readWrite';
   /** Query one global secondary index (e.g. list channels by agent). */
   queryIndex?: string;
   /** Scan one global secondary index (a sparse index holding only the items wanted). */
@@ -157,9 +157,11 @@ export class ConnectorFunction extends Construct {
     const itemActions =
       access.items === 'readWrite'
         ? [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]
-        : access.items === 'read'
-          ? [...TABLE_READ_ACTIONS]
-          : [];
+        : access.items === 'readUpdate'
+          ? [...TABLE_READ_ACTIONS, 'dynamodb:UpdateItem']
+          : access.items === 'read'
+            ? [...TABLE_READ_ACTIONS]
+            : [];
     if (itemActions.length > 0) {
       this.allow(itemActions, [table.tableArn]);
     }
@@ -171,7 +173,9 @@ export class ConnectorFunction extends Construct {
     }
     // DynamoDB calls KMS on the caller's behalf: decrypt to read, encrypt/generate to write.
     this.allow(
-      access.items === 'readWrite' ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+      access.items === 'readWrite' || access.items === 'readUpdate'
+        ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']
+        : ['kms:Decrypt'],
       [key.keyArn],
     );
     return this.setEnvironment('TABLE_NAME', table.tableName);

@@ -53,6 +53,7 @@ export const alarmName = {
   functionThrottles: (prefix: string, fn: string) => `${prefix}-${fn}-throttles`,
   api5xx: (prefix: string) => `${prefix}-api-5xx`,
   healFailed: (prefix: string) => `${prefix}-webhook-heal-failed`,
+  unsignedRefused: (prefix: string) => `${prefix}-webhook-unsigned-refused`,
 };
 
 function customMetric(metricName: string, statistic = 'Sum'): Metric {
@@ -148,6 +149,13 @@ export class ConnectorMonitoring extends Construct {
       alarmName.healFailed(prefix),
       'The webhook healer could not re-enable or re-register the webhook of at least one active channel.',
       customMetric(CUSTOM_METRICS.webhookHealFailed),
+      1,
+    );
+    alarm(
+      'UnsignedRefused',
+      alarmName.unsignedRefused(prefix),
+      'Unsigned webhook deliveries were refused on a channel whose deliveries are signed: someone posts to its URL without the signature.',
+      customMetric(CUSTOM_METRICS.webhookUnsignedRefused),
       1,
     );
 

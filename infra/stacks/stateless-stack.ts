@@ -128,7 +128,8 @@ export class StatelessStack extends Stack {
       timeout: seconds(SIZING.webhook.timeoutSeconds),
       ...common,
     })
-      .bindTable(table, { items: 'read' })
+      // readUpdate: the first signed delivery is recorded on the channel (unsigned ones refused after).
+      .bindTable(table, { items: 'readUpdate' })
       .bindQueueSend(inbound, 'INBOUND_QUEUE_URL')
       .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY');
     this.api.addRoutes({

@@ -49,7 +49,7 @@ function chat2DeskFailure(err: unknown): string | undefined {
   return typeof failure === 'string' ? failure : undefined;
 }
 
-function errorText(err: unknown): string {
+export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : 'unknown error';
 }
 

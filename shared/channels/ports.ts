@@ -7,7 +7,8 @@ import type { Channel } from '../domain/channel';
 export interface SaveOptions {
   /**
    * A lock left by a channel that no longer holds the token (deleted, inactive, other token):
-   * the save may take it over from this owner.
+   * the save may take it over from this owner, on the condition, checked in the same transaction,
+   * that this owner is still not an active channel holding the token (else `TokenInUseError`).
    */
   reclaimLockFrom?: string;
 }

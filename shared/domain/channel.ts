@@ -35,6 +35,8 @@ export const channelFieldsSchema = z.strictObject({
   token: tokenSchema,
   operatorId: z.optional(c2dIdSchema),
   serviceMessages: z._default(z.boolean(), false),
+  /** Refuse unsigned webhook deliveries from the start (otherwise from the first signed one on). */
+  requireSignature: z._default(z.boolean(), false),
 });
 export type ChannelFields = z.output<typeof channelFieldsSchema>;
 
@@ -45,6 +47,7 @@ export const channelChangesSchema = z.strictObject({
   token: z.optional(tokenSchema),
   operatorId: z.optional(z.nullable(c2dIdSchema)),
   serviceMessages: z.optional(z.boolean()),
+  requireSignature: z.optional(z.boolean()),
 });
 export type ChannelChanges = z.output<typeof channelChangesSchema>;
 
@@ -60,8 +63,18 @@ export interface Channel {
   token: string;
   operatorId?: string;
   serviceMessages: boolean;
+  /** Unsigned webhook deliveries are refused (401) from the start. */
+  requireSignature: boolean;
+  /**
+   * When the first correctly signed delivery of the current account arrived: from then on unsigned
+   * deliveries are refused, as with `requireSignature`. Cleared when the account changes.
+   */
+  signedSince?: string;
   status: ChannelStatus;
-  /** Bumped by each activation after a deactivation; webhook URLs carry it, old ones stop working. */
+  /**
+   * Bumped by each activation and by each account change (token or apiUrl); webhook URLs carry it,
+   * URLs of older generations stop working.
+   */
   generation: number;
   /** Chat2Desk's id of our registered webhook, while active. */
   webhookId?: string;
@@ -80,6 +93,9 @@ export interface ChannelView {
   token: string;
   operatorId?: string;
   serviceMessages: boolean;
+  requireSignature: boolean;
+  /** Present once a signed delivery was seen: unsigned ones are refused since then. */
+  signedSince?: string;
   status: ChannelStatus;
   webhookUrl: string;
   version: number;
@@ -96,6 +112,7 @@ export function toChannelView(channel: Channel, webhookUrl: string): ChannelView
     apiUrl: channel.apiUrl,
     token: maskToken(channel.token),
     serviceMessages: channel.serviceMessages,
+    requireSignature: channel.requireSignature,
     status: channel.status,
     webhookUrl,
     version: channel.version,
@@ -103,6 +120,7 @@ export function toChannelView(channel: Channel, webhookUrl: string): ChannelView
     updatedAt: channel.updatedAt,
   };
   if (channel.operatorId !== undefined) view.operatorId = channel.operatorId;
+  if (channel.signedSince !== undefined) view.signedSince = channel.signedSince;
   return view;
 }
 

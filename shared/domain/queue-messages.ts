@@ -37,6 +37,8 @@ export const outboundQueueMessageSchema = z.object({
   replyId: z.string().check(z.minLength(1)),
   eventId: z.string().check(z.minLength(1)),
   channelId: z.string().check(z.minLength(1)),
+  /** The channel's generation when the reply was queued: a reply function caching an older one re-reads. */
+  generation: z.optional(z.number().check(z.int(), z.nonnegative())),
   index: z.number().check(z.int(), z.nonnegative()),
   target: replyTargetSchema,
   reply: replySchema,

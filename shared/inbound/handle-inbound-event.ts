@@ -95,7 +95,7 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
     const classified = classifyEvent(event);
     if (classified.kind === 'skipped') return skip(classified.reason);
 
-    const channel = await deps.channels.get(channelId);
+    const channel = await deps.channels.get(channelId, { generation });
     if (!channel) return skip('ChannelNotFound');
     if (channel.status !== 'active') return skip('ChannelInactive');
     if (generation < channel.generation) return skip('OldGeneration');
@@ -220,7 +220,7 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
         });
         countMetric('AgentFallbackTransfer');
         await deps.outbound.enqueue([
-          outboundMessage(channel.id, agentEvent.eventId, 'fallback', 0, target, {
+          outboundMessage(channel, agentEvent.eventId, 'fallback', 0, target, {
             type: 'transfer',
             groupId: deps.fallbackOperatorGroupId,
           }),
@@ -231,7 +231,7 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
     }
     await deps.outbound.enqueue(
       replies.map((reply, index) =>
-        outboundMessage(channel.id, agentEvent.eventId, String(index), index, target, reply),
+        outboundMessage(channel, agentEvent.eventId, String(index), index, target, reply),
       ),
     );
     logger.info('inbound event answered', { ...ids, eventId: agentEvent.eventId, replies: replies.length });
@@ -252,14 +252,15 @@ function replyTarget(event: WithClient): ReplyTarget {
 }
 
 function outboundMessage(
-  channelId: string,
+  channel: Channel,
   eventId: string,
   suffix: string,
   index: number,
   target: ReplyTarget,
   reply: Reply,
 ): OutboundQueueMessage {
-  return { v: 1, replyId: `${eventId}:${suffix}`, eventId, channelId, index, target, reply };
+  const { id: channelId, generation } = channel;
+  return { v: 1, replyId: `${eventId}:${suffix}`, eventId, channelId, generation, index, target, reply };
 }
 
 function invalid(what: string, reason: string, ids: Record<string, unknown> = {}): InboundOutcome {

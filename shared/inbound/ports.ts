@@ -10,8 +10,11 @@ import type { Channel } from '../domain/channel';
 import type { OutboundQueueMessage } from '../domain/queue-messages';
 
 export interface ChannelReader {
-  /** The channel, or undefined when there is none (deleted or never existed). */
-  get(channelId: string): Promise<Channel | undefined>;
+  /**
+   * The channel, or undefined when there is none (deleted or never existed). `generation`: the
+   * queued message's; a cached channel of an older one is read again.
+   */
+  get(channelId: string, options?: { generation?: number }): Promise<Channel | undefined>;
 }
 
 export interface AgentCaller {

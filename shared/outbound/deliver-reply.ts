@@ -12,7 +12,10 @@
  *   recorded, and every message id Chat2Desk returns right after the send returns, so the worker
  *   knows the echo as ours in whichever order it arrives (shared/conversations/echoes.ts).
  */
+
+import { isChat2DeskError } from '../adapters/chat2desk/http';
 import type { Chat2DeskMessagesClient, MessageAddress } from '../adapters/chat2desk/messages-client';
+import type { ChannelReadOptions } from '../adapters/dynamodb/channel-item';
 import type { SentReplies } from '../adapters/dynamodb/sent-replies';
 import { botMayAnswer, MAX_HUMAN_MS } from '../conversations/conversation';
 import { contentDigest } from '../conversations/echoes';
@@ -25,7 +28,7 @@ import type { TransferOperation } from './render/send-operations';
 import { isAgentInitiated } from './send-command';
 
 export interface ChannelLookup {
-  get(channelId: string): Promise<Channel | undefined>;
+  get(channelId: string, options?: ChannelReadOptions): Promise<Channel | undefined>;
 }
 
 export interface DeliverReplyDeps {
@@ -109,7 +112,10 @@ export async function deliverReply(
   const { replyId, target } = message;
   if (await deps.sentReplies.isDelivered(replyId)) return { status: 'alreadyDelivered' };
 
-  const channel = await deps.channels.get(message.channelId);
+  const channel = await deps.channels.get(
+    message.channelId,
+    message.generation === undefined ? {} : { generation: message.generation },
+  );
   // A deactivated or deleted channel means the bot was unplugged: its pending replies are dropped.
   if (!channel) return { status: 'skipped', reason: 'channelNotFound' };
   if (channel.status !== 'active') return { status: 'skipped', reason: 'channelInactive' };
@@ -130,6 +136,29 @@ export async function deliverReply(
     return { status: 'skipped', reason: 'nothingToSend' };
   }
 
+  try {
+    return await sendOperations(deps, message, channel, operations, conversation);
+  } catch (err) {
+    // A permanent refusal (token not accepted, client unknown) may come from an account the cache
+    // kept across an account change: the table decides before the failure is final. Parts already
+    // sent are not sent again.
+    if (!isChat2DeskError(err) || err.kind !== 'permanent') throw err;
+    const current = await deps.channels.get(channel.id, { fresh: true });
+    if (current?.status !== 'active')
+      return { status: 'skipped', reason: current ? 'channelInactive' : 'channelNotFound' };
+    if (current.token === channel.token && current.apiUrl === channel.apiUrl) throw err;
+    return sendOperations(deps, message, current, operations, conversation);
+  }
+}
+
+async function sendOperations(
+  deps: DeliverReplyDeps,
+  message: OutboundQueueMessage,
+  channel: Channel,
+  operations: ReturnType<typeof renderReply>,
+  conversation: Awaited<ReturnType<ConversationStore['find']>>,
+): Promise<DeliveryOutcome> {
+  const { replyId, target } = message;
   const client = await deps.messagesClientFor(channel);
   const address: MessageAddress = { clientId: target.clientId };
   if (channel.operatorId !== undefined) address.operatorId = channel.operatorId;

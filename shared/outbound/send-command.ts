@@ -69,6 +69,7 @@ export function createSendCommand(deps: SendCommandDeps) {
       replyId: `${eventId}:${index}`,
       eventId,
       channelId: channel.id,
+      generation: channel.generation,
       index,
       // Only the client is known: Chat2Desk sends on the channel and transport of its last message.
       target: { clientId: chat.data.clientId },

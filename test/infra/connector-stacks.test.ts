@@ -60,9 +60,19 @@ const send = (queue: string) => [`sqs:SendMessage ${queue}`, 'kms:GenerateDataKe
 const expected = (...groups: string[][]) => [...new Set([...BASELINE, ...groups.flat()])].sort();
 
 describe('least privilege, per function (every action on every resource, nothing more)', () => {
-  test('webhook: read the table, send to the inbound queue, read the webhook secret key', () => {
+  test('webhook: read the table (and mark a channel signed), send to the inbound queue, read the webhook secret key', () => {
     expect(permissionsOf('webhook')).toEqual(
-      expected(TABLE_READ, send('inboundQueue'), ['secretsmanager:GetSecretValue webhookSecretKey']),
+      expected(
+        [
+          'dynamodb:GetItem table',
+          'dynamodb:UpdateItem table',
+          'kms:Decrypt key',
+          'kms:Encrypt key',
+          'kms:GenerateDataKey key',
+        ],
+        send('inboundQueue'),
+        ['secretsmanager:GetSecretValue webhookSecretKey'],
+      ),
     );
   });
 
@@ -399,7 +409,11 @@ describe('alarms, dashboard, schedule', () => {
       MetricName: 'WebhookHealFailed',
       Namespace: 'Chat2DeskChannel',
     });
-    expect(alarms()).toHaveLength(4 + 10 + 2);
+    expect(alarmNamed('chat2desk-channel-webhook-unsigned-refused')).toMatchObject({
+      MetricName: 'WebhookUnsignedRefused',
+      Namespace: 'Chat2DeskChannel',
+    });
+    expect(alarms()).toHaveLength(4 + 10 + 3);
   });
 
   test('every alarm notifies the alarm topic (alarm and OK), which has the e-mail subscription', () => {

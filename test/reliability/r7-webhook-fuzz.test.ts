@@ -3,7 +3,8 @@
  * handler with a real fauxqs inbound queue and DynamoDB Local (for signature tokens):
  * - never a 5xx;
  * - forged URL secrets (random, mutated, made with another key, another channel's) and forged
- *   signatures (random, wrong token, other body, other timestamp, half-signed) are 100% rejected;
+ *   signatures (random, wrong token, other body, other timestamp, half-signed, stripped from a
+ *   channel whose deliveries are signed) are 100% rejected;
  * - malformed bodies (not JSON, not an object, oversize) and odd paths are rejected;
  * - nothing rejected is queued: at the end the queue holds exactly the valid control requests
  *   (≈2% of the runs, each with a unique message id), counted with ApproximateNumberOfMessages.
@@ -15,7 +16,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { createWebhookHandler } from '../../functions/webhook/handler';
-import { createSigningTokenReader } from '../../functions/webhook/signing-token-reader';
+import { createWebhookChannelReader } from '../../functions/webhook/webhook-channel-reader';
 import { createInboundQueue } from '../../shared/adapters/sqs/inbound-queue';
 import { webhookSecret } from '../../shared/webhook-url';
 import { createTestTable, type TestTable, testDocumentClient } from '../support/aws';
@@ -35,6 +36,7 @@ type Kind =
   | 'otherChannelSecret'
   | 'forgedSignature'
   | 'halfSigned'
+  | 'strippedSignature'
   | 'badBody'
   | 'oddPath'
   | 'valid';
@@ -63,13 +65,15 @@ describe('R7 webhook fuzzing', () => {
         agentId: 'agent-fuzz',
         name: 'Fuzz',
         token: id === channelId ? token : makeTestToken('fuzz-other'),
+        // Its deliveries are signed: an unsigned one is a stripped signature.
+        signedSince: new Date().toISOString(),
       });
       await storeTestChannel(documentClient, table.name, channel);
     }
     handler = createWebhookHandler({
       webhookSecretKey: key,
       inboundQueue: createInboundQueue({ client: queues.client, queueUrl: queues.inboundUrl }),
-      signingTokens: createSigningTokenReader({
+      channels: createWebhookChannelReader({
         client: documentClient,
         tableName: table.name,
         cacheTtlMs: 600_000,
@@ -205,14 +209,15 @@ describe('R7 webhook fuzzing', () => {
             return { kind: 'oddPath', event };
           }),
       ];
-      const validCase: fc.Arbitrary<FuzzCase> = fc.boolean().map((signed) => ({
+      cases.push(
+        fc.constant(null).map(() => ({
+          kind: 'strippedSignature',
+          event: webhookRequest({ channelId, secret, body: validBody() }),
+        })),
+      );
+      const validCase: fc.Arbitrary<FuzzCase> = fc.constant(null).map(() => ({
         kind: 'valid',
-        event: webhookRequest({
-          channelId,
-          secret,
-          body: validBody(),
-          ...(signed ? { signWith: token } : {}),
-        }),
+        event: webhookRequest({ channelId, secret, body: validBody(), signWith: token }),
       }));
       const arbitrary = fc.oneof(...cases.map((arbitrary) => ({ arbitrary, weight: 49 })), {
         arbitrary: validCase,
@@ -260,6 +265,7 @@ describe('R7 webhook fuzzing', () => {
           'otherChannelSecret',
           'forgedSignature',
           'halfSigned',
+          'strippedSignature',
         ] as Kind[]
       )
         .map((k) => byKind.get(k) ?? { total: 0, rejected: 0, statuses: new Set<number>() })

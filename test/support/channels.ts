@@ -16,6 +16,7 @@ export function testChannel(overrides: Partial<Channel> = {}): Channel {
     apiUrl: 'https://api.chat2desk.example',
     token: overrides.token ?? makeTestToken('channel'),
     serviceMessages: false,
+    requireSignature: false,
     status: 'active',
     generation: 1,
     version: 1,

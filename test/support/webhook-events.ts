@@ -8,6 +8,10 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type {
+  WebhookChannelReader,
+  WebhookChannelState,
+} from '../../functions/webhook/webhook-channel-reader';
 
 export type C2dId = number | string;
 export type WebhookBody = Record<string, unknown>;
@@ -184,4 +188,34 @@ export function webhookRequest(options: WebhookRequestOptions): APIGatewayProxyE
     event.pathParameters = { channelId: options.channelId, secret: options.secret };
   }
   return event;
+}
+
+/**
+ * A webhook channel reader that always answers from memory: the channel is active at `generation`
+ * (no table behind it; for tests and benchmarks of the webhook function alone).
+ */
+export function fixedWebhookChannel(
+  state: Partial<WebhookChannelState> & { generation: number },
+): WebhookChannelReader & { reads: number; marks: number } {
+  const current: WebhookChannelState = {
+    token: '',
+    active: true,
+    signatureRequired: false,
+    signedSeen: false,
+    ...state,
+  };
+  const reader = {
+    reads: 0,
+    marks: 0,
+    async read() {
+      reader.reads += 1;
+      return { state: { ...current }, cached: false };
+    },
+    async markSigned() {
+      reader.marks += 1;
+      current.signedSeen = true;
+      current.signatureRequired = true;
+    },
+  };
+  return reader;
 }

@@ -90,7 +90,8 @@ export interface Chat2DeskAccountClientOptions {
   baseUrl: string;
   token: string;
   timeoutMs: number;
-  fetchImpl?: typeof fetch;
+  /** The process's Chat2Desk edge (edge.ts). */
+  fetchImpl: typeof fetch;
 }
 
 function normaliseStatus(status: string | null | undefined): AccountWebhook['status'] {

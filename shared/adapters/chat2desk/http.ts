@@ -110,7 +110,8 @@ export interface Chat2DeskHttpOptions {
   baseUrl: string;
   token: string;
   timeoutMs: number;
-  fetchImpl?: typeof fetch;
+  /** The process's Chat2Desk edge (`getChat2DeskEdge` in edge.ts): every call goes through it. */
+  fetchImpl: typeof fetch;
 }
 
 export interface Chat2DeskRequest {
@@ -133,7 +134,7 @@ export type Chat2DeskHttp = (request: Chat2DeskRequest) => Promise<Chat2DeskResp
  * `Chat2DeskPermanentError`; the message names the method, path and failure, never the token.
  */
 export function createChat2DeskHttp(options: Chat2DeskHttpOptions): Chat2DeskHttp {
-  const fetchImpl = options.fetchImpl ?? fetch;
+  const fetchImpl = options.fetchImpl;
   const base = options.baseUrl.replace(/\/+$/, '');
   registerSecret(options.token);
 
@@ -160,7 +161,12 @@ export function createChat2DeskHttp(options: Chat2DeskHttpOptions): Chat2DeskHtt
       text = await response.text();
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      const reason = timedOut ? `timed out after ${options.timeoutMs} ms` : 'could not connect';
+      const forbidden = forbiddenAddress(err);
+      const reason = timedOut
+        ? `timed out after ${options.timeoutMs} ms`
+        : forbidden
+          ? `refused to connect: ${forbidden}`
+          : 'could not connect';
       throw failureError('unreachable', `Chat2Desk ${what}: ${reason}`, undefined, undefined, err);
     }
 
@@ -197,6 +203,14 @@ export function createChat2DeskHttp(options: Chat2DeskHttpOptions): Chat2DeskHtt
     }
     return { httpStatus: response.status, data: body.data, meta: body.meta };
   };
+}
+
+/** The edge's refusal of a non-public address, found in the error's cause chain. */
+function forbiddenAddress(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    if ((e as { code?: unknown }).code === 'EFORBIDDENADDRESS') return e.message;
+  }
+  return undefined;
 }
 
 /** Parses `data` with a schema; a mismatch is an `invalidResponse` (permanent). */

@@ -19,6 +19,9 @@ const channelItemSchema = z.object({
   token: z.string(),
   operatorId: z.optional(z.string()),
   serviceMessages: z.boolean(),
+  /** Absent on items written before the field existed: false. */
+  requireSignature: z._default(z.boolean(), false),
+  signedSince: z.optional(z.string()),
   status: z.enum(['inactive', 'active']),
   generation: z.number().check(z.int(), z.nonnegative()),
   webhookId: z.optional(z.string()),
@@ -42,30 +45,55 @@ export function fromChannelItem(raw: Record<string, unknown>): Channel {
   return channel;
 }
 
+export interface ChannelReadOptions {
+  /** The generation the caller's message carries: a cached channel of an older one is re-read. */
+  generation?: number;
+  /** Bypass the cache with a consistent read (a failure that a changed channel may explain). */
+  fresh?: boolean;
+}
+
 export interface ChannelReader {
   /** The channel, or undefined when there is none (deleted or never existed). */
-  get(channelId: string): Promise<Channel | undefined>;
+  get(channelId: string, options?: ChannelReadOptions): Promise<Channel | undefined>;
 }
 
 export interface ChannelReaderOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /** How long a read is reused; short, so deactivation takes effect quickly. 0 disables the cache. */
+  /** How long an active channel is reused; 0 disables the cache. */
   cacheTtlMs: number;
   now?: () => number;
 }
 
-/** Reads channels with a short per-process cache (misses are cached too: unknown ids cost no I/O). */
+/**
+ * Reads channels with a short per-process cache. The cache only ever serves an active channel at
+ * least as new as the caller's message: a miss, "inactive", or an older generation than asked for
+ * is read again from the table (consistently) before it is believed, so a channel activated or
+ * moved to another account a moment ago is never refused or served stale. What the cache can
+ * still serve for up to `cacheTtlMs` is a channel deactivated since; deactivation is not carried by
+ * any message (docs/RUNBOOK.md, "How fast a change takes effect").
+ */
 export function createChannelReader(options: ChannelReaderOptions): ChannelReader {
   const now = options.now ?? Date.now;
   const cache = new Map<string, { at: number; channel: Channel | undefined }>();
   const MAX_ENTRIES = 1000;
   return {
-    async get(channelId) {
+    async get(channelId, readOptions = {}) {
       const hit = cache.get(channelId);
-      if (hit && options.cacheTtlMs > 0 && now() - hit.at < options.cacheTtlMs) return hit.channel;
+      const live = hit && options.cacheTtlMs > 0 && now() - hit.at < options.cacheTtlMs;
+      const servable =
+        live &&
+        !readOptions.fresh &&
+        hit.channel?.status === 'active' &&
+        (readOptions.generation === undefined || hit.channel.generation >= readOptions.generation);
+      if (servable) return hit.channel;
       const result = await options.client.send(
-        new GetCommand({ TableName: options.tableName, Key: { pk: keys.channel(channelId) } }),
+        new GetCommand({
+          TableName: options.tableName,
+          Key: { pk: keys.channel(channelId) },
+          // A re-check of something the cache holds must see the latest write.
+          ConsistentRead: Boolean(live || readOptions.fresh),
+        }),
       );
       const channel = result.Item ? fromChannelItem(result.Item) : undefined;
       if (options.cacheTtlMs > 0) {

@@ -103,6 +103,24 @@ export function createChannelStore(options: ChannelStoreOptions): ChannelReposit
     };
   }
 
+  /**
+   * Taking a stale lock over is decided in the same transaction as the take-over: the previous
+   * owner must not (any more, or again) be an active channel holding this token. If it activated
+   * again between the check and this write, the transaction fails instead of leaving two active
+   * channels on one token (and an owner that could no longer release its lock).
+   */
+  function staleOwnerCheck(tokenHash: string, staleOwnerId: string): TransactItem {
+    return {
+      ConditionCheck: {
+        TableName: tableName,
+        Key: { pk: keys.channel(staleOwnerId) },
+        ConditionExpression: 'attribute_not_exists(pk) OR #status <> :active OR tokenHash <> :hash',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':active': 'active', ':hash': tokenHash },
+      },
+    };
+  }
+
   function lockDelete(tokenHash: string, channelId: string): TransactItem {
     return {
       Delete: {
@@ -169,8 +187,13 @@ export function createChannelStore(options: ChannelStoreOptions): ChannelReposit
       ];
       const roles: ItemRole[] = ['channel'];
       if (newHash) {
-        items.push(lockPut(newHash, next.id, saveOptions.reclaimLockFrom));
+        const staleOwner = saveOptions.reclaimLockFrom;
+        items.push(lockPut(newHash, next.id, staleOwner));
         roles.push('lock');
+        if (staleOwner && staleOwner !== next.id) {
+          items.push(staleOwnerCheck(newHash, staleOwner));
+          roles.push('lock');
+        }
       }
       if (oldHash && oldHash !== newHash) {
         items.push(lockDelete(oldHash, next.id));

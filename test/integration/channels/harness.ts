@@ -43,8 +43,10 @@ export async function startHarness(): Promise<Harness> {
     WEBHOOK_SECRET_KEY: 'test-webhook-secret-key-0123456789',
     TOKEN_HASH_KEY,
     LOCAL_MODE: localMode ? 'true' : 'false',
-    CHAT2DESK_TIMEOUT_MS: '3000',
-    AGENT_TIMEOUT_MS: '3000',
+    // Generous: 50 activations at once on a machine shared with other test runs must not time out
+    // (no test here relies on a timeout).
+    CHAT2DESK_TIMEOUT_MS: '10000',
+    AGENT_TIMEOUT_MS: '10000',
   });
   const documentClient = testDocumentClient(dynamo);
   const useCases = await composeChannelUseCases(loadConfig(env(true)), { documentClient });

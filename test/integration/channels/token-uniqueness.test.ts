@@ -1,6 +1,10 @@
 /** DESIGN §3 invariant 5: at most one active channel per token, even under concurrent activation. */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { tokenLockHash } from '../../../shared/adapters/dynamodb/channel-store';
+import { keys } from '../../../shared/adapters/dynamodb/table-definition';
+import { testDynamoClient } from '../../support/aws';
 import { makeTestToken } from '../../support/tokens';
-import { channelOf, checksOf, type Harness, startHarness } from './harness';
+import { channelOf, checksOf, type Harness, startHarness, TOKEN_HASH_KEY } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -96,4 +100,58 @@ it('inactive channels may share a token', async () => {
     expect(r.channel.status).toBe('inactive');
   }
   expect(await h.lockOwner(t)).toBeUndefined();
+});
+
+it('a stale lock taken over while its owner deactivates and reactivates: never two active channels, the owner can always be deactivated', async () => {
+  const dynamo = testDynamoClient();
+  for (let round = 0; round < 12; round += 1) {
+    const token = makeTestToken(`reclaim-${round}`);
+    const create = (activate: boolean) =>
+      h.run({
+        action: 'create',
+        agentId: 'agent-reclaim',
+        channel: { apiUrl: h.sandbox.apiUrl, token },
+        activate,
+      });
+    const owner = channelOf(await create(false)).channel;
+    const taker = channelOf(await create(false)).channel;
+    // A lock left naming the inactive owner (as a crash or an older version could leave it).
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: h.table.name,
+        Item: {
+          pk: { S: keys.tokenLock(tokenLockHash(TOKEN_HASH_KEY, token)) },
+          channelId: { S: owner.id },
+          type: { S: 'chat2desk' },
+        },
+      }),
+    );
+    const activate = (id: string) => h.run({ action: 'update', channelId: id, changes: {}, activate: true });
+    const ownerFlaps = async () => {
+      await activate(owner.id);
+      await h.run({ action: 'deactivate', channelId: owner.id });
+      await activate(owner.id);
+    };
+    await Promise.all([
+      ownerFlaps(),
+      (async () => {
+        await new Promise((r) => setTimeout(r, round * 7));
+        await activate(taker.id);
+      })(),
+    ]);
+
+    const views = await Promise.all(
+      [owner.id, taker.id].map(
+        async (id) => channelOf(await h.run({ action: 'get', channelId: id })).channel,
+      ),
+    );
+    const active = views.filter((v) => v.status === 'active');
+    expect(active.length).toBeLessThanOrEqual(1);
+    expect(await h.lockOwner(token)).toBe(active[0]?.id);
+    for (const view of active) {
+      const off = channelOf(await h.run({ action: 'deactivate', channelId: view.id }));
+      expect(off.channel.status).toBe('inactive');
+    }
+    expect(await h.lockOwner(token)).toBeUndefined();
+  }
 });

@@ -2,6 +2,7 @@ import { buildHealerDeps } from '../../../functions/webhook-healer/composition';
 import { createHealerHandler } from '../../../functions/webhook-healer/handler';
 import { startSandboxServer } from '../../../infra/local/sandbox';
 import { createChat2DeskAccountClient } from '../../../shared/adapters/chat2desk/account-client';
+import { getChat2DeskEdge } from '../../../shared/adapters/chat2desk/edge';
 import { loadConfig } from '../../../shared/config';
 import type { Channel } from '../../../shared/domain/channel';
 import { webhookUrl } from '../../../shared/webhook-url';
@@ -53,7 +54,12 @@ async function storeChannel(overrides: Partial<Channel> = {}): Promise<Channel> 
 
 const urlOf = (c: Channel) => webhookUrl(PUBLIC_BASE_URL, WEBHOOK_KEY, c.id, c.generation);
 const account = (c: Channel) =>
-  createChat2DeskAccountClient({ baseUrl: c.apiUrl, token: c.token, timeoutMs: 5000 });
+  createChat2DeskAccountClient({
+    baseUrl: c.apiUrl,
+    token: c.token,
+    timeoutMs: 5000,
+    fetchImpl: getChat2DeskEdge(true).fetch,
+  });
 
 test('re-enables a disabled webhook, re-registers a deleted one, leaves healthy and inactive ones alone', async () => {
   const healthy = await storeChannel();

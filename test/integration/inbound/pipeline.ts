@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createWebhookHandler } from '../../../functions/webhook/handler';
-import { createSigningTokenReader } from '../../../functions/webhook/signing-token-reader';
+import { createWebhookChannelReader } from '../../../functions/webhook/webhook-channel-reader';
 import type { WorkerDeps } from '../../../functions/worker/composition';
 import { createWorkerHandler } from '../../../functions/worker/handler';
 import { createAgentCallOnce } from '../../../shared/adapters/agent/agent-call-once';
@@ -81,7 +81,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const webhook = createWebhookHandler({
     webhookSecretKey: webhookKey,
     inboundQueue: options.wrapInbound ? options.wrapInbound(inbound) : inbound,
-    signingTokens: createSigningTokenReader({ client: documentClient, tableName: table.name, cacheTtlMs: 0 }),
+    channels: createWebhookChannelReader({ client: documentClient, tableName: table.name, cacheTtlMs: 0 }),
   });
   const outbound = createOutboundQueue({ client: queues.client, queueUrl: queues.outboundUrl });
   const conversations = createConversationStore({

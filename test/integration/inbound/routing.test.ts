@@ -121,15 +121,16 @@ describe('inbound routing', () => {
     expect(p.agent.events.map((e) => e.event.clientMessage)).toEqual(['back']);
   });
 
-  it('events of an inactive channel, or from a webhook URL of an older generation, are skipped', async () => {
+  it('deliveries to an inactive channel, or to a webhook URL of an older generation, are refused: 404, nothing queued', async () => {
     const inactive = await p.addChannel({ status: 'inactive' });
-    await p.post(inactive.channel.id, inactive.secret, inboxBody({ client_id: 600 }));
+    const toInactive = await p.post(inactive.channel.id, inactive.secret, inboxBody({ client_id: 600 }));
     const reactivated = await p.addChannel({ generation: 1 });
-    // The channel was deactivated and activated again since this URL was registered.
+    // The channel was deactivated and activated again (or moved to another account) since this URL was registered.
     await p.addChannel({ ...reactivated.channel, generation: 2 });
-    await p.post(reactivated.channel.id, reactivated.secret, inboxBody({ client_id: 601 }));
+    const toRetired = await p.post(reactivated.channel.id, reactivated.secret, inboxBody({ client_id: 601 }));
+    expect([toInactive.statusCode, toRetired.statusCode]).toEqual([404, 404]);
     const drained = await p.drainInbound();
-    expect(drained.succeeded).toBe(2);
+    expect(drained.succeeded).toBe(0);
     expect(p.agent.events).toHaveLength(0);
   });
 

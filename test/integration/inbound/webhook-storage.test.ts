@@ -2,13 +2,15 @@
  * DESIGN §3 inv. 1, 6, 7 on the real emulators: a 200 means the event is already on the inbound
  * queue; a queue that refuses means 503; signatures are checked with the channel's stored token.
  */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createWebhookHandler } from '../../../functions/webhook/handler';
-import { createSigningTokenReader } from '../../../functions/webhook/signing-token-reader';
+import { createWebhookChannelReader } from '../../../functions/webhook/webhook-channel-reader';
+import { keys } from '../../../shared/adapters/dynamodb/table-definition';
 import { createInboundQueue } from '../../../shared/adapters/sqs/inbound-queue';
 import { inboundQueueMessageSchema } from '../../../shared/domain/queue-messages';
 import { receiveAll } from '../../support/sqs-driver';
 import { makeTestToken } from '../../support/tokens';
-import { inboxBody, webhookRequest } from '../../support/webhook-events';
+import { fixedWebhookChannel, inboxBody, webhookRequest } from '../../support/webhook-events';
 import { type Pipeline, startPipeline } from './pipeline';
 
 describe('webhook storage on the emulators', () => {
@@ -40,7 +42,7 @@ describe('webhook storage on the emulators', () => {
         client: p.queues.client,
         queueUrl: `${p.queues.inboundUrl}-missing`,
       }),
-      signingTokens: { tokenOf: async () => undefined },
+      channels: fixedWebhookChannel({ generation: 1 }),
     });
     const res = await broken(webhookRequest({ channelId: channel.id, secret, body: inboxBody() }));
     expect(res).toMatchObject({ statusCode: 503 });
@@ -69,20 +71,49 @@ describe('webhook storage on the emulators', () => {
     expect(messages.map((m) => m.Attributes?.MessageGroupId)).toEqual([`${channel.id}:12`]);
   });
 
-  it('the signing token reader caches lookups, misses included', async () => {
+  it('the channel reader caches lookups, misses included; a fresh read sees a change at once', async () => {
     let now = 0;
-    const reader = createSigningTokenReader({
+    const reader = createWebhookChannelReader({
       client: p.documentClient,
       tableName: p.table.name,
       cacheTtlMs: 1000,
       now: () => now,
     });
     const { channel } = await p.addChannel();
-    expect(await reader.tokenOf(channel.id)).toBe(channel.token);
-    expect(await reader.tokenOf('ch-unknown')).toBeUndefined();
-    await p.addChannel({ ...channel, token: makeTestToken('rotated') });
-    expect(await reader.tokenOf(channel.id)).toBe(channel.token);
+    expect((await reader.read(channel.id)).state).toMatchObject({ token: channel.token, active: true });
+    expect(await reader.read('ch-unknown')).toEqual({ state: undefined, cached: false });
+    expect(await reader.read('ch-unknown')).toEqual({ state: undefined, cached: true });
+    const rotated = makeTestToken('rotated');
+    await p.addChannel({ ...channel, token: rotated });
+    expect((await reader.read(channel.id)).state?.token).toBe(channel.token);
+    expect((await reader.read(channel.id, { fresh: true })).state?.token).toBe(rotated);
     now = 2000;
-    expect(await reader.tokenOf(channel.id)).not.toBe(channel.token);
+    expect(await reader.read(channel.id)).toMatchObject({ state: { token: rotated }, cached: false });
+  });
+
+  it('the first signed delivery is recorded on the channel; unsigned ones are refused from then on', async () => {
+    const { channel, secret } = await p.addChannel();
+    const post = (signWith?: string) =>
+      p.webhook(
+        webhookRequest({
+          channelId: channel.id,
+          secret,
+          body: inboxBody(),
+          ...(signWith ? { signWith } : {}),
+        }),
+      );
+    expect(await post()).toMatchObject({ statusCode: 200 });
+    expect(await post(channel.token)).toMatchObject({ statusCode: 200 });
+    expect(await post()).toMatchObject({ statusCode: 401 });
+    const stored = await p.documentClient.send(
+      new GetCommand({
+        TableName: p.table.name,
+        Key: { pk: keys.channel(channel.id) },
+        ConsistentRead: true,
+      }),
+    );
+    expect(stored.Item?.signedSince).toEqual(expect.any(String));
+    expect(stored.Item?.version).toBe(channel.version); // not a management change
+    await receiveAll(p.queues.inboundUrl, p.queues.client);
   });
 });

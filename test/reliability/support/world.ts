@@ -24,7 +24,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { buildReplyDeps } from '../../../functions/reply/composition';
 import { createReplyHandler } from '../../../functions/reply/handler';
 import { createWebhookHandler } from '../../../functions/webhook/handler';
-import { createSigningTokenReader } from '../../../functions/webhook/signing-token-reader';
+import { createWebhookChannelReader } from '../../../functions/webhook/webhook-channel-reader';
 import { buildWorkerDeps } from '../../../functions/worker/composition';
 import { createWorkerHandler } from '../../../functions/worker/handler';
 import { toApiGatewayV2Event } from '../../../infra/local/runtime/http-event';
@@ -164,7 +164,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const webhook = createWebhookHandler({
     webhookSecretKey: webhookKey,
     inboundQueue: createInboundQueue({ client: queues.client, queueUrl: queues.inboundUrl }),
-    signingTokens: createSigningTokenReader({
+    channels: createWebhookChannelReader({
       client: documentClient,
       tableName: table.name,
       cacheTtlMs: 60_000,
@@ -201,7 +201,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         });
       },
     },
-    signingTokens: createSigningTokenReader({
+    channels: createWebhookChannelReader({
       client: documentClient,
       tableName: table.name,
       cacheTtlMs: 60_000,

@@ -18,6 +18,7 @@ describe('parseChannelCommand', () => {
           token: 'abcdef123456',
           operatorId: '12',
           serviceMessages: false,
+          requireSignature: false,
         },
       },
     });

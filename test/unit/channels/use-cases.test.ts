@@ -1,47 +1,11 @@
-/** Channel use cases against in-memory ports: check order, "not checked", lock release, stale locks. */
+/**
+ * Channel use cases against in-memory ports (the repository passes the same contract suite as the
+ * DynamoDB store): check order, "not checked", lock release, stale locks.
+ */
 import { type ChannelUseCases, createChannelUseCases } from '../../../shared/channels/channel-use-cases';
-import { TokenInUseError } from '../../../shared/channels/errors';
-import type { ChannelRepository, ChannelUseCaseDeps, Chat2DeskAccount } from '../../../shared/channels/ports';
-import type { Channel } from '../../../shared/domain/channel';
-import { NotFoundError, VersionConflictError } from '../../../shared/errors';
+import type { ChannelUseCaseDeps, Chat2DeskAccount } from '../../../shared/channels/ports';
+import { memoryChannelRepository } from '../../support/memory-channel-repository';
 import { makeTestToken } from '../../support/tokens';
-
-function memoryRepository() {
-  const items = new Map<string, Channel>();
-  const locks = new Map<string, string>();
-  const repo: ChannelRepository = {
-    async get(id) {
-      const c = items.get(id);
-      return c ? structuredClone(c) : undefined;
-    },
-    async listByAgent(agentId) {
-      return [...items.values()].filter((c) => c.agentId === agentId);
-    },
-    async create(channel) {
-      items.set(channel.id, structuredClone(channel));
-    },
-    async save(next, previous, options = {}) {
-      const stored = items.get(next.id);
-      if (!stored) throw new NotFoundError('gone');
-      if (stored.version !== previous.version) throw new VersionConflictError('conflict');
-      if (next.status === 'active') {
-        const owner = locks.get(next.token);
-        if (owner && owner !== next.id && owner !== options.reclaimLockFrom) throw new TokenInUseError();
-      }
-      if (previous.status === 'active' && locks.get(previous.token) === next.id) locks.delete(previous.token);
-      if (next.status === 'active') locks.set(next.token, next.id);
-      items.set(next.id, structuredClone(next));
-    },
-    async remove(previous) {
-      items.delete(previous.id);
-      if (locks.get(previous.token) === previous.id) locks.delete(previous.token);
-    },
-    async tokenLockOwner(token) {
-      return locks.get(token);
-    },
-  };
-  return { repo, items, locks };
-}
 
 function failure(kind: string) {
   return Object.assign(new Error(`Chat2Desk call failed (${kind})`), { failure: kind });
@@ -56,7 +20,7 @@ function setup(
     unregister?: Error;
   } = {},
 ) {
-  const memory = memoryRepository();
+  const memory = memoryChannelRepository();
   const calls: string[] = [];
   const account: Chat2DeskAccount = {
     async apiInfo() {
@@ -102,6 +66,7 @@ const channel = (token = makeTestToken()) => ({
   apiUrl: 'https://c2d.test',
   token,
   serviceMessages: false,
+  requireSignature: false,
 });
 
 it('runs every side-effect-free check and names each failure; no lock, no webhook', async () => {

@@ -18,6 +18,7 @@ function channel(id: string, generation = 1): Channel {
     apiUrl: 'https://api.chat2desk.example',
     token: makeTestToken(id),
     serviceMessages: false,
+    requireSignature: false,
     status: 'active',
     generation,
     version: 1,

@@ -2,7 +2,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chat2deskSignature } from '../../../infra/local/sandbox/signature';
 import { createAgentEventsClient } from '../../../shared/adapters/agent/agent-events-client';
-import { verifyChat2DeskSignature } from '../../../shared/adapters/chat2desk/signature';
+import {
+  verifyChat2DeskSignature,
+  verifySignatureWithKey,
+} from '../../../shared/adapters/chat2desk/signature';
 import type { AgentEvent } from '../../../shared/domain/agent-contract';
 import { PermanentError, RetryableError } from '../../../shared/errors';
 import { backoffDelay } from '../../../shared/retry';
@@ -29,6 +32,21 @@ describe('Chat2Desk signature', () => {
   ])('rejects %s', (_name, signedBody, timestamp, forced) => {
     const signature = forced ?? signChat2Desk(token, body, '1');
     expect(verifyChat2DeskSignature(token, signedBody, timestamp, signature)).toBe(false);
+  });
+  it("reproduces the vendor's published test vector (key md5_api_token, the inbox example, 1743681006)", () => {
+    // Reference §8: the 553-byte inbox example of the vendor's "Webhook Signature Verification".
+    const vendorBody =
+      '{"message_id":28780,"type":"from_client","text":"test7","transport":"widget","client_id":12568,"operator_id":null,"dialog_id":942,"channel_id":1,"photo":null,"coordinates":null,"audio":null,"pdf":null,"client":{"id":12568,"phone":"[chat] 1d0bb2e221762cfcc05c","client_phone":null,"name":"[chat] 1d0bb2e221762cfcc05c","assigned_name":null,"external_id":null},"hook_type":"inbox","request_id":5357,"attachments":[],"is_new_request":false,"is_new_client":false,"insta_comment":false,"extra_data":{},"is_new":true,"event_time":"2025-04-03T11:50:06.984494Z"}';
+    const vendorSignature = '88b574d8237e1b7740f88102018b734d3dd5bc6803c509a3694eff9721b0c595';
+    expect(Buffer.byteLength(vendorBody)).toBe(553);
+    expect(verifySignatureWithKey('md5_api_token', vendorBody, '1743681006', vendorSignature)).toBe(true);
+    expect(
+      verifySignatureWithKey('md5_api_token', Buffer.from(vendorBody), '1743681006', vendorSignature),
+    ).toBe(true);
+    expect(verifySignatureWithKey('md5_api_token', vendorBody, '1743681007', vendorSignature)).toBe(false);
+    expect(verifySignatureWithKey('md5_api_token', `${vendorBody} `, '1743681006', vendorSignature)).toBe(
+      false,
+    );
   });
   it("verifies the local sandbox's signed deliveries", () => {
     expect(

@@ -7,6 +7,10 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { createWebhookHandler } from '../../../functions/webhook/handler';
+import type {
+  WebhookChannelReader,
+  WebhookChannelState,
+} from '../../../functions/webhook/webhook-channel-reader';
 import type { InboundQueue, InboundQueueRouting } from '../../../shared/adapters/sqs/inbound-queue';
 import type { InboundQueueMessage } from '../../../shared/domain/queue-messages';
 import { webhookSecret } from '../../../shared/webhook-url';
@@ -18,31 +22,76 @@ const CHANNEL = 'ch-unit';
 const SECRET = webhookSecret(KEY, CHANNEL, 3);
 const TOKEN = makeTestToken('webhook');
 
+interface StoredState {
+  token: string;
+  active: boolean;
+  generation: number;
+  requireSignature: boolean;
+  signedSince?: string;
+}
+
 interface Harness {
   queued: Array<{ message: InboundQueueMessage; routing: InboundQueueRouting }>;
   handler: ReturnType<typeof createWebhookHandler>;
-  tokenLookups: number;
+  /** The table: what a fresh read answers. */
+  table: Map<string, StoredState>;
+  /** What the process cached (served until `fresh` is asked for). */
+  cache: Map<string, WebhookChannelState | undefined>;
+  reads: number;
+  freshReads: number;
+  unsignedRefused: number;
   failQueue: boolean;
 }
 
+const stateOf = (stored: StoredState | undefined): WebhookChannelState | undefined =>
+  stored && {
+    token: stored.token,
+    active: stored.active,
+    generation: stored.generation,
+    signatureRequired: stored.requireSignature || stored.signedSince !== undefined,
+    signedSeen: stored.signedSince !== undefined,
+  };
+
 function harness(): Harness {
-  const h: Harness = { queued: [], tokenLookups: 0, failQueue: false, handler: undefined as never };
+  const h: Harness = {
+    queued: [],
+    table: new Map([[CHANNEL, { token: TOKEN, active: true, generation: 3, requireSignature: false }]]),
+    cache: new Map(),
+    reads: 0,
+    freshReads: 0,
+    unsignedRefused: 0,
+    failQueue: false,
+    handler: undefined as never,
+  };
   const queue: InboundQueue = {
     async enqueue(message, routing) {
       if (h.failQueue) throw new Error('SQS is down');
       h.queued.push({ message, routing });
     },
   };
+  const channels: WebhookChannelReader = {
+    async read(channelId, options = {}) {
+      h.reads += 1;
+      if (!options.fresh && h.cache.has(channelId)) return { state: h.cache.get(channelId), cached: true };
+      if (options.fresh) h.freshReads += 1;
+      const state = stateOf(h.table.get(channelId));
+      h.cache.set(channelId, state);
+      return { state, cached: false };
+    },
+    async markSigned(channelId, generation, at) {
+      const stored = h.table.get(channelId);
+      if (stored && stored.generation === generation) stored.signedSince ??= at;
+      h.cache.set(channelId, stateOf(stored));
+    },
+  };
   h.handler = createWebhookHandler({
     webhookSecretKey: KEY,
     inboundQueue: queue,
-    signingTokens: {
-      async tokenOf(channelId) {
-        h.tokenLookups += 1;
-        return channelId === CHANNEL ? TOKEN : undefined;
-      },
-    },
+    channels,
     now: () => new Date('2026-11-26T10:00:00.000Z'),
+    onUnsignedRefused: () => {
+      h.unsignedRefused += 1;
+    },
   });
   return h;
 }
@@ -71,7 +120,7 @@ describe('webhook handler', () => {
         routing: { groupId: `${CHANNEL}:42`, deduplicationId: `${CHANNEL}:inbox:123` },
       },
     ]);
-    expect(h.tokenLookups).toBe(0);
+    expect(h.reads).toBe(1);
   });
 
   it.each([
@@ -83,7 +132,7 @@ describe('webhook handler', () => {
     const res = await call(h, { ...ids, body: inboxBody() });
     expect(res.status).toBe(404);
     expect(h.queued).toHaveLength(0);
-    expect(h.tokenLookups).toBe(0);
+    expect(h.reads).toBe(0);
   });
 
   it('the secret is checked before the body: a wrong secret with a bad body is still 404', async () => {
@@ -173,6 +222,75 @@ describe('webhook handler', () => {
     const res = await call(h, { channelId: 'ch-gone', secret, body: inboxBody(), signWith: TOKEN });
     expect(res.status).toBe(404);
     expect(h.queued).toHaveLength(0);
+  });
+
+  it('once a signed delivery was accepted, unsigned ones are refused (401, counted) and signed ones pass', async () => {
+    const h = harness();
+    expect((await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody() })).status).toBe(200);
+    const signed = await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody(), signWith: TOKEN });
+    expect(signed.status).toBe(200);
+    expect(h.table.get(CHANNEL)?.signedSince).toBe('2026-11-26T10:00:00.000Z');
+    const stripped = await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody() });
+    expect(stripped).toEqual({
+      status: 401,
+      body: { ok: false, error: { code: 'BAD_SIGNATURE', message: expect.any(String) } },
+    });
+    expect(h.unsignedRefused).toBe(1);
+    expect(
+      (await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody(), signWith: TOKEN })).status,
+    ).toBe(200);
+    expect(h.queued).toHaveLength(3);
+  });
+
+  it('requireSignature refuses unsigned deliveries from the start', async () => {
+    const h = harness();
+    h.table.get(CHANNEL)!.requireSignature = true;
+    expect((await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody() })).status).toBe(401);
+    expect(
+      (await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody(), signWith: TOKEN })).status,
+    ).toBe(200);
+    expect(h.queued).toHaveLength(1);
+    expect(h.unsignedRefused).toBe(1);
+  });
+
+  it('a signature that fails against the cached token is checked against the table (token just changed)', async () => {
+    const h = harness();
+    expect(
+      (await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody(), signWith: TOKEN })).status,
+    ).toBe(200);
+    const rotated = makeTestToken('rotated');
+    h.table.get(CHANNEL)!.token = rotated;
+    const res = await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody(), signWith: rotated });
+    expect(res.status).toBe(200);
+    expect(h.freshReads).toBe(1);
+    // The stale token is gone from the cache too.
+    expect(
+      (await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody(), signWith: TOKEN })).status,
+    ).toBe(401);
+  });
+
+  it('"inactive" from the cache is re-checked: a channel activated a moment ago accepts at once', async () => {
+    const h = harness();
+    h.table.get(CHANNEL)!.active = false;
+    expect((await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody() })).status).toBe(404);
+    h.table.get(CHANNEL)!.active = true;
+    expect((await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody() })).status).toBe(200);
+    expect(h.queued).toHaveLength(1);
+  });
+
+  it('a URL of a newer generation than cached re-reads; an older one is retired: 404, nothing queued', async () => {
+    const h = harness();
+    expect((await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody() })).status).toBe(200);
+    h.table.get(CHANNEL)!.generation = 4;
+    const newer = webhookSecret(KEY, CHANNEL, 4);
+    expect((await call(h, { channelId: CHANNEL, secret: newer, body: inboxBody() })).status).toBe(200);
+    expect(h.queued.at(-1)?.message.generation).toBe(4);
+    const fresh = h.freshReads;
+    expect((await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody() })).status).toBe(404);
+    expect(h.freshReads).toBe(fresh); // generations only grow: an older URL needs no second look
+    const future = webhookSecret(KEY, CHANNEL, 9);
+    expect((await call(h, { channelId: CHANNEL, secret: future, body: inboxBody() })).status).toBe(404);
+    expect(h.queued).toHaveLength(2);
   });
 
   it('answers 503 when the queue does not take the event (Chat2Desk retries)', async () => {

@@ -13,6 +13,7 @@ const channel: Channel = {
   apiUrl: 'https://api.chat2desk.com',
   token: 'c2dtesttoken-unit-handler-0001',
   serviceMessages: false,
+  requireSignature: false,
   status: 'active',
   generation: 1,
   version: 1,
