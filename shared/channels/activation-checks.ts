@@ -21,6 +21,14 @@ export interface ActivationReport {
   /** The requested changes were stored (always true for create; false for a refused APPLY). */
   applied: boolean;
   checks: CheckResult[];
+  /** Things a person should know that do not stop the activation (docs/MANAGEMENT.md). */
+  warnings?: ActivationWarning[];
+}
+
+/** A stable code and a sentence; `OPERATOR_NOT_LISTED`: the account does not list `operatorId`. */
+export interface ActivationWarning {
+  code: string;
+  message: string;
 }
 
 export const NOT_CHECKED = 'not checked';
