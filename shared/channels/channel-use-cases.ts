@@ -13,6 +13,7 @@ import { NotFoundError, ValidationError, VersionConflictError } from '../errors'
 import { logger } from '../observability';
 import {
   type ActivationReport,
+  type ActivationWarning,
   type CheckSet,
   describeChat2DeskFailure,
   failed,
@@ -134,7 +135,11 @@ export function createChannelUseCases(deps: ChannelUseCaseDeps): ChannelUseCases
         channelId: current.id,
         checks: summary(pre.checks),
       });
-      return { ok: true, channel: view(current), activation: report(false, applied, pre.checks) };
+      return {
+        ok: true,
+        channel: view(current),
+        activation: report(false, applied, pre.checks, pre.warnings),
+      };
     }
     // Each activation gets a new generation: URLs from before a deactivation stop working.
     const locked = bump(current, {
@@ -147,7 +152,11 @@ export function createChannelUseCases(deps: ChannelUseCaseDeps): ChannelUseCases
     } catch (err) {
       if (!(err instanceof TokenInUseError)) throw err;
       pre.checks.tokenUnique = failed('tokenUnique', TOKEN_IN_USE_REASON);
-      return { ok: true, channel: view(current), activation: report(false, applied, pre.checks) };
+      return {
+        ok: true,
+        channel: view(current),
+        activation: report(false, applied, pre.checks, pre.warnings),
+      };
     }
     const account = deps.accounts.forAccount(locked.apiUrl, locked.token);
     let webhookId: string;
@@ -162,13 +171,17 @@ export function createChannelUseCases(deps: ChannelUseCaseDeps): ChannelUseCases
         channelId: current.id,
       });
       pre.checks.webhookRegistered = failed('webhookRegistered', reason);
-      return { ok: true, channel: view(released), activation: report(false, applied, pre.checks) };
+      return {
+        ok: true,
+        channel: view(released),
+        activation: report(false, applied, pre.checks, pre.warnings),
+      };
     }
     const active = bump(locked, { webhookId });
     await channels.save(active, locked);
     pre.checks.webhookRegistered = passed('webhookRegistered');
     logger.info('channel activated', { channelId: active.id, generation: active.generation });
-    return { ok: true, channel: view(active), activation: report(true, applied, pre.checks) };
+    return { ok: true, channel: view(active), activation: report(true, applied, pre.checks, pre.warnings) };
   }
 
   /** APPLY: changes to an active channel take effect only if every check passes; else nothing changes. */
@@ -179,7 +192,7 @@ export function createChannelUseCases(deps: ChannelUseCaseDeps): ChannelUseCases
         channelId: current.id,
         checks: summary(pre.checks),
       });
-      return { ok: true, channel: view(current), activation: report(true, false, pre.checks) };
+      return { ok: true, channel: view(current), activation: report(true, false, pre.checks, pre.warnings) };
     }
     const next = bump(merged);
     try {
@@ -188,7 +201,7 @@ export function createChannelUseCases(deps: ChannelUseCaseDeps): ChannelUseCases
     } catch (err) {
       if (!(err instanceof TokenInUseError)) throw err;
       pre.checks.tokenUnique = failed('tokenUnique', TOKEN_IN_USE_REASON);
-      return { ok: true, channel: view(current), activation: report(true, false, pre.checks) };
+      return { ok: true, channel: view(current), activation: report(true, false, pre.checks, pre.warnings) };
     }
     const account = deps.accounts.forAccount(next.apiUrl, next.token);
     let webhookId: string;
@@ -196,7 +209,7 @@ export function createChannelUseCases(deps: ChannelUseCaseDeps): ChannelUseCases
       webhookId = (await account.registerWebhook(webhookSpec(next))).webhook.id;
     } catch (err) {
       pre.checks.webhookRegistered = failed('webhookRegistered', describeChat2DeskFailure(err, next.apiUrl));
-      return rollBackApply(current, next, pre.checks);
+      return rollBackApply(current, next, pre.checks, pre.warnings);
     }
     let final = next;
     if (webhookId !== next.webhookId) {
@@ -220,17 +233,22 @@ export function createChannelUseCases(deps: ChannelUseCaseDeps): ChannelUseCases
     }
     pre.checks.webhookRegistered = passed('webhookRegistered');
     logger.info('changes applied', { channelId: final.id, accountChanged });
-    return { ok: true, channel: view(final), activation: report(true, true, pre.checks) };
+    return { ok: true, channel: view(final), activation: report(true, true, pre.checks, pre.warnings) };
   }
 
   /** Puts the item back exactly as it was (lock back on the old token); deactivates if that token was taken meanwhile. */
-  async function rollBackApply(current: Channel, next: Channel, checks: CheckSet): Promise<ChannelResult> {
+  async function rollBackApply(
+    current: Channel,
+    next: Channel,
+    checks: CheckSet,
+    warnings: ActivationWarning[],
+  ): Promise<ChannelResult> {
     try {
       await channels.save(current, next);
       logger.warn('changes not applied: webhook registration failed; previous state restored', {
         channelId: current.id,
       });
-      return { ok: true, channel: view(current), activation: report(true, false, checks) };
+      return { ok: true, channel: view(current), activation: report(true, false, checks, warnings) };
     } catch (err) {
       if (!(err instanceof TokenInUseError)) throw err;
       const inactive = bump(
@@ -241,7 +259,7 @@ export function createChannelUseCases(deps: ChannelUseCaseDeps): ChannelUseCases
       logger.warn('changes not applied and the old token was taken meanwhile: channel deactivated', {
         channelId: current.id,
       });
-      return { ok: true, channel: view(inactive), activation: report(false, false, checks) };
+      return { ok: true, channel: view(inactive), activation: report(false, false, checks, warnings) };
     }
   }
 
@@ -335,8 +353,13 @@ function lockOptions(reclaimLockFrom: string | undefined) {
   return reclaimLockFrom ? { reclaimLockFrom } : {};
 }
 
-function report(activated: boolean, applied: boolean, checks: CheckSet): ActivationReport {
-  return { activated, applied, checks: orderedChecks(checks) };
+function report(
+  activated: boolean,
+  applied: boolean,
+  checks: CheckSet,
+  warnings: ActivationWarning[] = [],
+): ActivationReport {
+  return { activated, applied, checks: orderedChecks(checks), ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 function summary(checks: CheckSet): Record<string, boolean> {

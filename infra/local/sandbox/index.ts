@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { clientWire, createClientByPhone, findClientsByPhone } from './clients-api';
 import { WebhookDeliverer } from './deliveries';
 import {
   type Answer,
@@ -110,6 +111,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   );
   const faults: ActiveFault[] = [];
   const requests: RecordedRequest[] = [];
+  /** Per-account "write first" switches set by `setWriteFirstOption`; else the option (default on). */
+  const writeFirst = new Map<string, boolean>();
+  const writeFirstOf = (account: Account) =>
+    writeFirst.get(account.label) ?? options.writeFirstOption ?? true;
 
   function takeFault(method: string, path: string): FaultRule | undefined {
     const index = faults.findIndex((f) => f.remaining > 0 && pathMatches(f.rule, method, path));
@@ -143,8 +148,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     const route = `${method} ${resource ?? ''}${id !== undefined ? '/:id' : ''}${action !== undefined ? `/${action}` : ''}`;
     switch (route) {
       case 'GET companies/:id':
-        if (id === 'api_info') return success(model.apiInfo(account));
+        if (id === 'api_info')
+          return success({ ...model.apiInfo(account), write_first_option: writeFirstOf(account) });
         break;
+      case 'GET clients': {
+        const list = findClientsByPhone(account, query).map(clientWire);
+        return success(list, { total: list.length, limit: 20, offset: 0 });
+      }
+      case 'POST clients':
+        return success(clientWire(createClientByPhone(model, account, body)));
       case 'GET webhooks': {
         const list = model.listWebhooks(account).map((h) => model.webhookView(h));
         return success(list, { total: list.length, limit: 20, offset: 0 });
@@ -371,6 +383,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     },
     transcript(token: string, clientId: string): TranscriptEntry[] {
       return model.transcript(model.account(token), clientId);
+    },
+    setWriteFirstOption(token: string, enabled: boolean) {
+      writeFirst.set(model.account(token).label, enabled);
     },
     deliveries: deliverer.records as DeliveryRecord[],
     idle: (timeoutMs?: number) => deliverer.idle(timeoutMs),

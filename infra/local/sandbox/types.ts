@@ -17,6 +17,8 @@ export interface SandboxOptions {
   webhookTimeoutMs?: number;
   /** Wait before the first delivery attempt of each event (default 0). */
   webhookDelayMs?: number;
+  /** `write_first_option` of every account's api_info (default true); `setWriteFirstOption` per account. */
+  writeFirstOption?: boolean;
 }
 
 export interface FaultRule {
@@ -135,6 +137,8 @@ export interface Sandbox {
   ): Promise<{ messageId: string; dialogId: string }>;
   closeDialog(token: string, dialogId: string): Promise<void>;
   transcript(token: string, clientId: string): TranscriptEntry[];
+  /** Switches an account's "write first" option (`write_first_option` in api_info). */
+  setWriteFirstOption(token: string, enabled: boolean): void;
   /** Every webhook delivery attempt. */
   deliveries: DeliveryRecord[];
   /** Resolves when no delivery is pending (queued or waiting for a retry), or rejects after timeoutMs. */
