@@ -25,13 +25,17 @@ it('activates with an unknown operatorId and says so in `warnings`', async () =>
   expect(result.activation?.warnings).toEqual([
     {
       code: 'OPERATOR_NOT_LISTED',
-      message: expect.stringContaining("operator 4242 is not among the account's 3 operators (1001, 1002, 1003)"),
+      message: expect.stringContaining(
+        "operator 4242 is not among the account's 3 operators (1001, 1002, 1003)",
+      ),
     },
   ]);
 });
 
 it('has no warnings for a listed operator or without an operator', async () => {
-  expect(channelOf(await create(makeTestToken('warn-known'), 1001)).activation).not.toHaveProperty('warnings');
+  expect(channelOf(await create(makeTestToken('warn-known'), 1001)).activation).not.toHaveProperty(
+    'warnings',
+  );
   expect(channelOf(await create(makeTestToken('warn-none'))).activation).not.toHaveProperty('warnings');
 });
 
