@@ -13,6 +13,7 @@ import { createChannelStore } from '../../shared/adapters/dynamodb/channel-store
 import { createUrlGuard, type HostLookup } from '../../shared/adapters/http/url-guard';
 import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
 import { createChannelUseCases } from '../../shared/channels/channel-use-cases';
+import { createNotifyCommand } from '../../shared/channels/notify';
 import type { ChannelUseCaseDeps } from '../../shared/channels/ports';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
 import { createSendCommand, type SendCommandUseCase } from '../../shared/outbound/send-command';
@@ -74,9 +75,21 @@ export async function composeChannelUseCases(
   config: Config,
   overrides: CompositionOverrides = {},
 ): Promise<ManagementUseCases> {
+  const deps = await composeChannelDeps(config, overrides);
+  const send = composeSend(config, overrides);
   return {
-    ...createChannelUseCases(await composeChannelDeps(config, overrides)),
-    send: composeSend(config, overrides),
+    ...createChannelUseCases(deps),
+    send,
+    notify: createNotifyCommand({
+      channels: deps.channels,
+      accountFor: (channel) =>
+        createChat2DeskAccountClient({
+          baseUrl: channel.apiUrl,
+          token: channel.token,
+          timeoutMs: config.CHAT2DESK_TIMEOUT_MS,
+        }),
+      send,
+    }),
   };
 }
 

@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 import type { ActivationReport, ActivationWarning, CheckResult } from '../channels/activation-checks';
 import { CHECK_NAMES } from '../channels/activation-checks';
 import type { ChannelListResult, ChannelResult } from '../channels/channel-use-cases';
+import type { NotifyResult } from '../channels/notify';
 import type { ChannelView } from '../domain/channel';
 import type { ErrorResult } from '../errors';
 import type { SendResult } from '../outbound/send-command';
@@ -100,6 +101,7 @@ const typesAgree: [
   Same<z.output<typeof channelResultSchema>, ChannelResult>,
   Same<z.output<typeof channelListResultSchema>, ChannelListResult>,
   Same<z.output<typeof sendResultSchema>, SendResult>,
+  Same<z.output<typeof notifyResultSchema>, NotifyResult>,
   Same<z.output<typeof errorResultSchema>, ErrorResult>,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];
 void typesAgree;

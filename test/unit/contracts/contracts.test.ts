@@ -36,6 +36,15 @@ describe('docs/contracts', () => {
         replies: [{ type: 'text', text: 'Hi!' }],
       }),
     ).toBe(true);
+    expect(
+      validate('management-command.schema.json', {
+        action: 'notify',
+        channelId: 'c1',
+        phone: '+79123456789',
+        transport: 'whatsapp',
+        replies: [{ type: 'text', text: 'Your order is ready' }],
+      }),
+    ).toBe(true);
     expect(validate('management-command.schema.json', { ...create, colour: 'red' })).toBe(false);
     expect(validate('management-command.schema.json', { action: 'explode' })).toBe(false);
     expect(
