@@ -81,7 +81,7 @@ async function expectNoTokenIn(page: Page) {
   const html = await page.content();
   const values = await page
     .locator('input')
-    .evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+    .evaluateAll((inputs) => inputs.map((i) => (i as unknown as { value: string }).value));
   for (const t of tokens) {
     expect(html).not.toContain(t);
     expect(values.join('\n')).not.toContain(t);

@@ -23,6 +23,7 @@ import {
   writeAnswer,
 } from './http-io';
 import { type Account, accountLabel, OPERATOR_GROUPS, OPERATORS, SandboxModel } from './model';
+import { operatorDeskFile } from './operator-desk';
 import type {
   ClientMessageInput,
   DeliveryRecord,
@@ -274,6 +275,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   /** Test hooks and the chat page's endpoints (plain JSON, not the Chat2Desk envelope). */
   async function routeHooks(req: IncomingMessage, path: string): Promise<Answer> {
     const method = (req.method ?? 'GET').toUpperCase();
+    const deskFile = method === 'GET' ? operatorDeskFile(path) : undefined;
+    if (deskFile) {
+      return {
+        status: 200,
+        body: undefined,
+        raw: { contentType: deskFile.contentType, text: await readFile(deskFile.path) },
+      };
+    }
     const staticFile = method === 'GET' ? STATIC_FILES[path === '' ? '/' : path] : undefined;
     if (staticFile) {
       const text = await readFile(join(PAGE_DIR, staticFile.file));
