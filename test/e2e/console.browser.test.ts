@@ -233,6 +233,7 @@ it('two tabs: the second save is VERSION_CONFLICT, shown as "changed elsewhere, 
     .getByText(/changed elsewhere, reload/)
     .waitFor();
   await button(two, 'Reload').click();
+  await two.getByText('Reloaded: the panel shows the channel as it is now.').waitFor();
   expect(await two.getByLabel('Name', { exact: true }).inputValue()).toBe('Renamed in tab one');
   await expectNoTokenIn(two);
   await one.close();

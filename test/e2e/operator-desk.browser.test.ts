@@ -121,7 +121,7 @@ it('take, write, the bot silent, close, the bot answers', async () => {
   await page.close();
 });
 
-it('transfers a dialog to a group; another token shows that account'\''s own (empty) desk', async () => {
+it('transfers a dialog to a group; another token shows the desk of that (empty) account', async () => {
   await clientSays(stack.url, token, '8802', { text: 'sales please', transport: 'telegram' });
   await replyMatching(stack.url, token, '8802', 'You said: sales please');
   const page = await browser.newPage();

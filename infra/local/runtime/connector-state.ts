@@ -24,7 +24,7 @@ export interface ChannelCounters {
   received: number;
   /** Inbound events the agent answered. */
   answered: number;
-  /** Inbound events skipped on purpose, by reason (`ownMessage`, `withHuman`, `wrongOperator`, …). */
+  /** Inbound events skipped on purpose, by reason (`OwnEcho`, `WithHuman`, `AssignedToOperator`, …). */
   skipped: Record<string, number>;
   /** Replies sent to Chat2Desk, and those skipped by reason. */
   repliesSent: number;
