@@ -4,60 +4,25 @@
  * field error next to its field, two tabs and VERSION_CONFLICT, the live counters, and the token
  * never in the page. Screenshots go to test-output/screenshots (docs/images with UPDATE_SCREENSHOTS=true).
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type LocalStack, REPO_ROOT, startLocalStack } from '../../infra/local/runtime/stack';
-import { makeTestToken } from '../support/tokens';
-import { clientSays, replyMatching } from './helpers';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS =
-  process.env.UPDATE_SCREENSHOTS === 'true'
-    ? join(REPO_ROOT, 'docs', 'images')
-    : join(REPO_ROOT, 'test-output', 'screenshots');
+import type { Browser, Page } from 'playwright-core';
+import type { LocalStack } from '../../infra/local/runtime/stack';
+import { tokenRecorder } from '../support/tokens';
+import { launchChromium, requireChromium, screenshotDir } from './browser';
+import { clientSays, replyMatching, startTestStack } from './helpers';
 
 jest.setTimeout(120_000);
 
 let stack: LocalStack;
 let browser: Browser;
-const tokens: string[] = [];
-const token = (label: string) => {
-  const t = makeTestToken(label);
-  tokens.push(t);
-  return t;
-};
+const { token, all: tokens } = tokenRecorder();
 
+let SHOTS: string;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium); .ci/run does it when it can`,
-    );
-  }
-  stack = await startLocalStack({
-    port: 0,
-    inMemory: true,
-    quiet: true,
-    prefix: `console-${process.pid}`,
-    emulators: {
-      dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
-      sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
-    },
-    report: () => undefined,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  mkdirSync(SHOTS, { recursive: true });
+  requireChromium();
+  stack = await startTestStack('console');
+  browser = await launchChromium();
+  SHOTS = screenshotDir();
 });
 
 afterAll(async () => {

@@ -3,25 +3,22 @@
  * creates the Chat2Desk client by phone in the sandbox, the reply function delivers the mailing,
  * and the client's answer reaches the agent with channel_visitor_phone = the phone mailed.
  */
-import { type LocalStack, startLocalStack } from '../../infra/local/runtime/stack';
+import type { LocalStack } from '../../infra/local/runtime/stack';
 import { makeTestToken } from '../support/tokens';
-import { clientSays, createActiveChannel, eventually, manage, replyMatching } from './helpers';
+import {
+  clientSays,
+  createActiveChannel,
+  eventually,
+  manage,
+  replyMatching,
+  startTestStack,
+} from './helpers';
 
 jest.setTimeout(60_000);
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    inMemory: true,
-    quiet: true,
-    prefix: `notify-${process.pid}`,
-    emulators: {
-      dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
-      sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
-    },
-    report: () => undefined,
-  });
+  stack = await startTestStack('notify');
 });
 afterAll(async () => {
   await stack?.stop();

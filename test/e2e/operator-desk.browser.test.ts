@@ -3,52 +3,24 @@
  * connector behind it: takes a client's dialog from the bot, writes to the client, the bot stays
  * silent (the desk shows it muted), closes the dialog, and the bot answers again.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type LocalStack, REPO_ROOT, startLocalStack } from '../../infra/local/runtime/stack';
+import type { Browser, Page } from 'playwright-core';
+import type { LocalStack } from '../../infra/local/runtime/stack';
 import { makeTestToken } from '../support/tokens';
-import { clientSays, createActiveChannel, replyMatching, settled } from './helpers';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS =
-  process.env.UPDATE_SCREENSHOTS === 'true'
-    ? join(REPO_ROOT, 'docs', 'images')
-    : join(REPO_ROOT, 'test-output', 'screenshots');
+import { launchChromium, requireChromium, screenshotDir } from './browser';
+import { clientSays, createActiveChannel, replyMatching, settled, startTestStack } from './helpers';
 
 jest.setTimeout(120_000);
 
 let stack: LocalStack;
 let browser: Browser;
 
+let SHOTS: string;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium); .ci/run does it when it can`,
-    );
-  }
-  stack = await startLocalStack({
-    port: 0,
-    inMemory: true,
-    quiet: true,
-    prefix: `desk-${process.pid}`,
-    emulators: {
-      dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
-      sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
-    },
-    report: () => undefined,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
-  mkdirSync(SHOTS, { recursive: true });
+  requireChromium();
+  stack = await startTestStack('desk');
+  browser = await launchChromium();
+  SHOTS = screenshotDir();
 });
 
 afterAll(async () => {

@@ -58,6 +58,7 @@ const PAGE_DIR = join(__dirname, 'page');
 const STATIC_FILES: Record<string, { file: string; contentType: string }> = {
   '/': { file: 'index.html', contentType: 'text/html; charset=utf-8' },
   '/chat.js': { file: 'chat.js', contentType: 'text/javascript; charset=utf-8' },
+  '/dom.js': { file: 'dom.js', contentType: 'text/javascript; charset=utf-8' },
 };
 
 interface ActiveFault {

@@ -1,15 +1,10 @@
 /** Every lifecycle button of the seed, against DynamoDB Local, the Chat2Desk sandbox and a real agent server. */
 import { maskToken } from '../../../shared/redaction';
-import { makeTestToken } from '../../support/tokens';
+import { tokenRecorder } from '../../support/tokens';
 import { channelOf, checksOf, expectOk, type Harness, startHarness } from './harness';
 
 let h: Harness;
-const tokens: string[] = [];
-const token = (label: string) => {
-  const t = makeTestToken(label);
-  tokens.push(t);
-  return t;
-};
+const { token, all: tokens } = tokenRecorder();
 
 beforeAll(async () => {
   h = await startHarness();

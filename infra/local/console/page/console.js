@@ -23,18 +23,6 @@ const state = {
   busy: false,
 };
 
-function el(tag, props, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props || {})) {
-    if (key === 'class') node.className = value;
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  for (const child of children)
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  return node;
-}
-
 async function manage(command) {
   const response = await fetch('/management', {
     method: 'POST',

@@ -6,18 +6,6 @@ const POLL_MS = 700;
 const $ = (id) => document.getElementById(id);
 const state = { clients: [], operators: [], groups: [], selected: null, muted: null };
 
-function el(tag, props, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props || {})) {
-    if (key === 'class') node.className = value;
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  for (const child of children)
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  return node;
-}
-
 const token = () => $('token').value.trim();
 
 async function call(method, path, body) {
