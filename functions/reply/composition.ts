@@ -70,14 +70,16 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): DeliverRe
     return messages;
   };
 
+  const conversations = createConversationStore({
+    client,
+    tableName,
+    ownMessageTtlSeconds: config.DEDUP_TTL_SECONDS,
+  });
   const deps: DeliverReplyDeps = {
     channels: createChannelReader({ client, tableName, cacheTtlMs: config.CHANNEL_CACHE_TTL_MS }),
     sentReplies: createSentReplies({ client, tableName, ttlSeconds: config.DEDUP_TTL_SECONDS }),
-    conversations: createConversationStore({
-      client,
-      tableName,
-      ownMessageTtlSeconds: config.DEDUP_TTL_SECONDS,
-    }),
+    conversations,
+    ownMessages: conversations,
     messagesClientFor,
   };
   if (config.FALLBACK_OPERATOR_GROUP_ID) deps.fallbackOperatorGroupId = config.FALLBACK_OPERATOR_GROUP_ID;

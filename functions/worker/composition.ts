@@ -1,15 +1,20 @@
 /** Builds the worker's clients once per cold start, from the validated config. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AgentCallOnce } from '../../shared/adapters/agent/agent-call-once';
+import { createAgentCallOnce } from '../../shared/adapters/agent/agent-call-once';
 import { createAgentEventsClient } from '../../shared/adapters/agent/agent-events-client';
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
 import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
 import { createConversationStore } from '../../shared/adapters/dynamodb/conversation-store';
 import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
-import { createAgentCallOnce } from './agent-call-once';
-import type { InboundEventDeps } from './handle-inbound-event';
+import type { InboundEventDeps } from '../../shared/inbound/ports';
 
-export async function buildWorkerDeps(config: Config = loadConfig()): Promise<InboundEventDeps> {
+export interface WorkerDeps extends InboundEventDeps {
+  agent: AgentCallOnce;
+}
+
+export async function buildWorkerDeps(config: Config = loadConfig()): Promise<WorkerDeps> {
   const tableName = required(config, 'TABLE_NAME');
   const documentClient = getDocumentClient();
   const agent = createAgentEventsClient({
@@ -18,17 +23,19 @@ export async function buildWorkerDeps(config: Config = loadConfig()): Promise<In
     timeoutMs: config.AGENT_TIMEOUT_MS,
     maxAttempts: config.AGENT_MAX_ATTEMPTS,
   });
+  const conversations = createConversationStore({
+    client: documentClient,
+    tableName,
+    ownMessageTtlSeconds: config.DEDUP_TTL_SECONDS,
+  });
   return {
     channels: createChannelReader({
       client: documentClient,
       tableName,
       cacheTtlMs: config.CHANNEL_CACHE_TTL_MS,
     }),
-    conversations: createConversationStore({
-      client: documentClient,
-      tableName,
-      ownMessageTtlSeconds: config.DEDUP_TTL_SECONDS,
-    }),
+    conversations,
+    ownMessages: conversations,
     agent: createAgentCallOnce({
       agent,
       // Powertools Idempotency takes the low-level client; built once here like the others.

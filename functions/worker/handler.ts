@@ -9,11 +9,11 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { classifyError } from '../../shared/errors';
+import { createInboundEventHandler } from '../../shared/inbound/handle-inbound-event';
 import { logger, metrics } from '../../shared/observability';
-import { buildWorkerDeps } from './composition';
-import { createInboundEventHandler, type InboundEventDeps } from './handle-inbound-event';
+import { buildWorkerDeps, type WorkerDeps } from './composition';
 
-export function createWorkerHandler(deps: InboundEventDeps) {
+export function createWorkerHandler(deps: WorkerDeps) {
   const handleRecord = createInboundEventHandler(deps);
   const recordHandler = async (record: SQSRecord) => {
     try {

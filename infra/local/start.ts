@@ -4,21 +4,33 @@
  *   npm start                  data kept in .local/ (DynamoDB Local), keys in .local/keys.json
  *   npm start -- --in-memory   nothing kept (or LOCAL_IN_MEMORY=true)
  *   npm start -- --quiet       no step lines
+ *   npm start -- --sandbox-profile minimal   the sandbox in its other realism profile (or
+ *                              SANDBOX_PROFILE=minimal; single switches: SANDBOX_* in docs/SANDBOX.md)
  *
  * Ctrl-C / SIGTERM stops everything, DynamoDB Local's java process included.
  */
 import { MissingJavaError } from './emulators';
 import { PortInUseError } from './runtime/http-server';
 import { type LocalStack, startLocalStack } from './runtime/stack';
+import { realismFromEnv } from './sandbox/realism';
 
 // The SDK's notice about Node 20 support says nothing a local user can act on.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+/** `--name value` or `--name=value`. */
+function optionValue(name: string): string | undefined {
+  const inline = argv.find((a) => a.startsWith(`${name}=`));
+  if (inline) return inline.slice(name.length + 1);
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+}
 if (args.has('--help') || args.has('-h')) {
   process.stdout.write(
-    'usage: npm start [-- --in-memory] [-- --quiet]\n' +
-      'env: PORT (3000), HOST (127.0.0.1), LOCAL_IN_MEMORY, PUBLIC_BASE_URL, AGENT_API_URL, AGENT_API_KEY; see docs/LOCAL.md\n',
+    'usage: npm start [-- --in-memory] [-- --quiet] [-- --sandbox-profile classic|minimal]\n' +
+      'env: PORT (3000), HOST (127.0.0.1), LOCAL_IN_MEMORY, PUBLIC_BASE_URL, AGENT_API_URL, AGENT_API_KEY,\n' +
+      '     SANDBOX_PROFILE and the SANDBOX_* switches; see docs/LOCAL.md and docs/SANDBOX.md\n',
   );
   process.exit(0);
 }
@@ -81,9 +93,17 @@ async function main(): Promise<void> {
     process.stderr.write(`PORT=${process.env.PORT} is not a port number\n`);
     process.exit(1);
   }
+  let sandbox: ReturnType<typeof realismFromEnv>;
+  try {
+    sandbox = realismFromEnv(process.env, optionValue('--sandbox-profile') ?? process.env.SANDBOX_PROFILE);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
   try {
     stack = await startLocalStack({
       port,
+      sandbox,
       inMemory: args.has('--in-memory') || undefined,
       quiet: args.has('--quiet'),
       onChildProcess: (pid) => childPids.push(pid),

@@ -20,6 +20,10 @@ export interface Attachment {
   kind: AttachmentKind;
   url: string;
   name?: string;
+  /** As Chat2Desk reported it (`content_type` / `mime_type`), when it did. */
+  mimeType?: string;
+  /** Bytes, when Chat2Desk reported it. */
+  size?: number;
 }
 
 export interface Location {

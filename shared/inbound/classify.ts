@@ -22,6 +22,7 @@ export type SkipReason =
   | 'NotFromClient'
   | 'NoClient'
   | 'NoMessageId'
+  | 'ConversationNotFound'
   | 'ChannelNotFound'
   | 'ChannelInactive'
   | 'OldGeneration'

@@ -89,8 +89,17 @@ function kindByName(nameOrUrl: string): AttachmentKind {
   return EXTENSION_KIND.find(([re]) => re.test(path))?.[1] ?? 'file';
 }
 
-function httpUrl(value: string | undefined): string | undefined {
-  if (!value) return undefined;
+/** `image/png` → image, `application/pdf` → pdf, …; undefined when the type says nothing we use. */
+function kindByMimeType(mimeType: string | undefined): AttachmentKind | undefined {
+  const type = mimeType?.split(';')[0]?.trim().toLowerCase();
+  if (!type) return undefined;
+  if (type === 'application/pdf') return 'pdf';
+  const major = type.split('/')[0];
+  return major === 'image' || major === 'video' || major === 'audio' ? major : undefined;
+}
+
+function httpUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value) return undefined;
   const trimmed = value.trim();
   try {
     const url = new URL(trimmed);
@@ -100,30 +109,72 @@ function httpUrl(value: string | undefined): string | undefined {
   }
 }
 
-/** The files the client sent: photo, video, audio, pdf and attachments[] {name, link}; no duplicates. */
-export function attachmentsOf(event: WebhookEvent): Attachment[] {
+const nonEmpty = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() ? value.trim() : undefined;
+
+function byteSize(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^\d{1,15}$/.test(value.trim()) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** One `attachments[]` item in any shape seen in the wild (reference §8), or undefined. */
+export function attachmentOfItem(item: unknown): Attachment | undefined {
+  if (typeof item === 'string') {
+    const url = httpUrl(item);
+    return url ? { kind: kindByName(url), url } : undefined;
+  }
+  if (!item || typeof item !== 'object' || Array.isArray(item)) return undefined;
+  const record = item as Record<string, unknown>;
+  const file =
+    record.file && typeof record.file === 'object' && !Array.isArray(record.file)
+      ? (record.file as Record<string, unknown>)
+      : {};
+  // {name, link} (REST), {url}, {file: {url}}, {file: "https://…"}.
+  const url = httpUrl(record.link) ?? httpUrl(record.url) ?? httpUrl(file.url) ?? httpUrl(record.file);
+  if (!url) return undefined;
+  const name = nonEmpty(record.name) ?? nonEmpty(record.filename) ?? nonEmpty(file.name);
+  const mimeType =
+    nonEmpty(record.content_type) ??
+    nonEmpty(record.mime_type) ??
+    nonEmpty(file.content_type) ??
+    nonEmpty(file.mime_type);
+  const size = byteSize(record.size) ?? byteSize(file.size);
+  const attachment: Attachment = { kind: kindByMimeType(mimeType) ?? kindByName(name ?? url), url };
+  if (name) attachment.name = name;
+  if (mimeType) attachment.mimeType = mimeType;
+  if (size !== undefined) attachment.size = size;
+  return attachment;
+}
+
+/**
+ * The files the client sent: top-level `photo`, `video`, `audio`, `pdf`, `document`, and every
+ * `attachments[]` item; the same URL once. An item of no known shape is reported by its keys
+ * (never its content) through `onUnknown` and left out.
+ */
+export function attachmentsOf(event: WebhookEvent, onUnknown?: (keys: string[]) => void): Attachment[] {
   const out: Attachment[] = [];
   const seen = new Set<string>();
-  const add = (kind: AttachmentKind, url: string | undefined, name?: string) => {
-    if (!url || seen.has(url)) return;
-    seen.add(url);
-    out.push(name ? { kind, url, name } : { kind, url });
+  const add = (attachment: Attachment | undefined) => {
+    if (!attachment || seen.has(attachment.url)) return;
+    seen.add(attachment.url);
+    out.push(attachment);
   };
-  add('image', httpUrl(event.photo));
-  add('video', httpUrl(event.video));
-  add('audio', httpUrl(event.audio));
-  add('pdf', httpUrl(event.pdf));
+  const topLevel = (kind: AttachmentKind, value: string | undefined) => {
+    const url = httpUrl(value);
+    if (url) add({ kind, url });
+  };
+  topLevel('image', event.photo);
+  topLevel('video', event.video);
+  topLevel('audio', event.audio);
+  topLevel('pdf', event.pdf);
+  const document = httpUrl(event.document);
+  if (document) add({ kind: kindByName(document), url: document });
   for (const item of event.attachments ?? []) {
-    if (typeof item === 'string') {
-      const url = httpUrl(item);
-      if (url) add(kindByName(url), url);
-      continue;
+    const attachment = attachmentOfItem(item);
+    if (attachment) add(attachment);
+    else if (onUnknown) {
+      onUnknown(item && typeof item === 'object' ? Object.keys(item).slice(0, 20) : [typeof item]);
     }
-    if (!item || typeof item !== 'object') continue;
-    const { link, name } = item as { link?: unknown; name?: unknown };
-    const url = httpUrl(typeof link === 'string' ? link : undefined);
-    const label = typeof name === 'string' && name.trim() ? name.trim() : undefined;
-    if (url) add(kindByName(label ?? url), url, label);
   }
   return out;
 }
@@ -166,13 +217,14 @@ export function mapClientMessage(
   channelId: string,
   eventId: string,
   event: WebhookEvent & { client_id: string },
+  onUnknownAttachment?: (keys: string[]) => void,
 ): AgentEvent {
   const agentEvent: AgentEvent = {
     eventId,
     channel: { id: channelId, type: 'chat2desk' },
     chatId: toChatId(event.client_id),
     clientMessage: htmlToPlainText(event.text),
-    attachments: attachmentsOf(event),
+    attachments: attachmentsOf(event, onUnknownAttachment),
     variables: channelVariables(event),
   };
   const location = locationOf(event.coordinates);

@@ -31,16 +31,3 @@ export function routeDialogClosed(
   if (eventOperatorId === undefined) return { handle: true };
   return routeByOperator(channelOperatorId, eventOperatorId);
 }
-
-/**
- * A transfer hands the dialog to a human unless it goes to the bot: to the channel's bot operator,
- * or (without one) back to the general queue.
- */
-export function transferredToBot(
-  channelOperatorId: string | undefined,
-  eventOperatorId: string | undefined,
-): boolean {
-  return channelOperatorId !== undefined
-    ? eventOperatorId === channelOperatorId
-    : eventOperatorId === undefined;
-}

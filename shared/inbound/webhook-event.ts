@@ -35,10 +35,7 @@ export const webhookClientSchema = z.looseObject({
   name: looseText,
 });
 
-export const webhookAttachmentSchema = z.looseObject({
-  name: looseText,
-  link: looseText,
-});
+const extraDataSchema = z.looseObject({ external_id: looseText });
 
 export const webhookEventSchema = z.looseObject({
   hook_type: z.optional(z.string()),
@@ -55,7 +52,11 @@ export const webhookEventSchema = z.looseObject({
   video: looseText,
   audio: looseText,
   pdf: looseText,
+  document: looseText,
   coordinates: looseText,
+  /** Our id of a message sent through the API, where Chat2Desk echoes it (top level or in extra_data). */
+  external_id: looseText,
+  extra_data: tolerant(z.nullable(extraDataSchema)),
   attachments: tolerant(z.array(z.unknown())),
   client: tolerant(z.nullable(webhookClientSchema)),
   event_time: looseText,

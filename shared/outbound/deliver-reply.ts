@@ -8,13 +8,15 @@
  *   The window between Chat2Desk accepting a message and our record (a crash, a lost response) is
  *   resent with the same `external_id` — at-least-once, see docs/OUTBOUND.md.
  * - Never lost: a failure throws (retryable → SQS redelivers in order; permanent → DLQ).
- * - The outbox echo: every message id Chat2Desk returns is recorded as our own right after the
- *   send returns, before anything else; an echo arriving before this record still carries our
- *   operator id, which the worker never takes for a human (docs/OUTBOUND.md).
+ * - The outbox echo: before each send the intent (client, content digest, external id) is
+ *   recorded, and every message id Chat2Desk returns right after the send returns, so the worker
+ *   knows the echo as ours in whichever order it arrives (shared/conversations/echoes.ts).
  */
 import type { Chat2DeskMessagesClient, MessageAddress } from '../adapters/chat2desk/messages-client';
-import type { ConversationStore } from '../adapters/dynamodb/conversation-store';
 import type { SentReplies } from '../adapters/dynamodb/sent-replies';
+import { botMayAnswer, MAX_HUMAN_MS } from '../conversations/conversation';
+import { contentDigest } from '../conversations/echoes';
+import type { ConversationStore, OwnMessages } from '../conversations/ports';
 import type { Channel } from '../domain/channel';
 import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages';
 import { PermanentError } from '../errors';
@@ -30,6 +32,7 @@ export interface DeliverReplyDeps {
   channels: ChannelLookup;
   sentReplies: SentReplies;
   conversations: ConversationStore;
+  ownMessages: OwnMessages;
   /** The Chat2Desk client of a channel's account (rate-limited per token, with retries). */
   messagesClientFor(channel: Channel): Promise<Chat2DeskMessagesClient>;
   /** FALLBACK_OPERATOR_GROUP_ID: where a transfer naming nobody goes. */
@@ -113,10 +116,11 @@ export async function deliverReply(
   // An answer still on its way when a human took the dialog is dropped: the human speaks now. What
   // the agent sends first (`send`) still goes out — the seed lets the bot write while an operator is
   // in the chat.
-  if (
-    !isAgentInitiated(message.eventId) &&
-    (await deps.conversations.withHuman(channel.id, target.clientId))
-  ) {
+  const conversation = await deps.conversations.find(channel.id, {
+    dialogId: target.dialogId,
+    clientId: target.clientId,
+  });
+  if (!isAgentInitiated(message.eventId) && !botMayAnswer(conversation?.status, Date.now(), MAX_HUMAN_MS)) {
     return { status: 'skipped', reason: 'withHuman' };
   }
 
@@ -141,21 +145,35 @@ export async function deliverReply(
       continue;
     }
     if (op.kind === 'message') {
-      const sent = await client.sendMessage(address, op, externalIdFor(replyId, index));
-      await deps.conversations.recordOwnMessage(channel.id, sent.messageId);
+      const externalId = externalIdFor(replyId, index);
+      // Recorded before the call: Chat2Desk may deliver the echo before it answers.
+      const digest = contentDigest({ text: op.text, fileUrl: op.file?.url });
+      if (digest) {
+        await deps.ownMessages.recordIntent(channel.id, {
+          clientId: target.clientId,
+          digest,
+          externalId,
+          atMs: Date.now(),
+        });
+      }
+      const sent = await client.sendMessage(address, op, externalId);
+      await deps.ownMessages.recordOwnMessage(channel.id, sent.messageId);
       await deps.sentReplies.recordPart(replyId, index, sent.messageId);
       messageIds.push(sent.messageId);
     } else {
       await carryOut(client, planTransfer(op, target, deps.fallbackOperatorGroupId));
-      // From now on the worker leaves this client to the humans until Chat2Desk closes the dialog.
+      // From now on the worker leaves this dialog to the humans until Chat2Desk closes it. Without a
+      // dialog id yet, Chat2Desk's own dialog_transferred for the new dialog marks it.
       // Stamped a little in the past: a close that Chat2Desk reports a moment later must win even
       // when our clock runs ahead of Chat2Desk's.
-      await deps.conversations.markWithHuman(
-        channel.id,
-        target.clientId,
-        'botTransfer',
-        Date.now() - BOT_MARK_CLOCK_ALLOWANCE_MS,
-      );
+      const dialogId = target.dialogId ?? conversation?.dialogId;
+      if (dialogId) {
+        await deps.conversations.transition(channel.id, dialogId, {
+          to: 'human',
+          reason: 'botTransfer',
+          atMs: Date.now() - BOT_MARK_CLOCK_ALLOWANCE_MS,
+        });
+      }
       await deps.sentReplies.recordPart(replyId, index);
     }
     sentNow += 1;

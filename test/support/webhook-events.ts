@@ -21,9 +21,18 @@ export function newMessageId(): number {
 
 const nowIso = () => new Date().toISOString();
 
+const DEFAULT_CLIENT_ID = 500482964;
+/** Each client has its own dialog (and current request) unless a test says otherwise. */
+export function dialogIdOf(clientId: C2dId): number {
+  return 7_000_000 + (Number(clientId) % 1_000_000);
+}
+export function requestIdOf(clientId: C2dId): number {
+  return 8_000_000 + (Number(clientId) % 1_000_000);
+}
+
 /** A client message (`hook_type: inbox`, `type: from_client`), general queue (no operator). */
 export function inboxBody(overrides: WebhookBody = {}): WebhookBody {
-  const clientId = (overrides.client_id as C2dId | undefined) ?? 500482964;
+  const clientId = (overrides.client_id as C2dId | undefined) ?? DEFAULT_CLIENT_ID;
   return {
     hook_type: 'inbox',
     message_id: newMessageId(),
@@ -32,9 +41,9 @@ export function inboxBody(overrides: WebhookBody = {}): WebhookBody {
     transport: 'telegram',
     client_id: clientId,
     operator_id: null,
-    dialog_id: 7001,
+    dialog_id: dialogIdOf(clientId),
     channel_id: 31,
-    request_id: 8001,
+    request_id: requestIdOf(clientId),
     photo: null,
     video: null,
     audio: null,
@@ -71,10 +80,11 @@ export function outboxBody(overrides: WebhookBody = {}): WebhookBody {
 }
 
 export function closeDialogBody(overrides: WebhookBody = {}): WebhookBody {
+  const clientId = (overrides.client_id as C2dId | undefined) ?? DEFAULT_CLIENT_ID;
   return {
     hook_type: 'close_dialog',
-    dialog_id: 7001,
-    client_id: 500482964,
+    dialog_id: dialogIdOf(clientId),
+    client_id: clientId,
     operator_id: null,
     channel_id: 31,
     event_time: nowIso(),
@@ -83,14 +93,21 @@ export function closeDialogBody(overrides: WebhookBody = {}): WebhookBody {
 }
 
 export function closeRequestBody(overrides: WebhookBody = {}): WebhookBody {
-  return { hook_type: 'close_request', request_id: 8001, event_time: nowIso(), ...overrides };
+  const clientId = (overrides.client_id as C2dId | undefined) ?? DEFAULT_CLIENT_ID;
+  return {
+    hook_type: 'close_request',
+    request_id: requestIdOf(clientId),
+    event_time: nowIso(),
+    ...overrides,
+  };
 }
 
 export function dialogTransferredBody(overrides: WebhookBody = {}): WebhookBody {
+  const clientId = (overrides.client_id as C2dId | undefined) ?? DEFAULT_CLIENT_ID;
   return {
     hook_type: 'dialog_transferred',
-    dialog_id: 7001,
-    client_id: 500482964,
+    dialog_id: dialogIdOf(clientId),
+    client_id: clientId,
     operator_id: 12,
     channel_id: 31,
     event_time: nowIso(),

@@ -5,7 +5,7 @@
  *
  *   GET /local/counters                → { channels: { <channelId>: ChannelCounters } }
  *   GET /local/bot-muted?clientId=&dialogId=   (Authorization: <Chat2Desk token>)
- *                                      → { channelId, key, muted, reason?, since? }
+ *                                      → { channelId, dialogId?, muted, state?, reason?, since? }
  *
  * Counters come from the webhook route (accepted `inbox` events) and from the functions' outcome
  * log lines (invariant 2: every skip is logged with its reason), observed on the one shared
@@ -15,8 +15,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { peekDeadLetters } from '../../../scripts/dlq-tools';
-import type { ConversationStore } from '../../../shared/adapters/dynamodb/conversation-store';
 import type { ChannelRepository } from '../../../shared/channels/ports';
+import { botMayAnswer, MAX_HUMAN_MS } from '../../../shared/conversations/conversation';
+import type { ConversationRef, ConversationStore } from '../../../shared/conversations/ports';
 import { writeJson } from './http-event';
 
 export interface ChannelCounters {
@@ -123,18 +124,18 @@ export function observeLogger(logger: Logger, book: CounterBook): () => void {
 }
 
 /**
- * The key of a dialog's mute mark in the ConversationStore. Today the connector keys it on the
- * Chat2Desk client id; when it is keyed on the dialog id (with the client id as fallback), this is
- * the one line to change.
+ * How the desk names a conversation to the ConversationStore: the Chat2Desk dialog, with the
+ * client as the fallback link (an unknown dialog id is found through its client). The one place
+ * to change if the store's keys change again.
  */
-export function botMuteKey(dialog: { clientId: string; dialogId?: string }): string {
-  return dialog.clientId;
+export function botMuteKey(dialog: { clientId: string; dialogId?: string }): ConversationRef {
+  return { clientId: dialog.clientId, ...(dialog.dialogId ? { dialogId: dialog.dialogId } : {}) };
 }
 
 export interface ConnectorStateOptions {
   book: CounterBook;
   channels: Pick<ChannelRepository, 'tokenLockOwner' | 'get'>;
-  conversations: Pick<ConversationStore, 'withHuman'>;
+  conversations: Pick<ConversationStore, 'find'>;
   sqs: SQSClient;
   deadLetterQueues: { inbound: string; outbound: string };
 }
@@ -220,12 +221,17 @@ export function createConnectorStateApp(options: ConnectorStateOptions): Connect
           return true;
         }
         const key = botMuteKey({ clientId, ...(dialogId ? { dialogId } : {}) });
-        const mark = await options.conversations.withHuman(channel.id, key);
+        const conversation = await options.conversations.find(channel.id, key);
+        const status = conversation?.status;
+        // The reply function's own rule (shared/outbound/deliver-reply.ts): what it would do now.
+        const muted = !botMayAnswer(status, Date.now(), MAX_HUMAN_MS);
         writeJson(res, 200, {
           channelId: channel.id,
-          key,
-          muted: mark !== undefined,
-          ...(mark ? { reason: mark.reason, since: mark.since } : {}),
+          ...(conversation ? { dialogId: conversation.dialogId } : {}),
+          muted,
+          ...(status
+            ? { state: status.state, reason: status.reason, since: new Date(status.atMs).toISOString() }
+            : {}),
         });
         return true;
       }

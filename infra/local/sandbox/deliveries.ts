@@ -25,6 +25,8 @@ interface Job {
   body: string;
   timestamp: string;
   attempts: number;
+  /** Called once the first attempt is over (or the job is dropped untried). */
+  firstAttemptDone: () => void;
 }
 
 interface Queue {
@@ -77,9 +79,13 @@ export class WebhookDeliverer {
 
   constructor(private readonly options: DeliveryOptions) {}
 
-  /** Queues the event for every enabled webhook of the account subscribed to it. */
-  enqueue(account: Account, event: WebhookEvent, clientId: number, channelId: number): void {
-    if (this.stopped) return;
+  /**
+   * Queues the event for every enabled webhook of the account subscribed to it. Resolves when the
+   * first attempt of each of those deliveries is over (at once when there is none).
+   */
+  enqueue(account: Account, event: WebhookEvent, clientId: number, channelId: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const firstAttempts: Promise<void>[] = [];
     const body = JSON.stringify(event);
     const timestamp = String(Math.floor(Date.now() / 1000));
     for (const hook of account.webhooks.values()) {
@@ -91,13 +97,28 @@ export class WebhookDeliverer {
         queue = { jobs: [], busy: false };
         this.queues.set(key, queue);
       }
-      queue.jobs.push({ account, hook, hookType: event.hook_type, body, timestamp, attempts: 0 });
+      let firstAttemptDone: () => void = () => {};
+      firstAttempts.push(
+        new Promise<void>((resolve) => {
+          firstAttemptDone = resolve;
+        }),
+      );
+      queue.jobs.push({
+        account,
+        hook,
+        hookType: event.hook_type,
+        body,
+        timestamp,
+        attempts: 0,
+        firstAttemptDone,
+      });
       this.pending += 1;
       if (!queue.busy) {
         queue.busy = true;
         this.later(this.options.firstDelayMs, () => this.work(key));
       }
     }
+    return Promise.all(firstAttempts).then(() => undefined);
   }
 
   private later(ms: number, fn: () => void): void {
@@ -121,6 +142,7 @@ export class WebhookDeliverer {
     const live = job.account.webhooks.get(job.hook.id) === job.hook && job.hook.status === 'enable';
     if (live) {
       const ok = await this.attempt(job);
+      job.firstAttemptDone();
       if (this.stopped) return;
       if (!ok && job.attempts <= this.options.retryDelaysMs.length && this.hookLive(job)) {
         const delay = this.options.retryDelaysMs[job.attempts - 1] ?? 0;
@@ -129,6 +151,7 @@ export class WebhookDeliverer {
       }
     }
     queue.jobs.shift();
+    job.firstAttemptDone();
     this.pending -= 1;
     this.checkIdle();
     void this.work(key);
@@ -206,6 +229,7 @@ export class WebhookDeliverer {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    for (const queue of this.queues.values()) for (const job of queue.jobs) job.firstAttemptDone();
     this.queues.clear();
     this.pending = 0;
     this.checkIdle();

@@ -55,6 +55,8 @@ const BAD_TOKEN = 'Token is not correct';
 const THROTTLED = 'Number of API requests exceeded';
 const PAGE_NOT_FOUND = 'Page not found';
 const PAGE_DIR = join(__dirname, 'page');
+/** How long `echoBeforeResponse` holds the answer back at most. */
+const ECHO_WAIT_LIMIT_MS = 5_000;
 const STATIC_FILES: Record<string, { file: string; contentType: string }> = {
   '/': { file: 'index.html', contentType: 'text/html; charset=utf-8' },
   '/chat.js': { file: 'chat.js', contentType: 'text/javascript; charset=utf-8' },
@@ -77,6 +79,13 @@ function checkToken(req: IncomingMessage): TokenCheck {
     return { ok: false, answer: errorEnvelope(401, BAD_TOKEN) };
   }
   return { ok: true, token };
+}
+
+/** Waits for `promise`, at most `ms` (the timer does not outlive the wait). */
+async function withinLimit(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function pathMatches(rule: FaultRule, method: string, path: string): boolean {
@@ -108,8 +117,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     timeoutMs: options.webhookTimeoutMs ?? 5000,
     firstDelayMs: options.webhookDelayMs ?? 0,
   });
-  const model = new SandboxModel((account, event, clientId, channelId) =>
-    deliverer.enqueue(account, event, clientId, channelId),
+  const model = new SandboxModel(
+    (account, event, clientId, channelId) => deliverer.enqueue(account, event, clientId, channelId),
+    Date.now,
+    options,
   );
   const faults: ActiveFault[] = [];
   const requests: RecordedRequest[] = [];
@@ -138,13 +149,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   }
 
   /** The Chat2Desk API subset under /v1. */
-  function routeApi(
+  async function routeApi(
     account: Account,
     method: string,
     path: string,
     query: Record<string, string>,
     body: unknown,
-  ): Answer {
+  ): Promise<Answer> {
     const parts = path.split('/').filter(Boolean); // ['v1', ...]
     const [, resource, id, action] = parts;
     const route = `${method} ${resource ?? ''}${id !== undefined ? '/:id' : ''}${action !== undefined ? `/${action}` : ''}`;
@@ -170,8 +181,17 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       case 'DELETE webhooks/:id':
         model.deleteWebhook(account, id!);
         return { status: 200, body: { status: 'success', message: 'Webhook deleted' } };
-      case 'POST messages':
-        return success(model.sendMessage(account, body));
+      case 'POST messages': {
+        const data = model.sendMessage(account, body);
+        const echo = model.takeEchoDelivery();
+        // Chat2Desk may deliver the echo before it answers: wait for its first attempt (bounded).
+        if (options.echoBeforeResponse && echo) await withinLimit(echo, ECHO_WAIT_LIMIT_MS);
+        return success(data);
+      }
+      case 'PUT requests/:id':
+        if (id !== 'close') break;
+        model.closeRequest(account, body);
+        return { status: 200, body: { status: 'success', message: 'Request closed' } };
       case 'GET messages/:id/transfer':
         return success(model.transfer(account, id!, { operatorId: query.operator_id ?? '' }));
       case 'GET messages/:id/transfer_to_group':
@@ -258,7 +278,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       else {
         try {
           const body = parseJsonBody(rawBody);
-          answer = routeApi(account, method, path, query, body);
+          answer = await routeApi(account, method, path, query, body);
         } catch (err) {
           answer = answerFromError(err);
         }
@@ -390,6 +410,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     },
     async closeDialog(token: string, dialogId: string) {
       model.closeDialog(model.account(token), dialogId);
+    },
+    async closeRequest(token: string, clientId: string) {
+      model.closeRequest(model.account(token), { client_id: clientId });
     },
     transcript(token: string, clientId: string): TranscriptEntry[] {
       return model.transcript(model.account(token), clientId);

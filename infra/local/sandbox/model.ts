@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isRecord, SandboxApiError } from './http-io';
+import { type RealismSwitches, TOKEN_OWNER_OPERATOR_ID } from './realism';
 import type { ClientMessageInput, SandboxWebhook, TranscriptButton, TranscriptEntry } from './types';
 
 export const SANDBOX_CHANNEL_ID = 7001;
@@ -75,7 +76,7 @@ export interface MessageState {
   channelId: number;
   operatorId: number | null;
   at: number;
-  attachments: { name: string; url: string }[];
+  attachments: { name: string; url: string; contentType?: string; size?: number }[];
   buttons: TranscriptButton[];
   pdf: string | null;
   attachmentFilename: string | null;
@@ -120,7 +121,13 @@ export interface Account {
 
 export type WebhookEvent = Record<string, unknown> & { hook_type: string };
 
-export type Emit = (account: Account, event: WebhookEvent, clientId: number, channelId: number) => void;
+/** Queues an event's deliveries; resolves when their first attempts are done (or at once when none). */
+export type Emit = (
+  account: Account,
+  event: WebhookEvent,
+  clientId: number,
+  channelId: number,
+) => Promise<void>;
 
 export function accountLabel(token: string): string {
   return `acct-${createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 8)}`;
@@ -215,10 +222,21 @@ export class SandboxModel {
   private nextWebhookId = 1;
   private groupCursor = 0;
 
+  /** The deliveries of the last API message's echo (for `echoBeforeResponse`). */
+  private lastEcho: Promise<void> | undefined;
+
   constructor(
     private readonly emit: Emit,
     private readonly now: () => number = Date.now,
+    private readonly realism: RealismSwitches = {},
   ) {}
+
+  /** The first delivery attempts of the echo of the message just sent, once. */
+  takeEchoDelivery(): Promise<void> | undefined {
+    const echo = this.lastEcho;
+    this.lastEcho = undefined;
+    return echo;
+  }
 
   account(token: string): Account {
     let account = this.accounts.get(token);
@@ -406,7 +424,13 @@ export class SandboxModel {
     const attachments = attachmentsRaw.map((a, index) => {
       if (!isRecord(a) || !isHttpUrl(a.url))
         throw fieldError('attachments', `attachments.${index}.url is invalid`);
-      return { name: typeof a.name === 'string' && a.name ? a.name : fileName(a.url), url: a.url };
+      const attachment: MessageState['attachments'][number] = {
+        name: typeof a.name === 'string' && a.name ? a.name : fileName(a.url),
+        url: a.url,
+      };
+      if (typeof a.contentType === 'string' && a.contentType) attachment.contentType = a.contentType;
+      if (typeof a.size === 'number' && Number.isSafeInteger(a.size) && a.size >= 0) attachment.size = a.size;
+      return attachment;
     });
     let coordinates: string | null = null;
     if (input.coordinates !== undefined && input.coordinates !== null) {
@@ -504,7 +528,7 @@ export class SandboxModel {
       externalId: null,
     };
     this.store(account, client, dialog, message);
-    this.emit(
+    void this.emit(
       account,
       {
         message_id: message.id,
@@ -521,7 +545,7 @@ export class SandboxModel {
         audio: attachments.find((a) => AUDIO.test(a.url))?.url ?? null,
         pdf: message.pdf,
         coordinates,
-        attachments: attachments.map((a) => ({ name: a.name, link: a.url })),
+        attachments: attachments.map((a) => this.attachmentItem(a)),
         client: {
           id: clientId,
           phone: client.phone,
@@ -541,6 +565,21 @@ export class SandboxModel {
       client.channelId,
     );
     return { messageId: String(message.id), dialogId: String(dialog.id) };
+  }
+
+  /** One `attachments[]` item in the shape the `attachmentShape` switch asks for. */
+  private attachmentItem(a: MessageState['attachments'][number]): Record<string, unknown> {
+    const mimeType = a.contentType ?? null;
+    switch (this.realism.attachmentShape ?? 'nameLink') {
+      case 'url':
+        return { name: a.name, url: a.url, mime_type: mimeType };
+      case 'fileUrl':
+        return { content_type: mimeType, file: { url: a.url } };
+      case 'fileString':
+        return { name: a.name, mime_type: mimeType, size: a.size ?? null, file: a.url };
+      case 'nameLink':
+        return { name: a.name, link: a.url };
+    }
   }
 
   private store(account: Account, client: ClientState, dialog: DialogState, message: MessageState): void {
@@ -639,7 +678,13 @@ export class SandboxModel {
     };
     this.store(account, client, dialog, message);
     if (type === 'to_client' || type === 'autoreply') {
-      this.emit(
+      const echoOperator = this.realism.apiEchoOperatorId ?? 'sent';
+      const echoedOperatorId =
+        echoOperator === 'omitted'
+          ? null
+          : (operatorId ?? (echoOperator === 'tokenOwner' ? TOKEN_OWNER_OPERATOR_ID : null));
+      const echoExternalId = this.realism.echoExternalId ?? 'extraData';
+      this.lastEcho = this.emit(
         account,
         {
           message_id: message.id,
@@ -647,7 +692,7 @@ export class SandboxModel {
           text,
           transport,
           client_id: clientId,
-          operator_id: operatorId,
+          operator_id: echoedOperatorId,
           dialog_id: dialog.id,
           channel_id: channelId,
           request_id: dialog.requestId || null,
@@ -665,7 +710,8 @@ export class SandboxModel {
             assigned_name: null,
             external_id: null,
           },
-          extra_data: externalId ? { external_id: externalId } : {},
+          extra_data: externalId && echoExternalId === 'extraData' ? { external_id: externalId } : {},
+          ...(externalId && echoExternalId === 'topLevel' ? { external_id: externalId } : {}),
           event_time: isoTime(at),
           hook_type: 'outbox',
         },
@@ -685,17 +731,18 @@ export class SandboxModel {
     };
   }
 
-  private assign(account: Account, dialog: DialogState, operatorId: number): void {
+  /** Assigns the dialog to an operator, or (null) leaves it to a group with nobody assigned yet. */
+  private assign(account: Account, dialog: DialogState, operatorId: number | null): void {
     const at = this.now();
     if (dialog.state === 'closed') this.openRequest(dialog, at);
     dialog.operatorId = operatorId;
-    this.emit(
+    void this.emit(
       account,
       {
         hook_type: 'dialog_transferred',
         dialog_id: dialog.id,
         client_id: dialog.clientId,
-        operator_id: operatorId,
+        ...(operatorId === null ? {} : { operator_id: operatorId }),
         event_time: isoTime(at),
       },
       dialog.clientId,
@@ -712,12 +759,15 @@ export class SandboxModel {
     const messageId = parseId(messageIdText);
     const message = messageId === undefined ? undefined : account.messages.get(messageId);
     if (!message) throw new SandboxApiError(404, `message ${messageIdText} not found`);
-    let operatorId: number;
+    let operatorId: number | null;
     if (target.groupId !== undefined) {
       const groupId = parseId(target.groupId);
       const group = OPERATOR_GROUPS.find((g) => g.id === groupId);
       if (!group) throw new SandboxApiError(404, `operator group ${target.groupId} not found`);
-      operatorId = group.operator_ids[this.groupCursor++ % group.operator_ids.length]!;
+      operatorId =
+        this.realism.groupTransferAssignee === 'none'
+          ? null
+          : group.operator_ids[this.groupCursor++ % group.operator_ids.length]!;
     } else {
       const id = parseId(target.operatorId);
       if (id === undefined || !OPERATORS.some((o) => o.id === id)) {
@@ -727,7 +777,7 @@ export class SandboxModel {
     }
     const dialog = account.dialogs.get(message.dialogId)!;
     this.assign(account, dialog, operatorId);
-    return { assignee: { id: operatorId }, dialog_id: dialog.id };
+    return { assignee: operatorId === null ? null : { id: operatorId }, dialog_id: dialog.id };
   }
 
   dialogById(account: Account, idText: string): DialogState {
@@ -794,22 +844,44 @@ export class SandboxModel {
     return dialog;
   }
 
-  private close(account: Account, dialog: DialogState): void {
+  /** `PUT /v1/requests/close` {client_id}: the client's current request ends (the dialog with it). */
+  closeRequest(account: Account, body: unknown): DialogState {
+    const clientId = isRecord(body) ? parseId(body.client_id) : undefined;
+    if (clientId === undefined) throw fieldError('client_id', 'The client id field is required.');
+    const client = account.clients.get(clientId);
+    if (!client) throw notFound();
+    const dialog = account.dialogs.get(client.dialogId)!;
+    if (dialog.state === 'closed')
+      throw new SandboxApiError(400, `Request of client ${clientId} already has state closed`);
+    this.close(account, dialog, ['close_request']);
+    return dialog;
+  }
+
+  /**
+   * Closing a dialog ends its current request too, so both events are emitted (each to the
+   * webhooks subscribed to it). With `minimalCloseEvents` each carries only its own id and time.
+   */
+  private close(
+    account: Account,
+    dialog: DialogState,
+    hooks: ('close_dialog' | 'close_request')[] = ['close_dialog', 'close_request'],
+  ): void {
     const at = this.now();
     dialog.state = 'closed';
     dialog.end = at;
-    this.emit(
-      account,
-      {
-        hook_type: 'close_dialog',
-        dialog_id: dialog.id,
-        client_id: dialog.clientId,
-        operator_id: dialog.operatorId,
-        event_time: isoTime(at),
-      },
-      dialog.clientId,
-      SANDBOX_CHANNEL_ID,
-    );
+    const minimal = this.realism.minimalCloseEvents === true;
+    const ids = { dialog_id: dialog.id, client_id: dialog.clientId, operator_id: dialog.operatorId };
+    for (const hook of hooks) {
+      const event: WebhookEvent =
+        hook === 'close_dialog'
+          ? minimal
+            ? { hook_type: hook, dialog_id: dialog.id, event_time: isoTime(at) }
+            : { hook_type: hook, ...ids, event_time: isoTime(at) }
+          : minimal
+            ? { hook_type: hook, request_id: dialog.requestId, event_time: isoTime(at) }
+            : { hook_type: hook, request_id: dialog.requestId, ...ids, event_time: isoTime(at) };
+      void this.emit(account, event, dialog.clientId, SANDBOX_CHANNEL_ID);
+    }
   }
 
   transcript(account: Account, clientIdText: string): TranscriptEntry[] {

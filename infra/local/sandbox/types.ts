@@ -1,7 +1,8 @@
 /** Public shapes of the Chat2Desk sandbox (see docs/SANDBOX.md). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RealismSwitches } from './realism';
 
-export interface SandboxOptions {
+export interface SandboxOptions extends RealismSwitches {
   /** Delays between webhook delivery attempts; Chat2Desk uses 10 s, 5 min, 2 h — compressed here. */
   webhookRetryDelaysMs?: number[];
   /** Sign deliveries with X-Signature/X-Timestamp (default true). */
@@ -68,7 +69,7 @@ export interface SandboxWebhook {
 
 export interface ClientMessageInput {
   text?: string;
-  attachments?: { name?: string; url: string }[];
+  attachments?: { name?: string; url: string; contentType?: string; size?: number }[];
   /** 'lat,lon' or {lat, lon}. */
   coordinates?: string | { lat: number; lon: number };
   /** Assign the dialog to this operator before the message arrives (a dialog with a human). */
@@ -136,6 +137,8 @@ export interface Sandbox {
     input: ClientMessageInput,
   ): Promise<{ messageId: string; dialogId: string }>;
   closeDialog(token: string, dialogId: string): Promise<void>;
+  /** Closes the client's current request only (`PUT /v1/requests/close`): emits `close_request`. */
+  closeRequest(token: string, clientId: string): Promise<void>;
   transcript(token: string, clientId: string): TranscriptEntry[];
   /** Switches an account's "write first" option (`write_first_option` in api_info). */
   setWriteFirstOption(token: string, enabled: boolean): void;

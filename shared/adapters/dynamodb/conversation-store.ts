@@ -1,50 +1,266 @@
 /**
- * Conversation facts shared by the worker and the reply function:
- * - which Chat2Desk message ids are our own sends (their `outbox` echo must not count as a human);
- * - whether a dialog is with a human (taken over or transferred) or with the bot again (closed).
+ * DynamoDB adapter of the conversation ports (`shared/conversations/ports.ts`), on the one table:
  *
- * The human mark is one item per client whose `atMs` is the time of the Chat2Desk event that set it.
- * A mark or a release only lands when it is at least as new as what is stored (conditional put), so
- * events that are processed out of order — a transfer overtaking a message still with the agent, a
- * close queued behind it — still leave the state of the latest event.
+ * - `conv#<channel>#<dialogId>`     the conversation: its client, current request, and the last
+ *                                   transition that landed (state, reason, atMs, rank)
+ * - `req#<channel>#<requestId>`     request → dialog link; a close of a request whose dialog was not
+ *                                   known yet (`closedAtMs`), applied when the link is learned
+ * - `cli#<channel>#<clientId>`      client → dialog link (an `inbox` may come without a dialog id)
+ * - `echo#<channel>#<messageId>`    Chat2Desk message ids of our own sends
+ * - `intent#<channel>#<client>#<digest>`  what we are about to send (before the API call)
+ * - `dialog#<channel>#<clientId>`   the human mark of earlier versions (keyed on the client): read
+ *                                   once, when a dialog is first seen, and carried over
+ *
+ * Transitions are conditional updates on the event-time stamp, so they land in event-time order
+ * whatever order they are handled in. Links are written only when an event teaches something new:
+ * a message in a known dialog and request costs one read.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  applyTransition,
+  type ConversationState,
+  type ConversationStatus,
+  TRANSITION_RANK,
+  type Transition,
+  type TransitionReason,
+} from '../../conversations/conversation';
+import type { SendIntent } from '../../conversations/echoes';
+import type {
+  Conversation,
+  ConversationRef,
+  ConversationStore,
+  OwnMessages,
+} from '../../conversations/ports';
 import { keys } from './table-definition';
-
-export type HumanReason = 'operatorMessage' | 'transferred' | 'botTransfer';
-
-export interface HumanDialogMark {
-  reason: HumanReason;
-  since: string;
-}
-
-export interface ConversationStore {
-  recordOwnMessage(channelId: string, messageId: string): Promise<void>;
-  isOwnMessage(channelId: string, messageId: string): Promise<boolean>;
-  /** `atMs`: when the event that hands the dialog to a human happened (default: now). */
-  markWithHuman(channelId: string, dialogKey: string, reason: HumanReason, atMs?: number): Promise<void>;
-  withHuman(channelId: string, dialogKey: string): Promise<HumanDialogMark | undefined>;
-  /** `atMs`: when the event that gives the dialog back to the bot happened (default: now). */
-  clearWithHuman(channelId: string, dialogKey: string, atMs?: number): Promise<void>;
-}
 
 export interface ConversationStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /** Lifetime of own-message records (seconds). */
+  /** Lifetime of own-message and intent records (seconds). */
   ownMessageTtlSeconds: number;
-  /** A dialog nobody closes is released after this long (seconds), so the bot is never muted forever. */
-  humanDialogTtlSeconds?: number;
+  /** Lifetime of conversation items and links after their last write (seconds); at least a takeover's. */
+  conversationTtlSeconds?: number;
   now?: () => number;
 }
 
-export function createConversationStore(options: ConversationStoreOptions): ConversationStore {
+type Item = Record<string, unknown>;
+
+const STATES: ReadonlySet<string> = new Set(['bot', 'human', 'closed']);
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function statusOfItem(item: Item | undefined): ConversationStatus | undefined {
+  if (!item || typeof item.state !== 'string' || !STATES.has(item.state)) return undefined;
+  if (typeof item.atMs !== 'number' || typeof item.reason !== 'string') return undefined;
+  const reason = item.reason as TransitionReason;
+  return {
+    state: item.state as ConversationState,
+    reason,
+    atMs: item.atMs,
+    rank: typeof item.rank === 'number' ? item.rank : (TRANSITION_RANK[reason] ?? 0),
+  };
+}
+
+function conversationOf(dialogId: string, item: Item | undefined): Conversation {
+  const conversation: Conversation = { dialogId };
+  const clientId = text(item?.clientId);
+  const requestId = text(item?.requestId);
+  const status = statusOfItem(item);
+  if (clientId) conversation.clientId = clientId;
+  if (requestId) conversation.requestId = requestId;
+  if (status) conversation.status = status;
+  return conversation;
+}
+
+/** A mark written by earlier versions (`dialog#<channel>#<clientId>`), as a transition. */
+function legacyTransition(item: Item | undefined): Transition | undefined {
+  if (!item || typeof item.atMs !== 'number') return undefined;
+  if (item.state === 'bot') return { to: 'closed', reason: 'dialogClosed', atMs: item.atMs };
+  const reason =
+    item.reason === 'botTransfer' || item.reason === 'transferred' ? item.reason : 'operatorMessage';
+  return { to: 'human', reason, atMs: item.atMs };
+}
+
+export function createConversationStore(options: ConversationStoreOptions): ConversationStore & OwnMessages {
   const { client, tableName } = options;
   const now = options.now ?? Date.now;
-  const humanTtl = options.humanDialogTtlSeconds ?? 7 * 24 * 3600;
+  const conversationTtl = options.conversationTtlSeconds ?? 8 * 24 * 3600;
   const expiry = (seconds: number) => Math.floor(now() / 1000) + seconds;
 
-  return {
+  const get = async (pk: string): Promise<Item | undefined> => {
+    const result = await client.send(
+      new GetCommand({ TableName: tableName, Key: { pk }, ConsistentRead: true }),
+    );
+    const item = result.Item;
+    // DynamoDB deletes expired items lazily (and DynamoDB Local never): honour the TTL here.
+    if (item && typeof item.ttl === 'number' && item.ttl * 1000 < now()) return undefined;
+    return item;
+  };
+
+  async function transition(channelId: string, dialogId: string, next: Transition): Promise<void> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: keys.conversation(channelId, dialogId) },
+          UpdateExpression: 'SET #state = :state, #reason = :reason, atMs = :at, #rank = :rank, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(atMs) OR atMs < :at OR (atMs = :at AND #rank <= :rank)',
+          ExpressionAttributeNames: {
+            '#state': 'state',
+            '#reason': 'reason',
+            '#rank': 'rank',
+            '#ttl': 'ttl',
+          },
+          ExpressionAttributeValues: {
+            ':state': next.to,
+            ':reason': next.reason,
+            ':at': next.atMs,
+            ':rank': TRANSITION_RANK[next.reason],
+            ':ttl': expiry(conversationTtl),
+          },
+        }),
+      );
+    } catch (err) {
+      // A newer event already decided who has the dialog: this older one changes nothing.
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /** The dialog an event names: its own id, else a known request or client link. */
+  async function dialogOf(
+    channelId: string,
+    ref: ConversationRef,
+  ): Promise<{ dialogId: string; viaRequest: boolean } | undefined> {
+    if (ref.dialogId) return { dialogId: ref.dialogId, viaRequest: false };
+    if (ref.requestId) {
+      const dialogId = text((await get(keys.requestLink(channelId, ref.requestId)))?.dialogId);
+      if (dialogId) return { dialogId, viaRequest: true };
+    }
+    if (ref.clientId) {
+      const dialogId = text((await get(keys.clientLink(channelId, ref.clientId)))?.dialogId);
+      if (dialogId) return { dialogId, viaRequest: false };
+    }
+    return undefined;
+  }
+
+  async function learnRequest(
+    channelId: string,
+    requestId: string,
+    dialogId: string,
+  ): Promise<number | undefined> {
+    const result = await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: keys.requestLink(channelId, requestId) },
+        UpdateExpression: 'SET dialogId = :d, #ttl = :ttl',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':d': dialogId, ':ttl': expiry(conversationTtl) },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    // A close that arrived before anything taught this request's dialog.
+    const closedAtMs = result.Attributes?.closedAtMs;
+    return typeof closedAtMs === 'number' ? closedAtMs : undefined;
+  }
+
+  const store: ConversationStore & OwnMessages = {
+    async find(channelId, ref) {
+      const found = await dialogOf(channelId, ref);
+      if (!found) return undefined;
+      return conversationOf(found.dialogId, await get(keys.conversation(channelId, found.dialogId)));
+    },
+
+    async resolve(channelId, ref) {
+      const found = await dialogOf(channelId, ref);
+      if (!found) return undefined;
+      const { dialogId } = found;
+      const item = await get(keys.conversation(channelId, dialogId));
+      const conversation = conversationOf(dialogId, item);
+      const pending: Transition[] = [];
+
+      if (!item && ref.clientId) {
+        const legacy = legacyTransition(await get(keys.humanDialog(channelId, ref.clientId)));
+        if (legacy) pending.push(legacy);
+      }
+      const newClient = ref.clientId !== undefined && conversation.clientId !== ref.clientId;
+      const newRequest = ref.requestId !== undefined && conversation.requestId !== ref.requestId;
+      if (newRequest && !found.viaRequest) {
+        const closedAtMs = await learnRequest(channelId, ref.requestId!, dialogId);
+        if (closedAtMs !== undefined)
+          pending.push({ to: 'closed', reason: 'requestClosed', atMs: closedAtMs });
+      }
+      if (newClient) {
+        await client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { pk: keys.clientLink(channelId, ref.clientId!), dialogId, ttl: expiry(conversationTtl) },
+          }),
+        );
+      }
+      if (newClient || newRequest) {
+        const names: Record<string, string> = { '#ttl': 'ttl' };
+        const values: Record<string, unknown> = { ':ttl': expiry(conversationTtl) };
+        const sets = ['#ttl = :ttl'];
+        if (newClient) {
+          sets.push('clientId = :c');
+          values[':c'] = ref.clientId;
+          conversation.clientId = ref.clientId!;
+        }
+        if (newRequest) {
+          sets.push('requestId = :r');
+          values[':r'] = ref.requestId;
+          conversation.requestId = ref.requestId!;
+        }
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: keys.conversation(channelId, dialogId) },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      }
+      for (const next of pending) {
+        await transition(channelId, dialogId, next);
+        const status = applyTransition(conversation.status, next);
+        if (status) conversation.status = status;
+      }
+      return conversation;
+    },
+
+    transition,
+
+    async closeRequest(channelId, requestId, atMs) {
+      let item: Item | undefined;
+      try {
+        const result = await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: keys.requestLink(channelId, requestId) },
+            UpdateExpression: 'SET closedAtMs = :at, #ttl = :ttl',
+            ConditionExpression: 'attribute_not_exists(closedAtMs) OR closedAtMs < :at',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':at': atMs, ':ttl': expiry(conversationTtl) },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        item = result.Attributes;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        item = await get(keys.requestLink(channelId, requestId));
+      }
+      const dialogId = text(item?.dialogId);
+      if (dialogId) await transition(channelId, dialogId, { to: 'closed', reason: 'requestClosed', atMs });
+      return dialogId;
+    },
+
     async recordOwnMessage(channelId, messageId) {
       await client.send(
         new PutCommand({
@@ -54,62 +270,37 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
       );
     },
     async isOwnMessage(channelId, messageId) {
-      const result = await client.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: { pk: keys.ownMessage(channelId, messageId) },
-          ConsistentRead: true,
-        }),
-      );
-      return result.Item !== undefined;
+      return (await get(keys.ownMessage(channelId, messageId))) !== undefined;
     },
-    async markWithHuman(channelId, dialogKey, reason, atMs) {
-      await putIfNewer(channelId, dialogKey, atMs ?? now(), { state: 'human', reason });
-    },
-    async withHuman(channelId, dialogKey) {
-      const result = await client.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: { pk: keys.humanDialog(channelId, dialogKey) },
-          ConsistentRead: true,
-        }),
-      );
-      const item = result.Item;
-      if (!item || item.state === 'bot') return undefined;
-      // DynamoDB deletes expired items lazily (and DynamoDB Local never): honour the TTL here.
-      if (typeof item.ttl === 'number' && item.ttl * 1000 < now()) return undefined;
-      return { reason: item.reason as HumanReason, since: String(item.since) };
-    },
-    async clearWithHuman(channelId, dialogKey, atMs) {
-      await putIfNewer(channelId, dialogKey, atMs ?? now(), { state: 'bot' });
-    },
-  };
-
-  async function putIfNewer(
-    channelId: string,
-    dialogKey: string,
-    atMs: number,
-    fields: { state: 'human' | 'bot'; reason?: HumanReason },
-  ): Promise<void> {
-    try {
+    async recordIntent(channelId, intent) {
       await client.send(
         new PutCommand({
           TableName: tableName,
           Item: {
-            pk: keys.humanDialog(channelId, dialogKey),
-            ...fields,
-            since: new Date(atMs).toISOString(),
-            atMs,
-            ttl: expiry(humanTtl),
+            pk: keys.sendIntent(channelId, intent.clientId, intent.digest),
+            externalId: intent.externalId,
+            atMs: intent.atMs,
+            ttl: expiry(options.ownMessageTtlSeconds),
           },
-          ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(atMs) OR atMs <= :at',
-          ExpressionAttributeValues: { ':at': atMs },
         }),
       );
-    } catch (err) {
-      // A newer event already decided who has the dialog: this older one changes nothing.
-      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return;
-      throw err;
-    }
-  }
+    },
+    async findIntent(channelId, clientId, digest) {
+      const item = await get(keys.sendIntent(channelId, clientId, digest));
+      if (!item || typeof item.atMs !== 'number') return undefined;
+      const intent: SendIntent = {
+        clientId,
+        digest,
+        externalId: String(item.externalId ?? ''),
+        atMs: item.atMs,
+      };
+      return intent;
+    },
+  };
+  return store;
+}
+
+/** The state a conversation is in now, for views and tests. */
+export function stateOf(conversation: Conversation | undefined): ConversationState {
+  return conversation?.status?.state ?? 'bot';
 }

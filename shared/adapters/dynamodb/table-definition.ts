@@ -7,7 +7,11 @@
  * - `idem#...`                       agent-call idempotency records (Powertools Idempotency)
  * - `sent#<replyId>`                 replies already sent (TTL)
  * - `echo#<channelId>#<messageId>`   Chat2Desk message ids of our own sends, to ignore their outbox echo (TTL)
- * - `dialog#<channelId>#<dialogKey>` a conversation handed to a human until it is closed
+ * - `conv#<channelId>#<dialogId>`    a conversation (Chat2Desk dialog): links and its state (TTL)
+ * - `req#<channelId>#<requestId>`    request → dialog link, and a close not yet applied (TTL)
+ * - `cli#<channelId>#<clientId>`     client → dialog link (TTL)
+ * - `intent#<channelId>#<clientId>#<digest>`  a send about to be made, to know its echo (TTL)
+ * - `dialog#<channelId>#<clientId>`  the human mark of earlier versions, read when a dialog is first seen
  */
 export const TABLE_PARTITION_KEY = 'pk';
 export const TTL_ATTRIBUTE = 'ttl';
@@ -20,7 +24,12 @@ export const keys = {
   tokenLock: (tokenHash: string) => `tokenlock#${tokenHash}`,
   sentReply: (replyId: string) => `sent#${replyId}`,
   ownMessage: (channelId: string, messageId: string) => `echo#${channelId}#${messageId}`,
-  humanDialog: (channelId: string, dialogKey: string) => `dialog#${channelId}#${dialogKey}`,
+  humanDialog: (channelId: string, clientId: string) => `dialog#${channelId}#${clientId}`,
+  conversation: (channelId: string, dialogId: string) => `conv#${channelId}#${dialogId}`,
+  requestLink: (channelId: string, requestId: string) => `req#${channelId}#${requestId}`,
+  clientLink: (channelId: string, clientId: string) => `cli#${channelId}#${clientId}`,
+  sendIntent: (channelId: string, clientId: string, digest: string) =>
+    `intent#${channelId}#${clientId}#${digest}`,
 } as const;
 
 /** Prefix of the Powertools Idempotency keys, so they share the table without clashing. */

@@ -60,7 +60,7 @@ describe('CREATE & ACTIVATE', () => {
       await h.run({
         action: 'create',
         agentId: 'agent-1',
-        channel: fields(t, { operatorId: 42 }),
+        channel: fields(t, { operatorId: 1002 }),
         activate: true,
       }),
     );
@@ -75,7 +75,7 @@ describe('CREATE & ACTIVATE', () => {
       ],
     });
     expect(result.channel.status).toBe('active');
-    expect(result.channel.operatorId).toBe('42');
+    expect(result.channel.operatorId).toBe('1002');
     expect(await h.lockOwner(t)).toBe(result.channel.id);
     const hooks = h.sandbox.sandbox.webhooks(t);
     expect(hooks).toHaveLength(1);

@@ -100,7 +100,7 @@ describe('exactly one agent call per Chat2Desk message', () => {
         clientId: '2002',
         transport: 'telegram',
         c2dChannelId: '31',
-        dialogId: '7001',
+        dialogId: String(body.dialog_id),
         lastInboundMessageId: String(body.message_id),
       });
     } finally {

@@ -8,9 +8,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createWebhookHandler } from '../../../functions/webhook/handler';
 import { createSigningTokenReader } from '../../../functions/webhook/signing-token-reader';
-import { createAgentCallOnce } from '../../../functions/worker/agent-call-once';
-import type { InboundEventDeps } from '../../../functions/worker/handle-inbound-event';
+import type { WorkerDeps } from '../../../functions/worker/composition';
 import { createWorkerHandler } from '../../../functions/worker/handler';
+import { createAgentCallOnce } from '../../../shared/adapters/agent/agent-call-once';
 import { createAgentEventsClient } from '../../../shared/adapters/agent/agent-events-client';
 import { createChannelReader } from '../../../shared/adapters/dynamodb/channel-item';
 import { createConversationStore } from '../../../shared/adapters/dynamodb/conversation-store';
@@ -52,7 +52,7 @@ export interface Pipeline {
   documentClient: ReturnType<typeof testDocumentClient>;
   webhook: ReturnType<typeof createWebhookHandler>;
   worker: ReturnType<typeof createWorkerHandler>;
-  workerDeps: InboundEventDeps;
+  workerDeps: WorkerDeps;
   /** Saves a channel (active, generation 1 unless given) and returns it with its webhook secret. */
   addChannel(fields?: Partial<Channel>): Promise<{ channel: Channel; secret: string }>;
   post(
@@ -81,13 +81,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     signingTokens: createSigningTokenReader({ client: documentClient, tableName: table.name, cacheTtlMs: 0 }),
   });
   const outbound = createOutboundQueue({ client: queues.client, queueUrl: queues.outboundUrl });
-  const workerDeps: InboundEventDeps = {
+  const conversations = createConversationStore({
+    client: documentClient,
+    tableName: table.name,
+    ownMessageTtlSeconds: 3600,
+  });
+  const workerDeps: WorkerDeps = {
     channels: createChannelReader({ client: documentClient, tableName: table.name, cacheTtlMs: 0 }),
-    conversations: createConversationStore({
-      client: documentClient,
-      tableName: table.name,
-      ownMessageTtlSeconds: 3600,
-    }),
+    conversations,
+    ownMessages: conversations,
     agent: createAgentCallOnce({
       agent: createAgentEventsClient({
         baseUrl: agent.url,

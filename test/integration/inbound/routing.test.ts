@@ -2,6 +2,7 @@
  * DESIGN §4.3 routing, the service message, own echoes and human takeover, end to end through the
  * webhook handler, the inbound queue and the worker.
  */
+import { stateOf } from '../../../shared/adapters/dynamodb/conversation-store';
 import { SERVICE_MESSAGE_DIALOG_CLOSED } from '../../../shared/domain/agent-contract';
 import {
   closeDialogBody,
@@ -67,7 +68,7 @@ describe('inbound routing', () => {
     await p.post(channel.id, secret, outboxBody({ client_id: 210, operator_id: OTHER }));
     await p.post(channel.id, secret, closeRequestBody({ client_id: 210 }));
     await p.drainInbound({ batchSize: 1 });
-    expect(await p.workerDeps.conversations.withHuman(channel.id, '210')).toBeUndefined();
+    expect(stateOf(await p.workerDeps.conversations.find(channel.id, { clientId: '210' }))).toBe('closed');
     await p.post(channel.id, secret, closeDialogBody({ client_id: 210 }));
     await p.drainInbound({ batchSize: 1 });
     expect(p.agent.events.map((e) => e.event.clientMessage)).toEqual([SERVICE_MESSAGE_DIALOG_CLOSED]);
@@ -84,12 +85,12 @@ describe('inbound routing', () => {
   it('our own outbox echo is ignored and does not mute the bot', async () => {
     const { channel, secret } = await p.addChannel();
     const echo = outboxBody({ client_id: 300, operator_id: OTHER });
-    await p.workerDeps.conversations.recordOwnMessage(channel.id, String(echo.message_id));
+    await p.workerDeps.ownMessages.recordOwnMessage(channel.id, String(echo.message_id));
     await p.post(channel.id, secret, echo);
     await p.post(channel.id, secret, inboxBody({ client_id: 300, text: 'still the bot?' }));
     await p.drainInbound();
     expect(p.agent.events.map((e) => e.event.clientMessage)).toEqual(['still the bot?']);
-    expect(await p.workerDeps.conversations.withHuman(channel.id, '300')).toBeUndefined();
+    expect(stateOf(await p.workerDeps.conversations.find(channel.id, { clientId: '300' }))).toBe('bot');
   });
 
   it("an operator's message mutes the agent for that client until the dialog is closed", async () => {

@@ -6,6 +6,7 @@
 
 import { BOT_OPERATOR_ID, OPERATORS } from '../../../infra/local/sandbox/index';
 import { createChannelReader } from '../../../shared/adapters/dynamodb/channel-item';
+import { stateOf } from '../../../shared/adapters/dynamodb/conversation-store';
 import { createOutboundQueue } from '../../../shared/adapters/sqs/outbound-queue';
 import { createSendCommand } from '../../../shared/outbound/send-command';
 import { type OutboundWorld, startOutboundWorld } from './harness';
@@ -134,7 +135,8 @@ describe('5. transfer to an operator', () => {
       status: 200,
       query: { operator_id: String(OPERATORS[1].id) },
     });
-    await expect(world.conversations.withHuman(world.channel.id, target.clientId)).resolves.toMatchObject({
+    expect((await world.conversations.find(world.channel.id, target))?.status).toMatchObject({
+      state: 'human',
       reason: 'botTransfer',
     });
   });
@@ -147,7 +149,7 @@ describe('5. transfer to an operator', () => {
       (r) => r.path === `/v1/messages/${target.lastInboundMessageId}/transfer_to_group`,
     );
     expect(transfer).toMatchObject({ status: 200, query: { group_id: '501' } });
-    await expect(world.conversations.withHuman(world.channel.id, target.clientId)).resolves.toBeDefined();
+    expect(stateOf(await world.conversations.find(world.channel.id, target))).toBe('human');
   });
 
   test('naming nobody: the dialog goes to the general queue', async () => {
@@ -156,7 +158,7 @@ describe('5. transfer to an operator', () => {
     await world.drain();
     const update = world.sandbox.requests.find((r) => r.path === `/v1/dialogs/${target.dialogId}`);
     expect(update).toMatchObject({ method: 'PUT', status: 200, body: { operator_id: null } });
-    await expect(world.conversations.withHuman(world.channel.id, target.clientId)).resolves.toBeDefined();
+    expect(stateOf(await world.conversations.find(world.channel.id, target))).toBe('human');
   });
 });
 

@@ -3,6 +3,7 @@
  * a permanent refusal (DLQ), an unplugged channel.
  */
 import type { SQSEvent } from 'aws-lambda';
+import { stateOf } from '../../../shared/adapters/dynamodb/conversation-store';
 import type { OutboundQueueMessage } from '../../../shared/domain/queue-messages';
 import { receiveAll, testContext } from '../../support/sqs-driver';
 import { type OutboundWorld, startOutboundWorld } from './harness';
@@ -226,7 +227,7 @@ describe('a permanent refusal and an unplugged channel', () => {
     expect(dead.map((m) => (JSON.parse(m.Body!) as OutboundQueueMessage).reply.type)).toEqual(['transfer']);
     const transfers = world.sandbox.requests.filter((r) => r.path.endsWith('/transfer_to_group'));
     expect(transfers.map((r) => r.status)).toEqual([404, 404]);
-    await expect(world.conversations.withHuman(world.channel.id, poisoned.clientId)).resolves.toBeUndefined();
+    expect(stateOf(await world.conversations.find(world.channel.id, poisoned))).toBe('bot');
   });
 
   test('a reply for a deactivated channel is dropped with its reason, nothing is sent', async () => {

@@ -1,4 +1,6 @@
 /** The seed's channel-variable table, classification and routing, row by row. Pure, no network. */
+
+import { transferTransition } from '../../../shared/conversations/conversation';
 import { classifyEvent } from '../../../shared/inbound/classify';
 import {
   attachmentsOf,
@@ -10,7 +12,7 @@ import {
   mapDialogClosed,
   visitorPhone,
 } from '../../../shared/inbound/map-to-agent-event';
-import { routeByOperator, routeDialogClosed, transferredToBot } from '../../../shared/inbound/routing';
+import { routeByOperator, routeDialogClosed } from '../../../shared/inbound/routing';
 import { parseWebhookBody, type WebhookEvent } from '../../../shared/inbound/webhook-event';
 import { closeDialogBody, closeRequestBody, inboxBody } from '../../support/webhook-events';
 
@@ -237,11 +239,12 @@ describe('routing (DESIGN §4.3)', () => {
     expect(routeDialogClosed(channel, event).handle).toBe(handled);
   });
   it.each([
-    ['9', '9', true],
-    ['9', '5', false],
-    [undefined, undefined, true],
-    [undefined, '5', false],
-  ])('transfer: channel operator %s, to %s → back to the bot %s', (channel, to, toBot) => {
-    expect(transferredToBot(channel, to)).toBe(toBot);
+    ['9', '9', 'bot', 'transferredToBot'],
+    ['9', '5', 'human', 'transferred'],
+    ['9', undefined, 'human', 'groupTransfer'],
+    [undefined, undefined, 'human', 'groupTransfer'],
+    [undefined, '5', 'human', 'transferred'],
+  ])('transfer: channel operator %s, to %s → %s (%s)', (channel, to, state, reason) => {
+    expect(transferTransition(channel, to, 1)).toEqual({ to: state, reason, atMs: 1 });
   });
 });

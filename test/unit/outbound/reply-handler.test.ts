@@ -32,11 +32,16 @@ function fakeDeps(failFor: Set<string>) {
       recordDelivered: async (id) => void delivered.add(id),
     },
     conversations: {
+      resolve: async () => undefined,
+      find: async () => undefined,
+      transition: async () => undefined,
+      closeRequest: async () => undefined,
+    },
+    ownMessages: {
       recordOwnMessage: async () => undefined,
       isOwnMessage: async () => false,
-      markWithHuman: async () => undefined,
-      withHuman: async () => undefined,
-      clearWithHuman: async () => undefined,
+      recordIntent: async () => undefined,
+      findIntent: async () => undefined,
     },
     messagesClientFor: async () => ({
       sendMessage: async (address, op) => {

@@ -15,16 +15,12 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { AgentEventsClient } from '../../shared/adapters/agent/agent-events-client';
-import {
-  IDEMPOTENCY_KEY_PREFIX,
-  TABLE_PARTITION_KEY,
-  TTL_ATTRIBUTE,
-} from '../../shared/adapters/dynamodb/table-definition';
-import type { AgentEvent, AgentResponse } from '../../shared/domain/agent-contract';
-import { ConnectorError, RetryableError } from '../../shared/errors';
-import { CUSTOM_METRICS } from '../../shared/metric-names';
-import { timeMetric } from '../../shared/observability';
+import type { AgentEvent, AgentResponse } from '../../domain/agent-contract';
+import { ConnectorError, RetryableError } from '../../errors';
+import { CUSTOM_METRICS } from '../../metric-names';
+import { timeMetric } from '../../observability';
+import { IDEMPOTENCY_KEY_PREFIX, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from '../dynamodb/table-definition';
+import type { AgentEventsClient } from './agent-events-client';
 
 export interface AgentCallOnce {
   /** Calls the agent unless this event id was answered before; then returns the stored answer. */

@@ -1,0 +1,81 @@
+/**
+ * Realism switches: where Chat2Desk's behaviour is uncertain (reference §3.5, §3.6, §5.3, §8), the
+ * sandbox can behave each plausible way, so the connector is tested against each and not only
+ * against our own assumptions. Evidence for each switch: docs/SANDBOX.md.
+ *
+ * Profiles: `classic` (the shapes the sandbox always sent: every id in every event, a group
+ * transfer assigned at once, the echo after the response) and `minimal` (every switch the other
+ * way). A person picks one with `npm start -- --sandbox-profile minimal` (or
+ * `SANDBOX_PROFILE=minimal`), and single switches with the `SANDBOX_*` variables below.
+ */
+export interface RealismSwitches {
+  /** `close_request` = {hook_type, request_id, event_time}; `close_dialog` = {hook_type, dialog_id, event_time}. */
+  minimalCloseEvents?: boolean;
+  /** `immediate` (default): a transfer to a group assigns an operator at once; `none`: no assignee yet. */
+  groupTransferAssignee?: 'immediate' | 'none';
+  /** The `outbox` echo of an API message is delivered before `POST /v1/messages` answers. */
+  echoBeforeResponse?: boolean;
+  /**
+   * `operator_id` in the echo of an API message: `sent` (default) the one sent, else null;
+   * `omitted` never; `tokenOwner` the operator owning the API token when none was sent.
+   */
+  apiEchoOperatorId?: 'sent' | 'omitted' | 'tokenOwner';
+  /** Where the echo carries the message's `external_id`: `extraData` (default), `topLevel`, `none`. */
+  echoExternalId?: 'extraData' | 'topLevel' | 'none';
+  /**
+   * Shape of `attachments[]` items of a client message: `nameLink` (default, `{name, link}`),
+   * `url` (`{name, url, mime_type}`), `fileUrl` (`{content_type, file: {url}}`),
+   * `fileString` (`{name, mime_type, size, file: "<url>"}`).
+   */
+  attachmentShape?: 'nameLink' | 'url' | 'fileUrl' | 'fileString';
+}
+
+/** The operator who owns the sandbox accounts' API tokens (the administrator). */
+export const TOKEN_OWNER_OPERATOR_ID = 1003;
+
+export const SANDBOX_PROFILES = {
+  classic: {},
+  minimal: {
+    minimalCloseEvents: true,
+    groupTransferAssignee: 'none',
+    echoBeforeResponse: true,
+    apiEchoOperatorId: 'tokenOwner',
+    echoExternalId: 'none',
+    attachmentShape: 'fileUrl',
+  },
+} as const satisfies Record<string, RealismSwitches>;
+
+export type SandboxProfileName = keyof typeof SANDBOX_PROFILES;
+
+export function isSandboxProfile(name: string): name is SandboxProfileName {
+  return Object.hasOwn(SANDBOX_PROFILES, name);
+}
+
+const CHOICES: { [K in keyof RealismSwitches]-?: { env: string; values: readonly string[] } } = {
+  minimalCloseEvents: { env: 'SANDBOX_MINIMAL_CLOSE_EVENTS', values: ['true', 'false'] },
+  groupTransferAssignee: { env: 'SANDBOX_GROUP_TRANSFER_ASSIGNEE', values: ['immediate', 'none'] },
+  echoBeforeResponse: { env: 'SANDBOX_ECHO_BEFORE_RESPONSE', values: ['true', 'false'] },
+  apiEchoOperatorId: { env: 'SANDBOX_API_ECHO_OPERATOR_ID', values: ['sent', 'omitted', 'tokenOwner'] },
+  echoExternalId: { env: 'SANDBOX_ECHO_EXTERNAL_ID', values: ['extraData', 'topLevel', 'none'] },
+  attachmentShape: { env: 'SANDBOX_ATTACHMENT_SHAPE', values: ['nameLink', 'url', 'fileUrl', 'fileString'] },
+};
+
+/**
+ * The switches a person asked for: a profile, then single `SANDBOX_*` variables over it.
+ * Throws with the variable's name and its allowed values on anything else.
+ */
+export function realismFromEnv(env: NodeJS.ProcessEnv, profile = env.SANDBOX_PROFILE): RealismSwitches {
+  if (profile !== undefined && !isSandboxProfile(profile)) {
+    throw new Error(
+      `sandbox profile "${profile}" is unknown: use ${Object.keys(SANDBOX_PROFILES).join(' or ')}`,
+    );
+  }
+  const switches: Record<string, unknown> = { ...(profile ? SANDBOX_PROFILES[profile] : {}) };
+  for (const [name, { env: variable, values }] of Object.entries(CHOICES)) {
+    const value = env[variable];
+    if (value === undefined || value === '') continue;
+    if (!values.includes(value)) throw new Error(`${variable}=${value} is not one of ${values.join(', ')}`);
+    switches[name] = value === 'true' ? true : value === 'false' ? false : value;
+  }
+  return switches as RealismSwitches;
+}

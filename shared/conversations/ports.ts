@@ -1,0 +1,45 @@
+/**
+ * Ports of the conversation model: where dialog state, the links between ids, and the records of
+ * the bot's own messages are kept. The DynamoDB adapter is `shared/adapters/dynamodb/conversation-store.ts`.
+ */
+import type { ConversationStatus, Transition } from './conversation';
+import type { SendIntent } from './echoes';
+
+/** The ids an event carries (normalised strings; absent when Chat2Desk left them out or empty). */
+export interface ConversationRef {
+  dialogId?: string | undefined;
+  requestId?: string | undefined;
+  clientId?: string | undefined;
+}
+
+export interface Conversation {
+  dialogId: string;
+  clientId?: string;
+  requestId?: string;
+  status?: ConversationStatus;
+}
+
+export interface ConversationStore {
+  /**
+   * The conversation an event belongs to, learning the links its ids teach (request → dialog,
+   * dialog ↔ client). `undefined` when neither a dialog id nor a known link names it.
+   */
+  resolve(channelId: string, ref: ConversationRef): Promise<Conversation | undefined>;
+  /** The same lookup, read-only. */
+  find(channelId: string, ref: ConversationRef): Promise<Conversation | undefined>;
+  /** Applies a transition in event-time order: an older one than what is stored changes nothing. */
+  transition(channelId: string, dialogId: string, transition: Transition): Promise<void>;
+  /**
+   * A closed request. When its dialog is known the close is applied at once (the dialog is
+   * returned); otherwise it is kept and applied when an event teaches the request's dialog.
+   */
+  closeRequest(channelId: string, requestId: string, atMs: number): Promise<string | undefined>;
+}
+
+export interface OwnMessages {
+  recordOwnMessage(channelId: string, messageId: string): Promise<void>;
+  isOwnMessage(channelId: string, messageId: string): Promise<boolean>;
+  /** Written before the message is sent, so an echo that overtakes the response is still ours. */
+  recordIntent(channelId: string, intent: SendIntent): Promise<void>;
+  findIntent(channelId: string, clientId: string, digest: string): Promise<SendIntent | undefined>;
+}

@@ -1,0 +1,36 @@
+/**
+ * What the worker's use case needs from the world, as ports. Adapters: the channel reader
+ * (`shared/adapters/dynamodb/channel-item.ts`), the conversation store and own-message records
+ * (`shared/adapters/dynamodb/conversation-store.ts`), the exactly-once agent call
+ * (`shared/adapters/agent/agent-call-once.ts`), the outbound queue (`shared/adapters/sqs/outbound-queue.ts`).
+ */
+import type { ConversationStore, OwnMessages } from '../conversations/ports';
+import type { AgentEvent, AgentResponse } from '../domain/agent-contract';
+import type { Channel } from '../domain/channel';
+import type { OutboundQueueMessage } from '../domain/queue-messages';
+
+export interface ChannelReader {
+  /** The channel, or undefined when there is none (deleted or never existed). */
+  get(channelId: string): Promise<Channel | undefined>;
+}
+
+export interface AgentCaller {
+  /** Calls the agent unless this event id was answered before; then returns the stored answer. */
+  call(agentId: string, event: AgentEvent): Promise<AgentResponse>;
+}
+
+export interface OutboundQueue {
+  /** Sends the messages in order; resolves only when the queue accepted every one. */
+  enqueue(messages: OutboundQueueMessage[]): Promise<void>;
+}
+
+export interface InboundEventDeps {
+  channels: ChannelReader;
+  conversations: ConversationStore;
+  ownMessages: OwnMessages;
+  agent: AgentCaller;
+  outbound: OutboundQueue;
+  /** When set, a permanent agent failure hands the client to this Chat2Desk operator group. */
+  fallbackOperatorGroupId?: string;
+  now?: () => number;
+}

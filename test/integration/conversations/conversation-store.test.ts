@@ -1,0 +1,134 @@
+/**
+ * The conversation store against DynamoDB Local: transitions land in event-time order whatever
+ * order they are written in, events that name only a request or only a dialog find their
+ * conversation through the links other events taught, a close of a request not yet linked waits
+ * for the link, and marks of earlier versions (keyed on the client) are carried over.
+ */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
+import { createConversationStore, stateOf } from '../../../shared/adapters/dynamodb/conversation-store';
+import { keys } from '../../../shared/adapters/dynamodb/table-definition';
+import { statusOf, TRANSITION_RANK } from '../../../shared/conversations/conversation';
+import { createTestTable, type TestTable, testDocumentClient } from '../../support/aws';
+import { transitionArb } from '../../support/conversation-arbitraries';
+
+describe('conversation store', () => {
+  let table: TestTable;
+  let store: ReturnType<typeof createConversationStore>;
+  const T = Date.parse('2026-11-26T10:00:00Z');
+
+  beforeAll(async () => {
+    table = await createTestTable();
+    store = createConversationStore({
+      client: testDocumentClient(),
+      tableName: table.name,
+      ownMessageTtlSeconds: 3600,
+    });
+  });
+  afterAll(() => table.drop());
+
+  it('a takeover marks the dialog, a later close releases it', async () => {
+    await store.transition('ch', 'd1', { to: 'human', reason: 'transferred', atMs: T });
+    expect((await store.find('ch', { dialogId: 'd1' }))?.status).toEqual({
+      state: 'human',
+      reason: 'transferred',
+      atMs: T,
+      rank: 2,
+    });
+    await store.transition('ch', 'd1', { to: 'closed', reason: 'dialogClosed', atMs: T + 1000 });
+    expect(stateOf(await store.find('ch', { dialogId: 'd1' }))).toBe('closed');
+  });
+
+  it('an older takeover written after a newer close does not mute the bot again', async () => {
+    await store.transition('ch', 'd2', { to: 'closed', reason: 'requestClosed', atMs: T + 5000 });
+    await store.transition('ch', 'd2', { to: 'human', reason: 'operatorMessage', atMs: T });
+    expect(stateOf(await store.find('ch', { dialogId: 'd2' }))).toBe('closed');
+  });
+
+  it('an older close written after a newer takeover does not unmute the bot', async () => {
+    await store.transition('ch', 'd3', { to: 'human', reason: 'transferred', atMs: T + 5000 });
+    await store.transition('ch', 'd3', { to: 'closed', reason: 'dialogClosed', atMs: T });
+    expect(stateOf(await store.find('ch', { dialogId: 'd3' }))).toBe('human');
+  });
+
+  it('in the same millisecond a close wins over a takeover, in either order', async () => {
+    await store.transition('ch', 'd4', { to: 'closed', reason: 'dialogClosed', atMs: T });
+    await store.transition('ch', 'd4', { to: 'human', reason: 'operatorMessage', atMs: T });
+    await store.transition('ch', 'd5', { to: 'human', reason: 'operatorMessage', atMs: T });
+    await store.transition('ch', 'd5', { to: 'closed', reason: 'dialogClosed', atMs: T });
+    expect(stateOf(await store.find('ch', { dialogId: 'd4' }))).toBe('closed');
+    expect(stateOf(await store.find('ch', { dialogId: 'd5' }))).toBe('closed');
+  });
+
+  it('events of one dialog written concurrently, in any order, leave the state of the latest', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(transitionArb, { minLength: 1, maxLength: 8 }), async (events) => {
+        run += 1;
+        const dialogId = `p${run}`;
+        await Promise.all(events.map((e) => store.transition('ch', dialogId, e)));
+        const latest = events.reduce((a, b) =>
+          b.atMs > a.atMs || (b.atMs === a.atMs && TRANSITION_RANK[b.reason] > TRANSITION_RANK[a.reason])
+            ? b
+            : a,
+        );
+        expect((await store.find('ch', { dialogId }))?.status).toEqual(statusOf(latest));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('links learned from one event let an event with only a request or only a client find the dialog', async () => {
+    expect(await store.find('ch', { requestId: 'r6' })).toBeUndefined();
+    const learned = await store.resolve('ch', { dialogId: 'd6', requestId: 'r6', clientId: 'c6' });
+    expect(learned).toEqual({ dialogId: 'd6', requestId: 'r6', clientId: 'c6' });
+    expect((await store.find('ch', { requestId: 'r6' }))?.dialogId).toBe('d6');
+    expect((await store.find('ch', { clientId: 'c6' }))?.dialogId).toBe('d6');
+    // Another channel knows nothing of it.
+    expect(await store.find('other', { clientId: 'c6' })).toBeUndefined();
+  });
+
+  it('a close of a known request closes its dialog; of an unknown one it waits for the link', async () => {
+    await store.resolve('ch', { dialogId: 'd7', requestId: 'r7', clientId: 'c7' });
+    await store.transition('ch', 'd7', { to: 'human', reason: 'operatorMessage', atMs: T });
+    expect(await store.closeRequest('ch', 'r7', T + 10)).toBe('d7');
+    expect(stateOf(await store.find('ch', { dialogId: 'd7' }))).toBe('closed');
+
+    // The close overtakes every event that names the request with its dialog.
+    expect(await store.closeRequest('ch', 'r8', T + 10)).toBeUndefined();
+    await store.transition('ch', 'd8', { to: 'human', reason: 'transferred', atMs: T });
+    const resolved = await store.resolve('ch', { dialogId: 'd8', requestId: 'r8', clientId: 'c8' });
+    expect(resolved?.status?.state).toBe('closed');
+    expect(stateOf(await store.find('ch', { dialogId: 'd8' }))).toBe('closed');
+  });
+
+  it('a mark of an earlier version (keyed on the client) is carried over when the dialog is first seen', async () => {
+    await testDocumentClient().send(
+      new PutCommand({
+        TableName: table.name,
+        Item: {
+          pk: keys.humanDialog('ch', 'c9'),
+          state: 'human',
+          reason: 'transferred',
+          atMs: T,
+          since: new Date(T).toISOString(),
+        },
+      }),
+    );
+    const resolved = await store.resolve('ch', { dialogId: 'd9', clientId: 'c9' });
+    expect(resolved?.status).toMatchObject({ state: 'human', reason: 'transferred', atMs: T });
+    await store.transition('ch', 'd9', { to: 'closed', reason: 'dialogClosed', atMs: T + 1 });
+    expect(stateOf(await store.resolve('ch', { dialogId: 'd9', clientId: 'c9' }))).toBe('closed');
+  });
+
+  it('send intents are found by client and digest', async () => {
+    await store.recordIntent('ch', { clientId: 'c10', digest: 'abc', externalId: 'ch:x:0', atMs: T });
+    expect(await store.findIntent('ch', 'c10', 'abc')).toEqual({
+      clientId: 'c10',
+      digest: 'abc',
+      externalId: 'ch:x:0',
+      atMs: T,
+    });
+    expect(await store.findIntent('ch', 'c11', 'abc')).toBeUndefined();
+  });
+});
