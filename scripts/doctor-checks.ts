@@ -148,8 +148,12 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   return finish(rows);
 }
 
+/** The order a person reads: can we talk, what is ours, who the bot is, room left, mailing. */
+const ROW_ORDER: DoctorRow['check'][] = ['token', 'webhooks', 'operator', 'webhook slots', 'write first'];
+
 function finish(rows: DoctorRow[]): DoctorReport {
-  return { rows, ok: rows.every((r) => r.status !== 'fail') };
+  const ordered = [...rows].sort((a, b) => ROW_ORDER.indexOf(a.check) - ROW_ORDER.indexOf(b.check));
+  return { rows: ordered, ok: rows.every((r) => r.status !== 'fail') };
 }
 
 /** The table a person reads; the token appears only as its mask. */
