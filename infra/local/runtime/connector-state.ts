@@ -14,11 +14,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import * as z from 'zod/mini';
 import { peekDeadLetters } from '../../../scripts/dlq-tools';
 import type { ChannelRepository } from '../../../shared/channels/ports';
 import { botMayAnswer, MAX_HUMAN_MS } from '../../../shared/conversations/conversation';
 import type { ConversationRef, ConversationStore } from '../../../shared/conversations/ports';
 import { writeJson } from './http-event';
+import '../../../shared/zod-en';
 
 export interface ChannelCounters {
   /** Client messages (`inbox`) the webhook route accepted. */
@@ -146,6 +148,13 @@ export interface ConnectorStateApp {
 
 const DLQ_CACHE_MS = 3000;
 
+const numericId = z.string().check(z.regex(/^\d{1,20}$/));
+const botMutedQuerySchema = z.strictObject({
+  token: z.string().check(z.minLength(1)),
+  clientId: numericId,
+  dialogId: z.optional(numericId),
+});
+
 function channelOfDeadLetter(body: string): string | undefined {
   try {
     const parsed = JSON.parse(body) as { channelId?: unknown };
@@ -200,19 +209,18 @@ export function createConnectorStateApp(options: ConnectorStateOptions): Connect
         return true;
       }
       if (url.pathname === '/local/bot-muted' && req.method === 'GET') {
-        const token = typeof req.headers.authorization === 'string' ? req.headers.authorization.trim() : '';
-        const clientId = url.searchParams.get('clientId') ?? '';
-        const dialogId = url.searchParams.get('dialogId') ?? undefined;
-        if (
-          !token ||
-          !/^\d{1,20}$/.test(clientId) ||
-          (dialogId !== undefined && !/^\d{1,20}$/.test(dialogId))
-        ) {
+        const query = botMutedQuerySchema.safeParse({
+          token: typeof req.headers.authorization === 'string' ? req.headers.authorization.trim() : '',
+          clientId: url.searchParams.get('clientId') ?? '',
+          ...(url.searchParams.has('dialogId') ? { dialogId: url.searchParams.get('dialogId') } : {}),
+        });
+        if (!query.success) {
           writeJson(res, 400, {
             error: 'send the account token as Authorization and a numeric clientId (and dialogId)',
           });
           return true;
         }
+        const { token, clientId, dialogId } = query.data;
         // The account's active channel holds the token's lock.
         const channelId = await options.channels.tokenLockOwner(token);
         const channel = channelId ? await options.channels.get(channelId) : undefined;
