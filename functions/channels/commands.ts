@@ -4,6 +4,7 @@
  * map in handler.ts.
  */
 import * as z from 'zod/mini';
+import { notifyCommandSchema } from '../../shared/channels/notify';
 import { channelChangesSchema, channelFieldsSchema } from '../../shared/domain/channel';
 import type { FieldIssue } from '../../shared/errors';
 import { sendCommandSchema } from '../../shared/outbound/send-command';
@@ -63,6 +64,7 @@ export const channelCommandSchema = z.discriminatedUnion('action', [
   getCommandSchema,
   listCommandSchema,
   sendCommandSchema,
+  notifyCommandSchema,
 ]);
 
 export type ChannelCommand = z.output<typeof channelCommandSchema>;

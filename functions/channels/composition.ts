@@ -15,6 +15,7 @@ import { createUrlGuard, type HostLookup } from '../../shared/adapters/http/url-
 import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
 import { buildOnce } from '../../shared/build-once';
 import { createChannelUseCases } from '../../shared/channels/channel-use-cases';
+import { createNotifyCommand } from '../../shared/channels/notify';
 import type { ChannelUseCaseDeps } from '../../shared/channels/ports';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
 import { createSendCommand, type SendCommandUseCase } from '../../shared/outbound/send-command';
@@ -84,9 +85,22 @@ export async function composeChannelUseCases(
   config: Config,
   overrides: CompositionOverrides = {},
 ): Promise<ManagementUseCases> {
+  const deps = await composeChannelDeps(config, overrides);
+  const send = composeSend(config, overrides);
   return {
-    ...createChannelUseCases(await composeChannelDeps(config, overrides)),
-    send: composeSend(config, overrides),
+    ...createChannelUseCases(deps),
+    send,
+    notify: createNotifyCommand({
+      channels: deps.channels,
+      accountFor: (channel) =>
+        createChat2DeskAccountClient({
+          baseUrl: channel.apiUrl,
+          token: channel.token,
+          timeoutMs: config.CHAT2DESK_TIMEOUT_MS,
+          fetchImpl: overrides.chat2deskFetch ?? chat2deskFetch(config.LOCAL_MODE),
+        }),
+      send,
+    }),
   };
 }
 

@@ -9,6 +9,7 @@ import type {
   ChannelResult,
   ChannelUseCases,
 } from '../../shared/channels/channel-use-cases';
+import type { NotifyCommandUseCase, NotifyResult } from '../../shared/channels/notify';
 import { ConfigError } from '../../shared/config';
 import { type ErrorResult, toErrorResult, ValidationError } from '../../shared/errors';
 import { logger } from '../../shared/observability';
@@ -16,10 +17,13 @@ import type { SendCommandUseCase, SendResult } from '../../shared/outbound/send-
 import { type ChannelAction, type CommandOf, parseChannelCommand } from './commands';
 import { getChannelUseCases } from './composition';
 
-export type ManagementResult = ChannelResult | ChannelListResult | SendResult | ErrorResult;
+export type ManagementResult = ChannelResult | ChannelListResult | SendResult | NotifyResult | ErrorResult;
 
 /** The channel use cases plus `send` (the agent writes first; queued for the reply function). */
-export type ManagementUseCases = ChannelUseCases & { send?: SendCommandUseCase };
+export type ManagementUseCases = ChannelUseCases & {
+  send?: SendCommandUseCase;
+  notify?: NotifyCommandUseCase;
+};
 
 type Dispatch = { [A in ChannelAction]: (command: CommandOf<A>) => Promise<ManagementResult> };
 
@@ -37,6 +41,10 @@ export function createDispatch(useCases: ManagementUseCases): Dispatch {
       useCases.send
         ? useCases.send({ channelId, chatId, replies })
         : Promise.reject(new ConfigError('send is not configured (OUTBOUND_QUEUE_URL)')),
+    notify: ({ action: _action, ...input }) =>
+      useCases.notify
+        ? useCases.notify(input)
+        : Promise.reject(new ConfigError('notify is not configured (OUTBOUND_QUEUE_URL)')),
   };
 }
 

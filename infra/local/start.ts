@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   if (exiting) return; // a signal arrived while starting; shutdown is running
   const u = stack.url;
   process.stdout.write(
-    `ready     chat ${u}/sandbox/  management POST ${u}/management  webhooks ${stack.env.PUBLIC_BASE_URL}/webhooks/chat2desk/{channelId}/{secret}  agent ${stack.env.AGENT_API_URL}  (Ctrl-C to stop)\n`,
+    `ready     chat ${u}/sandbox/  console ${u}/console/  desk ${u}/sandbox/operator/  management POST ${u}/management  webhooks ${stack.env.PUBLIC_BASE_URL}/webhooks/chat2desk/{channelId}/{secret}  agent ${stack.env.AGENT_API_URL}  (Ctrl-C to stop)\n`,
   );
 }
 

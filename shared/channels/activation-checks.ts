@@ -4,6 +4,7 @@
  * `webhookRegistered` is decided only after the token lock was taken.
  */
 import type { Channel } from '../domain/channel';
+import { activationWarnings } from './activation-warnings';
 import type { ChannelUseCaseDeps } from './ports';
 
 export const CHECK_NAMES = ['agentTrained', 'tokenUnique', 'addressReachable', 'webhookRegistered'] as const;
@@ -21,6 +22,14 @@ export interface ActivationReport {
   /** The requested changes were stored (always true for create; false for a refused APPLY). */
   applied: boolean;
   checks: CheckResult[];
+  /** Things a person should know that do not stop the activation (docs/MANAGEMENT.md). */
+  warnings?: ActivationWarning[];
+}
+
+/** A stable code and a sentence; `OPERATOR_NOT_LISTED`: the account does not list `operatorId`. */
+export interface ActivationWarning {
+  code: string;
+  message: string;
 }
 
 export const NOT_CHECKED = 'not checked';
@@ -84,14 +93,17 @@ export interface Preflight {
   allPassed: boolean;
   /** A lock whose owner no longer holds the token; the activation may take it over. */
   reclaimLockFrom?: string;
+  /** Reported with the checks; never stop the activation. */
+  warnings: ActivationWarning[];
 }
 
 /** Runs the three side-effect-free checks concurrently for the channel as it would be saved. */
 export async function preflight(deps: ChannelUseCaseDeps, candidate: Channel): Promise<Preflight> {
-  const [agentTrained, token, addressReachable] = await Promise.all([
+  const [agentTrained, token, addressReachable, warnings] = await Promise.all([
     checkAgentTrained(deps, candidate),
     checkTokenUnique(deps, candidate),
     checkAddressReachable(deps, candidate),
+    activationWarnings(deps, candidate),
   ]);
   const checks: CheckSet = {
     agentTrained,
@@ -102,6 +114,7 @@ export async function preflight(deps: ChannelUseCaseDeps, candidate: Channel): P
   return {
     checks,
     allPassed: agentTrained.ok && token.result.ok && addressReachable.ok,
+    warnings,
     ...(token.reclaimFrom ? { reclaimLockFrom: token.reclaimFrom } : {}),
   };
 }

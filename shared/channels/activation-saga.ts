@@ -12,6 +12,7 @@
 import type { Channel } from '../domain/channel';
 import { logger } from '../observability';
 import {
+  type ActivationWarning,
   type CheckSet,
   describeChat2DeskFailure,
   errorText,
@@ -42,7 +43,7 @@ export async function activate(
       channelId: current.id,
       checks: summary(pre.checks),
     });
-    return { ok: true, channel: view(current), activation: report(false, applied, pre.checks) };
+    return { ok: true, channel: view(current), activation: report(false, applied, pre.checks, pre.warnings) };
   }
   // Each activation gets a new generation: URLs from before a deactivation stop working.
   const locked = ctx.bump(current, {
@@ -55,7 +56,7 @@ export async function activate(
   } catch (err) {
     if (!(err instanceof TokenInUseError)) throw err;
     pre.checks.tokenUnique = failed('tokenUnique', TOKEN_IN_USE_REASON);
-    return { ok: true, channel: view(current), activation: report(false, applied, pre.checks) };
+    return { ok: true, channel: view(current), activation: report(false, applied, pre.checks, pre.warnings) };
   }
   const account = deps.accounts.forAccount(locked.apiUrl, locked.token);
   let webhookId: string;
@@ -77,13 +78,17 @@ export async function activate(
       channelId: current.id,
     });
     pre.checks.webhookRegistered = failed('webhookRegistered', reason);
-    return { ok: true, channel: view(released), activation: report(false, applied, pre.checks) };
+    return {
+      ok: true,
+      channel: view(released),
+      activation: report(false, applied, pre.checks, pre.warnings),
+    };
   }
   const active = ctx.bump(locked, { webhookId });
   await deps.channels.save(active, locked);
   pre.checks.webhookRegistered = passed('webhookRegistered');
   logger.info('channel activated', { channelId: active.id, generation: active.generation });
-  return { ok: true, channel: view(active), activation: report(true, applied, pre.checks) };
+  return { ok: true, channel: view(active), activation: report(true, applied, pre.checks, pre.warnings) };
 }
 
 /**
@@ -103,7 +108,7 @@ export async function applyChanges(
       channelId: current.id,
       checks: summary(pre.checks),
     });
-    return { ok: true, channel: view(current), activation: report(true, false, pre.checks) };
+    return { ok: true, channel: view(current), activation: report(true, false, pre.checks, pre.warnings) };
   }
   const moving = accountChanged(current, merged);
   const next = moving
@@ -115,7 +120,7 @@ export async function applyChanges(
   } catch (err) {
     if (!(err instanceof TokenInUseError)) throw err;
     pre.checks.tokenUnique = failed('tokenUnique', TOKEN_IN_USE_REASON);
-    return { ok: true, channel: view(current), activation: report(true, false, pre.checks) };
+    return { ok: true, channel: view(current), activation: report(true, false, pre.checks, pre.warnings) };
   }
   const account = deps.accounts.forAccount(next.apiUrl, next.token);
   let webhookId: string;
@@ -123,7 +128,7 @@ export async function applyChanges(
     webhookId = (await account.registerWebhook(ctx.webhookSpec(next))).webhook.id;
   } catch (err) {
     pre.checks.webhookRegistered = failed('webhookRegistered', describeChat2DeskFailure(err, next.apiUrl));
-    return rollBackApply(ctx, current, next, pre.checks);
+    return rollBackApply(ctx, current, next, pre.checks, pre.warnings);
   }
   let final = next;
   if (webhookId !== next.webhookId) {
@@ -137,7 +142,7 @@ export async function applyChanges(
     accountChanged: moving,
     generation: final.generation,
   });
-  return { ok: true, channel: view(final), activation: report(true, true, pre.checks) };
+  return { ok: true, channel: view(final), activation: report(true, true, pre.checks, pre.warnings) };
 }
 
 /**
@@ -173,6 +178,7 @@ async function rollBackApply(
   current: Channel,
   next: Channel,
   checks: CheckSet,
+  warnings: ActivationWarning[],
 ): Promise<ChannelResult> {
   const { deps, view } = ctx;
   try {
@@ -187,7 +193,7 @@ async function rollBackApply(
     logger.warn('changes not applied and the old token was taken meanwhile: channel deactivated', {
       channelId: current.id,
     });
-    return { ok: true, channel: view(inactive), activation: report(false, false, checks) };
+    return { ok: true, channel: view(inactive), activation: report(false, false, checks, warnings) };
   }
   if (accountChanged(current, next)) {
     const newAccount = deps.accounts.forAccount(next.apiUrl, next.token);
@@ -211,5 +217,5 @@ async function rollBackApply(
   logger.warn('changes not applied: webhook registration failed; previous state restored', {
     channelId: current.id,
   });
-  return { ok: true, channel: view(current), activation: report(true, false, checks) };
+  return { ok: true, channel: view(current), activation: report(true, false, checks, warnings) };
 }

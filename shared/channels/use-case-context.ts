@@ -4,7 +4,12 @@
  */
 import { type Channel, type ChannelView, toChannelView } from '../domain/channel';
 import { NotFoundError, ValidationError, VersionConflictError } from '../errors';
-import { type ActivationReport, type CheckSet, orderedChecks } from './activation-checks';
+import {
+  type ActivationReport,
+  type ActivationWarning,
+  type CheckSet,
+  orderedChecks,
+} from './activation-checks';
 import type { ChannelUseCaseDeps } from './ports';
 
 export interface ChannelResult {
@@ -75,8 +80,13 @@ export function createUseCaseContext(deps: ChannelUseCaseDeps): UseCaseContext {
   };
 }
 
-export function report(activated: boolean, applied: boolean, checks: CheckSet): ActivationReport {
-  return { activated, applied, checks: orderedChecks(checks) };
+export function report(
+  activated: boolean,
+  applied: boolean,
+  checks: CheckSet,
+  warnings: ActivationWarning[] = [],
+): ActivationReport {
+  return { activated, applied, checks: orderedChecks(checks), ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 export function summary(checks: CheckSet): Record<string, boolean> {

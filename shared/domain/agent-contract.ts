@@ -41,6 +41,41 @@ export interface AgentEvent {
   variables: ChannelVariables;
 }
 
+const VARIABLE_NAMES = [
+  'channel_message_id',
+  'channel_message_recipient',
+  'channel_visitor_id',
+  'channel_conversation_id',
+  'channel_visitor_phone',
+  'channel_visitor_firstname',
+] as const;
+
+/** The event the worker posts; a schema so the contract can be published (docs/contracts/). */
+export const agentEventSchema = z.strictObject({
+  eventId: z.string().check(z.minLength(1)),
+  channel: z.strictObject({ id: z.string(), type: z.literal('chat2desk') }),
+  chatId: z.string().check(z.regex(/^\d{1,20}\|chat2desk$/)),
+  clientMessage: z.string(),
+  attachments: z.array(
+    z.strictObject({
+      kind: z.enum(['image', 'video', 'audio', 'pdf', 'file']),
+      url: z.string(),
+      name: z.optional(z.string()),
+    }),
+  ),
+  location: z.optional(z.strictObject({ latitude: z.number(), longitude: z.number() })),
+  variables: z.strictObject(
+    Object.fromEntries(VARIABLE_NAMES.map((name) => [name, z.optional(z.string())])) as Record<
+      (typeof VARIABLE_NAMES)[number],
+      z.ZodMiniOptional<z.ZodMiniString>
+    >,
+  ),
+});
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const eventTypeAgrees: Same<z.output<typeof agentEventSchema>, AgentEvent> = true;
+void eventTypeAgrees;
+
 export const agentInfoSchema = z.looseObject({
   id: z.optional(z.union([z.string(), z.number()])),
   trained: z.boolean(),

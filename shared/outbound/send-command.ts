@@ -29,7 +29,7 @@ export const sendCommandSchema = z.strictObject({
 });
 export type SendCommand = z.output<typeof sendCommandSchema>;
 
-const atLeastOneReplySchema = repliesSchema.check(z.minLength(1, 'at least one reply'));
+export const atLeastOneReplySchema = repliesSchema.check(z.minLength(1, 'at least one reply'));
 
 export interface SendResult {
   ok: true;
@@ -43,13 +43,19 @@ export interface SendCommandDeps {
   newId?: () => string;
 }
 
-function issuesOf(error: z.core.$ZodError, prefix: string): FieldIssue[] {
+export function issuesOf(error: z.core.$ZodError, prefix: string): FieldIssue[] {
   return error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join('.'), message: i.message }));
 }
 
 export function createSendCommand(deps: SendCommandDeps) {
   const newId = deps.newId ?? randomUUID;
-  return async (input: { channelId: string; chatId: string; replies: unknown }): Promise<SendResult> => {
+  return async (input: {
+    channelId: string;
+    chatId: string;
+    replies: unknown;
+    /** What else is known of the conversation (notify: the transport and Chat2Desk channel mailed). */
+    target?: Pick<OutboundQueueMessage['target'], 'transport' | 'c2dChannelId'>;
+  }): Promise<SendResult> => {
     const issues: FieldIssue[] = [];
     const chat = chatIdSchema.safeParse(input.chatId);
     if (!chat.success) issues.push(...issuesOf(chat.error, 'chatId'));
@@ -72,7 +78,7 @@ export function createSendCommand(deps: SendCommandDeps) {
       generation: channel.generation,
       index,
       // Only the client is known: Chat2Desk sends on the channel and transport of its last message.
-      target: { clientId: chat.data.clientId },
+      target: { ...input.target, clientId: chat.data.clientId },
       reply,
     }));
     await deps.outboundQueue.enqueue(messages);

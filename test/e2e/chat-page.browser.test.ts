@@ -3,13 +3,11 @@
  * reply, clicks one of the reply buttons and sees the answer to it. The whole connector runs behind
  * it (local stack in process: webhook → inbound queue → worker → demo agent → outbound queue → reply).
  */
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type LocalStack, startLocalStack } from '../../infra/local/runtime/stack';
+import type { Browser, Page } from 'playwright-core';
+import type { LocalStack } from '../../infra/local/runtime/stack';
 import { makeTestToken } from '../support/tokens';
-import { createActiveChannel } from './helpers';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { launchChromium, requireChromium } from './browser';
+import { createActiveChannel, startTestStack } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -19,35 +17,9 @@ describe('sandbox chat page in a browser', () => {
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      // A missing browser must fail the run, not skip it silently.
-      throw new Error(
-        `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium); .ci/run does it when it can`,
-      );
-    }
-    stack = await startLocalStack({
-      port: 0,
-      inMemory: true,
-      quiet: true,
-      prefix: `browser-${process.pid}`,
-      emulators: {
-        dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
-        sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
-      },
-      report: () => undefined,
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    requireChromium();
+    stack = await startTestStack('browser');
+    browser = await launchChromium();
     page = await browser.newPage();
   });
 

@@ -1,6 +1,6 @@
 /** What the e2e tests do the way a user does: management commands, sandbox hooks, waiting. */
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { LocalStack } from '../../infra/local/runtime/stack';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../infra/local/runtime/stack';
 import type { TranscriptEntry } from '../../infra/local/sandbox/types';
 
 export async function manage(baseUrl: string, command: unknown): Promise<Record<string, unknown>> {
@@ -121,4 +121,20 @@ export async function settled(stack: LocalStack): Promise<void> {
   } finally {
     sqs.destroy();
   }
+}
+
+/** The local stack on a free port, in memory, on the test run's emulators (jest cannot load fauxqs itself). */
+export function startTestStack(prefix: string, options: LocalStackOptions = {}): Promise<LocalStack> {
+  return startLocalStack({
+    port: 0,
+    inMemory: true,
+    quiet: true,
+    prefix: `${prefix}-${process.pid}`,
+    emulators: {
+      dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
+    },
+    report: () => undefined,
+    ...options,
+  });
 }

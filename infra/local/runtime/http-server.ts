@@ -28,6 +28,11 @@ export interface HttpRoutes {
   management?: { fn: LocalFunction; handler: LambdaHandler<unknown, unknown> };
   sandbox?: MountedApp;
   agent?: MountedApp;
+  /** The console pages (`/console/`) and the local-only state routes (`/local/...`). */
+  console?: MountedApp;
+  state?: MountedApp;
+  /** Told every webhook request's outcome (the console's counters). */
+  onWebhook?: (channelId: string, status: number, body: Buffer) => void;
   /** One line per problem (no bodies). */
   report?: (line: string) => void;
 }
@@ -66,7 +71,9 @@ async function handleWebhook(
   });
   try {
     const result = await invokeLocally(routes.webhook.fn, routes.webhook.handler, event, routes.region);
-    writeHttpResult(res, fromApiGatewayResult(result));
+    const answer = fromApiGatewayResult(result);
+    writeHttpResult(res, answer);
+    routes.onWebhook?.(event.pathParameters?.channelId ?? '', answer.statusCode, body);
   } catch (err) {
     routes.report?.(`${routes.webhook.fn.functionName}: invocation failed (${(err as Error).name})`);
     writeHttpResult(res, INTEGRATION_FAILURE);
@@ -140,6 +147,11 @@ export async function routeRequest(
   if (path === '/sandbox' || path.startsWith('/sandbox/')) {
     if (routes.sandbox && (await routes.sandbox.handle(req, res))) return;
     return writeJson(res, routes.sandbox ? 404 : 503, { message: routes.sandbox ? 'Not Found' : 'starting' });
+  }
+  if (path === '/console' || path.startsWith('/console/') || path.startsWith('/local/')) {
+    const app = path.startsWith('/local/') ? routes.state : routes.console;
+    if (app && (await app.handle(req, res))) return;
+    return writeJson(res, app ? 404 : 503, { message: app ? 'Not Found' : 'starting' });
   }
   if (path === '/agent' || path.startsWith('/agent/')) {
     if (routes.agent && (await routes.agent.handle(req, res))) return;

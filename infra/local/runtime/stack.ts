@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyResultV2,
@@ -19,13 +20,18 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
+import { createChannelStore } from '../../../shared/adapters/dynamodb/channel-store';
+import { createConversationStore } from '../../../shared/adapters/dynamodb/conversation-store';
 import { resetConfig } from '../../../shared/config';
+import { logger as functionsLogger } from '../../../shared/observability';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../../shared/timeouts';
+import { createConsoleApp } from '../console/index';
 import { createDemoAgent, type DemoAgent } from '../demo-agent/index';
 import { LOCAL_CREDENTIALS, type RunningService, startDynamoDbLocal, startSqsEmulator } from '../emulators';
 import { createSandbox } from '../sandbox/index';
 import type { Sandbox, SandboxOptions } from '../sandbox/types';
 import { ensureQueues, ensureTable, type LocalQueues, loadLocalKeys, type QueueOverrides } from './bootstrap';
+import { createConnectorStateApp, createCounterBook, observeLogger } from './connector-state';
 import { closeServer, type HttpRoutes, listen } from './http-server';
 import type { LambdaHandler, LocalFunction } from './lambda-context';
 import { type LocalSchedule, startSchedule } from './schedule';
@@ -169,6 +175,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let pollers: { inbound: SqsPoller; outbound: SqsPoller } | undefined;
   let healer: LocalSchedule | undefined;
   let sandbox: Sandbox | undefined;
+  let stopObserving: (() => void) | undefined;
 
   const routes: HttpRoutes = { region, isReady: () => ready, report };
   const server = await listen(routes, requestedPort, host);
@@ -188,6 +195,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       healer?.stop(),
     ]);
     await closeServer(server);
+    stopObserving?.();
     await sandbox?.stop().catch(() => undefined);
     for (const client of clients) client.destroy();
     await Promise.allSettled(started.reverse().map((s) => s.stop()));
@@ -343,6 +351,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     routes.management = { fn: functions.channels, handler: handlers.channels };
     routes.sandbox = mountedSandbox;
     routes.agent = agent;
+    // The console and the local-only state routes (counters, the bot's mute state for the desk).
+    const book = createCounterBook();
+    stopObserving = observeLogger(functionsLogger, book);
+    const documents = DynamoDBDocumentClient.from(dynamoClient);
+    routes.console = createConsoleApp();
+    routes.onWebhook = (channelId, status, body) => book.observeWebhook(channelId, status, body);
+    routes.state = createConnectorStateApp({
+      book,
+      channels: createChannelStore({ client: documents, tableName, tokenHashKey: env.TOKEN_HASH_KEY ?? '' }),
+      conversations: createConversationStore({ client: documents, tableName, ownMessageTtlSeconds: 3600 }),
+      sqs: sqsClient,
+      deadLetterQueues: { inbound: queues.inbound.dlqUrl, outbound: queues.outbound.dlqUrl },
+    });
     ready = true;
 
     // EventBridge's rule for the webhook healer. Its first run at start re-registers the webhooks

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { clientWire, createClientByPhone, findClientsByPhone } from './clients-api';
 import { WebhookDeliverer } from './deliveries';
 import {
   type Answer,
@@ -22,6 +23,7 @@ import {
   writeAnswer,
 } from './http-io';
 import { type Account, accountLabel, OPERATOR_GROUPS, OPERATORS, SandboxModel } from './model';
+import { operatorDeskFile } from './operator-desk';
 import type {
   ClientMessageInput,
   DeliveryRecord,
@@ -58,6 +60,7 @@ const ECHO_WAIT_LIMIT_MS = 5_000;
 const STATIC_FILES: Record<string, { file: string; contentType: string }> = {
   '/': { file: 'index.html', contentType: 'text/html; charset=utf-8' },
   '/chat.js': { file: 'chat.js', contentType: 'text/javascript; charset=utf-8' },
+  '/dom.js': { file: 'dom.js', contentType: 'text/javascript; charset=utf-8' },
 };
 
 interface ActiveFault {
@@ -121,6 +124,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   );
   const faults: ActiveFault[] = [];
   const requests: RecordedRequest[] = [];
+  /** Per-account "write first" switches set by `setWriteFirstOption`; else the option (default on). */
+  const writeFirst = new Map<string, boolean>();
+  const writeFirstOf = (account: Account) =>
+    writeFirst.get(account.label) ?? options.writeFirstOption ?? true;
 
   function takeFault(method: string, path: string): FaultRule | undefined {
     const index = faults.findIndex((f) => f.remaining > 0 && pathMatches(f.rule, method, path));
@@ -154,8 +161,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     const route = `${method} ${resource ?? ''}${id !== undefined ? '/:id' : ''}${action !== undefined ? `/${action}` : ''}`;
     switch (route) {
       case 'GET companies/:id':
-        if (id === 'api_info') return success(model.apiInfo(account));
+        if (id === 'api_info')
+          return success({ ...model.apiInfo(account), write_first_option: writeFirstOf(account) });
         break;
+      case 'GET clients': {
+        const list = findClientsByPhone(account, query).map(clientWire);
+        return success(list, { total: list.length, limit: 20, offset: 0 });
+      }
+      case 'POST clients':
+        return success(clientWire(createClientByPhone(model, account, body)));
       case 'GET webhooks': {
         const list = model.listWebhooks(account).map((h) => model.webhookView(h));
         return success(list, { total: list.length, limit: 20, offset: 0 });
@@ -282,6 +296,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   /** Test hooks and the chat page's endpoints (plain JSON, not the Chat2Desk envelope). */
   async function routeHooks(req: IncomingMessage, path: string): Promise<Answer> {
     const method = (req.method ?? 'GET').toUpperCase();
+    const deskFile = method === 'GET' ? operatorDeskFile(path) : undefined;
+    if (deskFile) {
+      return {
+        status: 200,
+        body: undefined,
+        raw: { contentType: deskFile.contentType, text: await readFile(deskFile.path) },
+      };
+    }
     const staticFile = method === 'GET' ? STATIC_FILES[path === '' ? '/' : path] : undefined;
     if (staticFile) {
       const text = await readFile(join(PAGE_DIR, staticFile.file));
@@ -394,6 +416,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     },
     transcript(token: string, clientId: string): TranscriptEntry[] {
       return model.transcript(model.account(token), clientId);
+    },
+    setWriteFirstOption(token: string, enabled: boolean) {
+      writeFirst.set(model.account(token).label, enabled);
     },
     deliveries: deliverer.records as DeliveryRecord[],
     idle: (timeoutMs?: number) => deliverer.idle(timeoutMs),

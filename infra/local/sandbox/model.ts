@@ -905,6 +905,39 @@ export class SandboxModel {
     }));
   }
 
+  /**
+   * A client created through the API (`POST /v1/clients`), before any message: its dialog exists,
+   * closed, in the general queue. Ids of such clients start at 900000001.
+   */
+  addClient(account: Account, input: { phone: string; transport: string; channelId: number }): ClientState {
+    let id = 900_000_001;
+    while (account.clients.has(id)) id += 1;
+    const dialogId = this.nextDialogId++;
+    const client: ClientState = {
+      id,
+      name: input.phone,
+      phone: input.phone,
+      clientPhone: input.phone,
+      transport: input.transport,
+      channelId: input.channelId,
+      dialogId,
+      messages: [],
+    };
+    account.clients.set(id, client);
+    account.dialogs.set(dialogId, {
+      id: dialogId,
+      clientId: id,
+      state: 'closed',
+      operatorId: null,
+      begin: this.now(),
+      end: null,
+      requestId: 0,
+      messageCount: 0,
+      lastMessageId: null,
+    });
+    return client;
+  }
+
   clientView(account: Account, client: ClientState): Record<string, unknown> {
     const dialog = account.dialogs.get(client.dialogId)!;
     return {

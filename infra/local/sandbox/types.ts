@@ -18,6 +18,8 @@ export interface SandboxOptions extends RealismSwitches {
   webhookTimeoutMs?: number;
   /** Wait before the first delivery attempt of each event (default 0). */
   webhookDelayMs?: number;
+  /** `write_first_option` of every account's api_info (default true); `setWriteFirstOption` per account. */
+  writeFirstOption?: boolean;
 }
 
 export interface FaultRule {
@@ -138,6 +140,8 @@ export interface Sandbox {
   /** Closes the client's current request only (`PUT /v1/requests/close`): emits `close_request`. */
   closeRequest(token: string, clientId: string): Promise<void>;
   transcript(token: string, clientId: string): TranscriptEntry[];
+  /** Switches an account's "write first" option (`write_first_option` in api_info). */
+  setWriteFirstOption(token: string, enabled: boolean): void;
   /** Every webhook delivery attempt. */
   deliveries: DeliveryRecord[];
   /** Resolves when no delivery is pending (queued or waiting for a retry), or rejects after timeoutMs. */

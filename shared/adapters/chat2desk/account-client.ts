@@ -12,6 +12,12 @@ import {
   parseData,
 } from './http';
 import {
+  type WireCreateClientBody,
+  wireClientListSchema,
+  wireClientSchema,
+  wireOperatorListSchema,
+} from './wire-account';
+import {
   type WireWebhook,
   type WireWebhookBody,
   wireApiInfoSchema,
@@ -34,6 +40,29 @@ export const MAX_WEBHOOKS_PER_ACCOUNT = 5;
 export interface AccountInfo {
   companyId?: string;
   companyName?: string;
+  /** The company's API mode (`company_mode`, legacy `mode`), e.g. "paid". */
+  mode?: string;
+  requestsThisMonth?: number;
+  /** "write first": the company may message a client who has not written (undefined: not reported). */
+  writeFirst?: boolean;
+}
+
+export interface AccountOperator {
+  id: string;
+  name: string;
+  role?: string;
+}
+
+export interface AccountClient {
+  id: string;
+  phone?: string;
+}
+
+export interface NewClientSpec {
+  phone: string;
+  transport: string;
+  /** Chat2Desk's channel id (not ours); Chat2Desk picks one when absent. */
+  c2dChannelId?: string;
 }
 
 export interface WebhookDeliveryError {
@@ -75,6 +104,11 @@ export interface UnregisterSpec {
 
 export interface Chat2DeskAccountClient {
   apiInfo(): Promise<AccountInfo>;
+  listOperators(): Promise<AccountOperator[]>;
+  /** Clients whose phone is this one (`GET /v1/clients?phone=`); empty when none. */
+  findClientsByPhone(phone: string): Promise<AccountClient[]>;
+  /** `POST /v1/clients`; a client that exists already is found again by phone. */
+  createClient(spec: NewClientSpec): Promise<AccountClient>;
   listWebhooks(): Promise<AccountWebhook[]>;
   createWebhook(spec: WebhookSpec): Promise<AccountWebhook>;
   updateWebhook(id: string, spec: WebhookSpec & { enabled?: boolean }): Promise<AccountWebhook>;
@@ -134,6 +168,19 @@ function sameEvents(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 }
 
+function writeFirstFlag(value: boolean | number | string | null | undefined): boolean | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  return ['1', 'true', 'yes', 'on'].includes(String(value).trim().toLowerCase());
+}
+
+function toCount(value: number | string | null | undefined): number | undefined {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+}
+
+const CLIENT_EXISTS_TEXT = /already exist/i;
+
 const idOnlySchema = z.looseObject({ id: z.union([z.number(), z.string()]) });
 
 export function createChat2DeskAccountClient(options: Chat2DeskAccountClientOptions): Chat2DeskAccountClient {
@@ -163,10 +210,55 @@ export function createChat2DeskAccountClient(options: Chat2DeskAccountClientOpti
       const response = await http({ method: 'GET', path: '/v1/companies/api_info' });
       const info = parseData(wireApiInfoSchema, response, 'GET /v1/companies/api_info');
       const companyId = info.companyID ?? info.company_id;
+      const mode = info.company_mode ?? info.mode;
+      const requestsThisMonth = toCount(info.requests_this_month);
+      const writeFirst = writeFirstFlag(info.write_first_option);
       return {
         ...(companyId !== undefined && companyId !== null ? { companyId: String(companyId) } : {}),
         ...(info.company_name ? { companyName: info.company_name } : {}),
+        ...(mode ? { mode } : {}),
+        ...(requestsThisMonth !== undefined ? { requestsThisMonth } : {}),
+        ...(writeFirst !== undefined ? { writeFirst } : {}),
       };
+    },
+
+    async listOperators() {
+      const response = await http({ method: 'GET', path: '/v1/operators', query: { limit: 200 } });
+      return parseData(wireOperatorListSchema, response, 'GET /v1/operators').map((o) => ({
+        id: o.id,
+        name: [o.first_name, o.last_name].filter(Boolean).join(' ') || o.email || `operator ${o.id}`,
+        ...(o.role ? { role: o.role } : {}),
+      }));
+    },
+
+    async findClientsByPhone(phone) {
+      const response = await http({ method: 'GET', path: '/v1/clients', query: { phone, limit: 200 } });
+      if (response.data === null || response.data === undefined) return [];
+      const data = parseData(wireClientListSchema, response, 'GET /v1/clients');
+      return (Array.isArray(data) ? data : [data]).map((c) => ({
+        id: c.id,
+        ...(c.phone ? { phone: c.phone } : {}),
+      }));
+    },
+
+    async createClient(spec) {
+      const body: WireCreateClientBody = {
+        phone: spec.phone,
+        transport: spec.transport,
+        ...(spec.c2dChannelId !== undefined ? { channel_id: Number(spec.c2dChannelId) } : {}),
+      };
+      try {
+        const response = await http({ method: 'POST', path: '/v1/clients', body });
+        const created = parseData(wireClientSchema, response, 'POST /v1/clients');
+        return { id: created.id, ...(created.phone ? { phone: created.phone } : {}) };
+      } catch (err) {
+        // Created meanwhile (or found under another transport): it exists, find it again.
+        if (isChat2DeskError(err) && err.failure === 'rejected' && CLIENT_EXISTS_TEXT.test(err.message)) {
+          const [existing] = await client.findClientsByPhone(spec.phone);
+          if (existing) return existing;
+        }
+        throw err;
+      }
     },
 
     async listWebhooks() {

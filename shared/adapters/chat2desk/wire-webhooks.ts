@@ -12,6 +12,10 @@ export const wireApiInfoSchema = z.looseObject({
   company_id: z.nullish(z.union([z.number(), z.string()])),
   company_name: z.nullish(z.string()),
   mode: z.nullish(z.string()),
+  company_mode: z.nullish(z.string()),
+  requests_this_month: z.nullish(z.union([z.number(), z.string()])),
+  /** "write first" (the company may message a client first): a boolean, 0/1 or "0"/"1" in the wild. */
+  write_first_option: z.nullish(z.union([z.boolean(), z.number(), z.string()])),
 });
 
 const wireWebhookErrorSchema = z.union([

@@ -1,15 +1,10 @@
 /** Every lifecycle button of the seed, against DynamoDB Local, the Chat2Desk sandbox and a real agent server. */
 import { maskToken } from '../../../shared/redaction';
-import { makeTestToken } from '../../support/tokens';
+import { tokenRecorder } from '../../support/tokens';
 import { channelOf, checksOf, expectOk, type Harness, startHarness } from './harness';
 
 let h: Harness;
-const tokens: string[] = [];
-const token = (label: string) => {
-  const t = makeTestToken(label);
-  tokens.push(t);
-  return t;
-};
+const { token, all: tokens } = tokenRecorder();
 
 beforeAll(async () => {
   h = await startHarness();
@@ -65,7 +60,7 @@ describe('CREATE & ACTIVATE', () => {
       await h.run({
         action: 'create',
         agentId: 'agent-1',
-        channel: fields(t, { operatorId: 42 }),
+        channel: fields(t, { operatorId: 1002 }),
         activate: true,
       }),
     );
@@ -80,7 +75,7 @@ describe('CREATE & ACTIVATE', () => {
       ],
     });
     expect(result.channel.status).toBe('active');
-    expect(result.channel.operatorId).toBe('42');
+    expect(result.channel.operatorId).toBe('1002');
     expect(await h.lockOwner(t)).toBe(result.channel.id);
     const hooks = h.sandbox.sandbox.webhooks(t);
     expect(hooks).toHaveLength(1);

@@ -164,7 +164,9 @@ describe('agent events client', () => {
       await expect(
         client(s.url, 3, 1000).sendEvent('a', event, {
           deadlineMs,
-          beforeAttempt: async () => void (announced += 1),
+          beforeAttempt: async () => {
+            announced += 1;
+          },
         }),
       ).rejects.toMatchObject({ code: 'AGENT_UNAVAILABLE' });
       expect(s.seen).toHaveLength(1);

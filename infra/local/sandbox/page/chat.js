@@ -46,6 +46,14 @@
   $('client-id').value = stored('client', String(100000 + Math.floor(Math.random() * 900000)));
   $('transport').value = stored('transport', 'telegram');
   $('client-name').value = stored('name', '');
+  // The other side of the conversation: the operator desk of the same account, on this client.
+  const deskLink = () => {
+    $('operator-desk').href =
+      `${base}/operator/?token=${encodeURIComponent($('token').value.trim())}&client=${encodeURIComponent($('client-id').value.trim())}`;
+  };
+  deskLink();
+  $('token').addEventListener('input', deskLink);
+  $('client-id').addEventListener('input', deskLink);
   for (const [id, key] of [
     ['token', 'token'],
     ['client-id', 'client'],
