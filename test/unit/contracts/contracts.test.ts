@@ -66,6 +66,7 @@ describe('docs/contracts', () => {
       apiUrl: 'https://api.chat2desk.com',
       token: '••••1a2b',
       serviceMessages: false,
+      requireSignature: false,
       status: 'active',
       webhookUrl: 'https://hooks.example.com/webhooks/chat2desk/c1/1.x',
       version: 3,
