@@ -7,6 +7,7 @@
  * token writes the channel and the lock(s) in ONE TransactWriteItems, so no crash can leave a lock
  * without an active channel or an active channel without its lock.
  */
+
 import { createHmac } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -20,6 +21,7 @@ import { TokenInUseError } from '../../channels/errors';
 import type { ChannelRepository, SaveOptions } from '../../channels/ports';
 import { CHANNEL_TYPE, type Channel } from '../../domain/channel';
 import { NotFoundError, VersionConflictError } from '../../errors';
+import { withRetries } from '../../retry';
 import { fromChannelItem, toChannelItem } from './channel-item';
 import { BY_AGENT_INDEX, keys } from './table-definition';
 
@@ -39,8 +41,6 @@ export interface ChannelStoreOptions {
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type ItemRole = 'channel' | 'lock' | 'release';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createChannelStore(options: ChannelStoreOptions): ChannelRepository {
   const { client, tableName } = options;
@@ -66,26 +66,37 @@ export function createChannelStore(options: ChannelStoreOptions): ChannelReposit
 
   /** Runs a transaction; collisions with concurrent transactions are retried, failed conditions mapped. */
   async function transact(items: TransactItem[], roles: ItemRole[], previous: Channel): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await client.send(new TransactWriteCommand({ TransactItems: items }));
-        return;
-      } catch (err) {
-        if (!(err instanceof TransactionCanceledException)) throw err;
-        const reasons = err.CancellationReasons ?? [];
-        const failed = (role: ItemRole) =>
-          reasons.some((r, i) => roles[i] === role && r.Code === 'ConditionalCheckFailed');
-        if (failed('channel')) throw await conflictFor(previous);
-        if (failed('lock')) throw new TokenInUseError();
-        if (failed('release')) {
-          // Our old lock belongs to someone else: never delete another channel's lock.
-          throw new TokenInUseError('the token lock of this channel is held by another channel');
+    await withRetries(
+      async () => {
+        try {
+          await client.send(new TransactWriteCommand({ TransactItems: items }));
+        } catch (err) {
+          if (!(err instanceof TransactionCanceledException)) throw err;
+          const reasons = err.CancellationReasons ?? [];
+          const failed = (role: ItemRole) =>
+            reasons.some((r, i) => roles[i] === role && r.Code === 'ConditionalCheckFailed');
+          if (failed('channel')) throw await conflictFor(previous);
+          if (failed('lock')) throw new TokenInUseError();
+          if (failed('release')) {
+            // Our old lock belongs to someone else: never delete another channel's lock.
+            throw new TokenInUseError('the token lock of this channel is held by another channel');
+          }
+          throw err;
         }
-        const collided = reasons.some((r) => r.Code === 'TransactionConflict');
-        if (!collided || attempt >= maxAttempts) throw err;
-        await sleep(Math.random() * 20 * 2 ** attempt);
-      }
-    }
+      },
+      {
+        // Only a collision with a concurrent transaction is worth another try, soon.
+        decide: (err) =>
+          err instanceof TransactionCanceledException &&
+          (err.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')
+            ? { kind: 'collision', maxTries: maxAttempts }
+            : undefined,
+        baseDelayMs: 40,
+        maxDelayMs: 1_000,
+        maxRetryAfterMs: 0,
+        maxTotalWaitMs: 5_000,
+      },
+    );
   }
 
   function lockPut(tokenHash: string, channelId: string, reclaimFrom?: string): TransactItem {
