@@ -1,7 +1,8 @@
 /**
  * How both FIFO consumers (worker, reply function) run one SQS batch:
- * - records one by one in queue order; a failure fails the rest of its own message group only
- *   (Powertools `SqsFifoPartialProcessorAsync`, `skipGroupOnError`), reported as partial failures;
+ * - the batch's conversations (message groups) concurrently, each one's records one by one in
+ *   queue order; a failure fails the rest of its own group only (Powertools
+ *   `SqsFifoPartialProcessorAsync` per group, `skipGroupOnError`), reported as partial failures;
  * - each record runs inside the invocation's deadline (`shared/deadline.ts`), so no retry starts
  *   that could not finish;
  * - a record is started only with `recordBudgetMs` of the invocation left; otherwise it is failed
@@ -44,13 +45,23 @@ export async function runFifoBatch(
     return withDeadline(deadlineMs, () => handleRecord(record));
   };
 
-  // One processor per invocation: it keeps per-batch state (the local stack runs invocations concurrently).
-  const processor = new SqsFifoPartialProcessorAsync();
-  const response = await processPartialResponse(event, recordHandler, processor, {
-    ...(context ? { context } : {}),
-    skipGroupOnError: true,
-    throwOnFullBatchFailure: false,
-  });
+  // Conversations wait on different things (the agent, Chat2Desk): one waiting must not hold the
+  // others. One processor per group: it keeps per-batch state.
+  const groups = new Map<string, SQSRecord[]>();
+  for (const record of event.Records) {
+    const group = record.attributes.MessageGroupId ?? record.messageId;
+    groups.set(group, [...(groups.get(group) ?? []), record]);
+  }
+  const responses = await Promise.all(
+    [...groups.values()].map((records) =>
+      processPartialResponse({ Records: records }, recordHandler, new SqsFifoPartialProcessorAsync(), {
+        ...(context ? { context } : {}),
+        skipGroupOnError: true,
+        throwOnFullBatchFailure: false,
+      }),
+    ),
+  );
+  const response: SQSBatchResponse = { batchItemFailures: responses.flatMap((r) => r.batchItemFailures) };
   if (tooLate.length > 0) {
     countMetric(options.notStartedMetric, tooLate.length);
     logger.info('records not started: too little time left in the invocation; put back on the queue', {

@@ -138,27 +138,50 @@ describe('agent failures', () => {
   });
 });
 
+describe('conversations of one batch', () => {
+  it('are handled concurrently: a slow agent call in one does not hold the others', async () => {
+    const p = await startPipeline();
+    try {
+      const { channel, secret } = await p.addChannel();
+      p.agent.byText('think', { delayMs: 800, replies: [{ type: 'text', text: 'thought' }] });
+      for (const clientId of [101, 102, 103]) {
+        await p.post(channel.id, secret, inboxBody({ client_id: clientId, text: 'think' }));
+      }
+      const polled = await pollOnce(p.queues.inboundUrl, (event) => p.worker(event, testContext()), {
+        client: p.queues.client,
+        visibilityTimeout: 30,
+      });
+      expect(polled).toEqual({ received: 3, succeeded: 3, failed: 0 });
+      // Every call reached the agent before the first of them was answered.
+      const arrivals = p.agent.events.map((e) => e.receivedAt);
+      expect(arrivals).toHaveLength(3);
+      expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeLessThan(800);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
 describe('the time budget', () => {
   it('a record is not started without time for it: failed back untried and visible again at once', async () => {
     const p = await startPipeline();
     try {
       const { channel, secret } = await p.addChannel();
-      p.agent.byText('slow', { delayMs: 700, replies: [{ type: 'text', text: 'late but fine' }] });
       for (const clientId of [81, 82, 83])
-        await p.post(channel.id, secret, inboxBody({ client_id: clientId, text: 'slow' }));
-      // 3.6 s left, 3 s needed per record: the first runs (0.7 s), the others do not start.
-      const short = await pollOnce(p.queues.inboundUrl, (event) => p.worker(event, testContext(3_600)), {
+        await p.post(channel.id, secret, inboxBody({ client_id: clientId, text: 'hi' }));
+      // 2.5 s left, 3 s needed per record: nothing starts.
+      const short = await pollOnce(p.queues.inboundUrl, (event) => p.worker(event, testContext(2_500)), {
         client: p.queues.client,
         visibilityTimeout: 60,
       });
-      expect(short).toEqual({ received: 3, succeeded: 1, failed: 2 });
-      expect(p.agent.events).toHaveLength(1);
-      // Not after the 60-s visibility timeout: the two come back now, and are answered once each.
+      expect(short).toEqual({ received: 3, succeeded: 0, failed: 3 });
+      expect(p.agent.events).toHaveLength(0);
+      // Not after the 60-s visibility timeout: they come back now, and are answered once each.
       const started = Date.now();
       const next = await pollOnce(p.queues.inboundUrl, (event) => p.worker(event, testContext(60_000)), {
         client: p.queues.client,
       });
-      expect(next).toEqual({ received: 2, succeeded: 2, failed: 0 });
+      expect(next).toEqual({ received: 3, succeeded: 3, failed: 0 });
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(p.agent.events.map((e) => e.event.chatId).sort()).toEqual([
         '81|chat2desk',
