@@ -16,6 +16,14 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   reply: 60,
 } as const;
 
+/** What one record needs besides its one dependency call: the store reads and writes, the enqueue. */
+export const RECORD_OVERHEAD_MS = 2_000;
+
+/** A record is started only with this much of the invocation left: one call (its time limit) + the overhead. */
+export function recordBudgetMs(callTimeoutMs: number): number {
+  return callTimeoutMs + RECORD_OVERHEAD_MS;
+}
+
 /** Visibility timeout of a consumer's queue = this × the consumer's function timeout. */
 export const VISIBILITY_PER_FUNCTION_TIMEOUT = 6;
 

@@ -30,6 +30,7 @@ import {
   type RetryHooks,
   type RetryPolicy,
 } from '../../shared/outbound/retry-policy';
+import { recordBudgetMs } from '../../shared/timeouts';
 
 export interface ReplyCompositionOptions {
   config?: Config;
@@ -101,7 +102,7 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
     conversations,
     ownMessages: conversations,
     messagesClientFor,
-    recordBudgetMs: config.CHAT2DESK_TIMEOUT_MS + 2_000,
+    recordBudgetMs: recordBudgetMs(config.CHAT2DESK_TIMEOUT_MS),
     ...(config.OUTBOUND_QUEUE_URL
       ? {
           requeue: createRequeue({

@@ -65,15 +65,9 @@ export function createReplyHandler(deps: ReplyDeps) {
       const kind = classifyError(err);
       const { code, message: reason } = failureReason(err);
       logger.error('reply not delivered', { ...keys, kind, code, reason });
-      if (kind !== 'retryable') {
-        // Decided once: a Chat2Desk 4xx (other than 429) will not pass on a retry. To the DLQ now;
-        // the conversation's next replies go on.
-        await deps.deadLetters.send(record, { code, message: reason });
-        countMetric('RepliesFailedPermanently');
-        return;
-      }
-      countMetric('RepliesFailedRetryable');
-      // SQS redelivers in order.
+      if (kind === 'retryable') countMetric('RepliesFailedRetryable');
+      // Retryable: SQS redelivers in order. Permanent (a Chat2Desk 4xx other than 429): to the DLQ
+      // at once in runFifoBatch; the conversation's next replies go on.
       throw err;
     }
   };
@@ -83,6 +77,8 @@ export function createReplyHandler(deps: ReplyDeps) {
       recordBudgetMs: deps.recordBudgetMs,
       ...(deps.requeue ? { requeue: deps.requeue } : {}),
       notStartedMetric: 'RepliesNotStarted',
+      deadLetters: deps.deadLetters,
+      deadLetteredMetric: 'RepliesFailedPermanently',
     });
 }
 

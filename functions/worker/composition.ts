@@ -1,4 +1,5 @@
 /** Builds the worker's clients once per cold start, from the validated config. */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AgentCallOnce } from '../../shared/adapters/agent/agent-call-once';
 import { createAgentCallOnce } from '../../shared/adapters/agent/agent-call-once';
@@ -12,6 +13,7 @@ import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
 import { createRequeue, type Requeue } from '../../shared/adapters/sqs/requeue';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
 import type { InboundEventDeps } from '../../shared/inbound/ports';
+import { recordBudgetMs } from '../../shared/timeouts';
 
 export interface WorkerDeps extends InboundEventDeps {
   agent: AgentCallOnce;
@@ -21,13 +23,6 @@ export interface WorkerDeps extends InboundEventDeps {
   requeue: Requeue;
   /** A record is started only with this much of the invocation left (docs/RUNBOOK.md, timeouts). */
   recordBudgetMs: number;
-}
-
-/** What one record needs at most besides its agent call: the store reads and writes, the enqueue. */
-export const RECORD_OVERHEAD_MS = 2_000;
-
-export function recordBudgetMs(config: Pick<Config, 'AGENT_TIMEOUT_MS'>): number {
-  return config.AGENT_TIMEOUT_MS + RECORD_OVERHEAD_MS;
 }
 
 export async function buildWorkerDeps(config: Config = loadConfig()): Promise<WorkerDeps> {
@@ -66,7 +61,7 @@ export async function buildWorkerDeps(config: Config = loadConfig()): Promise<Wo
       queueUrl: required(config, 'OUTBOUND_QUEUE_URL'),
     }),
     requeue: createRequeue({ client: getSqsClient(), queueUrl: required(config, 'INBOUND_QUEUE_URL') }),
-    recordBudgetMs: recordBudgetMs(config),
+    recordBudgetMs: recordBudgetMs(config.AGENT_TIMEOUT_MS),
     deadLetters: createDeadLetters({
       client: getSqsClient(),
       queueUrl: required(config, 'INBOUND_DLQ_URL'),

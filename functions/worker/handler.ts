@@ -15,7 +15,7 @@ import { runFifoBatch } from '../../shared/adapters/sqs/fifo-batch';
 import { buildOnce } from '../../shared/build-once';
 import { classifyError, failureReason } from '../../shared/errors';
 import { createInboundEventHandler } from '../../shared/inbound/handle-inbound-event';
-import { countMetric, logger, metrics } from '../../shared/observability';
+import { logger, metrics } from '../../shared/observability';
 import { buildWorkerDeps, type WorkerDeps } from './composition';
 
 export function createWorkerHandler(deps: WorkerDeps) {
@@ -26,18 +26,9 @@ export function createWorkerHandler(deps: WorkerDeps) {
       return await handleInbound(record.body);
     } catch (err) {
       const kind = classifyError(err);
-      const reason = failureReason(err);
-      if (kind !== 'retryable') {
-        await deps.deadLetters.send(record, reason);
-        logger.error('inbound record moved to the dead-letter queue: it cannot succeed', {
-          ...ids,
-          kind,
-          ...reason,
-        });
-        countMetric('InboundDeadLettered');
-        return { outcome: 'deadLettered', code: reason.code };
-      }
-      logger.warn('inbound record failed; SQS will redeliver it', { ...ids, kind, ...reason });
+      if (kind === 'retryable')
+        logger.warn('inbound record failed; SQS will redeliver it', { ...ids, kind, ...failureReason(err) });
+      // A permanent one goes to the DLQ in runFifoBatch.
       throw err;
     }
   };
@@ -47,6 +38,8 @@ export function createWorkerHandler(deps: WorkerDeps) {
       recordBudgetMs: deps.recordBudgetMs,
       requeue: deps.requeue,
       notStartedMetric: 'InboundNotStarted',
+      deadLetters: deps.deadLetters,
+      deadLetteredMetric: 'InboundDeadLettered',
     });
   };
 }

@@ -108,12 +108,12 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
 
     switch (classified.kind) {
       case 'outbox': {
-        if (await isOwnEcho(channelId, event, atMs, 'recorded')) return skip('OwnEcho');
+        if (await isRecordedEcho(channelId, event)) return skip('OwnEcho');
         // The bot operator's own messages, autoreplies and system lines are not a human taking over.
         if (event.operator_id === undefined || event.operator_id === channel.operatorId)
           return skip('NotAHuman');
         if (!isOperatorWrittenOutbox(event)) return skip('NotAHuman');
-        if (await isOwnEcho(channelId, event, atMs, 'intent')) return skip('OwnEcho');
+        if (await matchesSendIntent(channelId, event, atMs)) return skip('OwnEcho');
         const conversation = await deps.conversations.resolve(channelId, ref);
         if (!conversation) return skip('ConversationNotFound');
         return move(conversation, { to: 'human', reason: 'operatorMessage', atMs });
@@ -176,26 +176,14 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
     }
   };
 
-  /**
-   * Whether an `outbox` is the echo of our own send: by the message id recorded after the send and
-   * by our external id (cheap), or by the intent recorded before it (read only for an outbox that
-   * would otherwise count as a human).
-   */
-  async function isOwnEcho(
-    channelId: string,
-    event: WebhookEvent,
-    atMs: number,
-    by: 'recorded' | 'intent',
-  ): Promise<boolean> {
-    if (by === 'recorded') {
-      if (
-        event.message_id !== undefined &&
-        (await deps.ownMessages.isOwnMessage(channelId, event.message_id))
-      ) {
-        return true;
-      }
-      return isOurExternalId(channelId, event.external_id ?? event.extra_data?.external_id);
-    }
+  /** Our own send, by the external id we gave it (no I/O) or the message id recorded after it. */
+  async function isRecordedEcho(channelId: string, event: WebhookEvent): Promise<boolean> {
+    if (isOurExternalId(channelId, event.external_id ?? event.extra_data?.external_id)) return true;
+    return event.message_id !== undefined && deps.ownMessages.isOwnMessage(channelId, event.message_id);
+  }
+
+  /** Our own send, by the intent recorded before it: read only for an outbox that would count as a human. */
+  async function matchesSendIntent(channelId: string, event: WebhookEvent, atMs: number): Promise<boolean> {
     if (event.client_id === undefined) return false;
     const digest = contentDigest({ text: event.text, fileUrl: attachmentsOf(event)[0]?.url });
     if (!digest) return false;

@@ -19,7 +19,7 @@ import type { ChannelReadOptions } from '../adapters/dynamodb/channel-item';
 import type { SentReplies } from '../adapters/dynamodb/sent-replies';
 import { botMayAnswer, MAX_HUMAN_MS } from '../conversations/conversation';
 import { contentDigest } from '../conversations/echoes';
-import type { ConversationStore, OwnMessages } from '../conversations/ports';
+import type { Conversation, ConversationStore, OwnMessages } from '../conversations/ports';
 import type { Channel } from '../domain/channel';
 import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages';
 import { PermanentError } from '../errors';
@@ -122,11 +122,17 @@ export async function deliverReply(
   // An answer still on its way when a human took the dialog is dropped: the human speaks now. What
   // the agent sends first (`send`) still goes out — the seed lets the bot write while an operator is
   // in the chat.
-  const conversation = await deps.conversations.find(channel.id, {
-    dialogId: target.dialogId,
-    clientId: target.clientId,
-  });
-  if (!isAgentInitiated(message.eventId) && !botMayAnswer(conversation?.status, Date.now(), MAX_HUMAN_MS)) {
+  // Read once, and only when needed: for the hold-back and for a transfer's dialog.
+  let conversation: Promise<Conversation | undefined> | undefined;
+  const conversationOf = () =>
+    (conversation ??= deps.conversations.find(channel.id, {
+      dialogId: target.dialogId,
+      clientId: target.clientId,
+    }));
+  if (
+    !isAgentInitiated(message.eventId) &&
+    !botMayAnswer((await conversationOf())?.status, Date.now(), MAX_HUMAN_MS)
+  ) {
     return { status: 'skipped', reason: 'withHuman' };
   }
 
@@ -137,7 +143,7 @@ export async function deliverReply(
   }
 
   try {
-    return await sendOperations(deps, message, channel, operations, conversation);
+    return await sendOperations(deps, message, channel, operations, conversationOf);
   } catch (err) {
     // A permanent refusal (token not accepted, client unknown) may come from an account the cache
     // kept across an account change: the table decides before the failure is final. Parts already
@@ -147,7 +153,7 @@ export async function deliverReply(
     if (current?.status !== 'active')
       return { status: 'skipped', reason: current ? 'channelInactive' : 'channelNotFound' };
     if (current.token === channel.token && current.apiUrl === channel.apiUrl) throw err;
-    return sendOperations(deps, message, current, operations, conversation);
+    return sendOperations(deps, message, current, operations, conversationOf);
   }
 }
 
@@ -156,7 +162,7 @@ async function sendOperations(
   message: OutboundQueueMessage,
   channel: Channel,
   operations: ReturnType<typeof renderReply>,
-  conversation: Awaited<ReturnType<ConversationStore['find']>>,
+  conversationOf: () => Promise<Conversation | undefined>,
 ): Promise<DeliveryOutcome> {
   const { replyId, target } = message;
   const client = await deps.messagesClientFor(channel);
@@ -195,7 +201,7 @@ async function sendOperations(
       // dialog id yet, Chat2Desk's own dialog_transferred for the new dialog marks it.
       // Stamped a little in the past: a close that Chat2Desk reports a moment later must win even
       // when our clock runs ahead of Chat2Desk's.
-      const dialogId = target.dialogId ?? conversation?.dialogId;
+      const dialogId = target.dialogId ?? (await conversationOf())?.dialogId;
       if (dialogId) {
         await deps.conversations.transition(channel.id, dialogId, {
           to: 'human',

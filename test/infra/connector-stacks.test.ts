@@ -5,11 +5,11 @@
  */
 
 import { Match } from 'aws-cdk-lib/assertions';
-import { recordBudgetMs } from '../../functions/worker/composition';
 import type { ConnectorFunction } from '../../infra/constructs/connector-function';
 import { INBOUND_QUEUE, OUTBOUND_QUEUE } from '../../shared/adapters/sqs/queue-definitions';
 import { loadConfig } from '../../shared/config';
 import { DEFAULT_RETRY_POLICY } from '../../shared/outbound/retry-policy';
+import { recordBudgetMs } from '../../shared/timeouts';
 import { logicalId, managedPolicies, rolePermissions, statefulNames } from './iam-view';
 import { type SynthesisedApp, synthConnectorApp } from './synth-app';
 
@@ -208,7 +208,7 @@ describe('functions', () => {
     expect(visibility('outbound')).toBeGreaterThanOrEqual(6 * reply);
     // With the defaults, a record's budget (one agent call + the writes) fits the worker twice over.
     const defaults = loadConfig({});
-    expect(recordBudgetMs(defaults)).toBeLessThanOrEqual((worker * 1000) / 2);
+    expect(recordBudgetMs(defaults.AGENT_TIMEOUT_MS)).toBeLessThanOrEqual((worker * 1000) / 2);
     // A Chat2Desk request's worst case (attempts and waits) fits the reply function.
     expect(
       DEFAULT_RETRY_POLICY.maxTotalWaitMs + DEFAULT_RETRY_POLICY.maxAttempts * defaults.CHAT2DESK_TIMEOUT_MS,

@@ -15,9 +15,8 @@ import { withRetries } from '../../retry';
 import { parseRetryAfter } from '../http/retry-after';
 import { callAgentApi, parseAgentJson } from './agent-http';
 
+/** The invocation's time budget comes from the record's deadline (`shared/deadline.ts`). */
 export interface SendEventOptions {
-  /** Epoch ms the call must be done by (the invocation's time budget): no retry starts past it. */
-  deadlineMs?: number;
   /** Runs before every HTTP attempt; may throw to stop (the attempt cap across redeliveries). */
   beforeAttempt?: () => Promise<void>;
   /** Runs after an attempt that failed (before any retry), with its error. */
@@ -104,17 +103,14 @@ export function createAgentEventsClient(options: AgentEventsClientOptions): Agen
 
   return {
     sendEvent: (agentId, event, call = {}) =>
-      withRetries(
-        async () => {
-          await call.beforeAttempt?.();
-          try {
-            return await attempt(agentId, event);
-          } catch (err) {
-            await call.afterFailure?.(err);
-            throw err;
-          }
-        },
-        call.deadlineMs === undefined ? rules : { ...rules, deadlineMs: call.deadlineMs },
-      ),
+      withRetries(async () => {
+        await call.beforeAttempt?.();
+        try {
+          return await attempt(agentId, event);
+        } catch (err) {
+          await call.afterFailure?.(err);
+          throw err;
+        }
+      }, rules),
   };
 }

@@ -5,6 +5,8 @@
  *   `SqsFifoPartialProcessorAsync` per group, `skipGroupOnError`), reported as partial failures;
  * - each record runs inside the invocation's deadline (`shared/deadline.ts`), so no retry starts
  *   that could not finish;
+ * - the failure policy, decided once: a permanent failure (`classifyError`) moves the record to its
+ *   DLQ at once with the reason and counts it as handled; a retryable one fails it back;
  * - a record is started only with `recordBudgetMs` of the invocation left; otherwise it is failed
  *   back without being tried, and it and the records behind it in its conversation are made visible
  *   again at once (else FIFO holds the group until the visibility timeout).
@@ -12,8 +14,9 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { withDeadline } from '../../deadline';
-import { failureReason, RetryableError } from '../../errors';
+import { classifyError, failureReason, RetryableError } from '../../errors';
 import { countMetric, logger } from '../../observability';
+import type { DeadLetters } from './dead-letters';
 import type { Requeue } from './requeue';
 
 /** Kept back from the remaining time for the batch response itself. */
@@ -24,6 +27,9 @@ export interface FifoBatchOptions {
   requeue?: Requeue;
   /** Metric counting records not started for lack of time. */
   notStartedMetric: string;
+  /** Where a record that can never succeed goes at once, and the metric counting them. */
+  deadLetters: DeadLetters;
+  deadLetteredMetric: string;
 }
 
 export async function runFifoBatch(
@@ -37,12 +43,29 @@ export async function runFifoBatch(
   const tooLate: SQSRecord[] = [];
 
   const recordHandler = async (record: SQSRecord) => {
-    if (deadlineMs === undefined) return handleRecord(record);
-    if (deadlineMs - Date.now() < options.recordBudgetMs) {
+    if (deadlineMs !== undefined && deadlineMs - Date.now() < options.recordBudgetMs) {
       tooLate.push(record);
       throw new RetryableError('NO_TIME_LEFT', 'not started: the invocation has too little time left');
     }
-    return withDeadline(deadlineMs, () => handleRecord(record));
+    try {
+      return deadlineMs === undefined
+        ? await handleRecord(record)
+        : await withDeadline(deadlineMs, () => handleRecord(record));
+    } catch (err) {
+      const kind = classifyError(err);
+      if (kind === 'retryable') throw err;
+      const reason = failureReason(err);
+      // If the DLQ cannot take it, this throws: the record is retried, never lost.
+      await options.deadLetters.send(record, reason);
+      logger.error('record moved to the dead-letter queue: it cannot succeed', {
+        sqsMessageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        kind,
+        ...reason,
+      });
+      countMetric(options.deadLetteredMetric);
+      return { outcome: 'deadLettered', code: reason.code };
+    }
   };
 
   // Conversations wait on different things (the agent, Chat2Desk): one waiting must not hold the
@@ -50,7 +73,9 @@ export async function runFifoBatch(
   const groups = new Map<string, SQSRecord[]>();
   for (const record of event.Records) {
     const group = record.attributes.MessageGroupId ?? record.messageId;
-    groups.set(group, [...(groups.get(group) ?? []), record]);
+    const records = groups.get(group);
+    if (records) records.push(record);
+    else groups.set(group, [record]);
   }
   const responses = await Promise.all(
     [...groups.values()].map((records) =>

@@ -6,6 +6,7 @@ import {
   verifyChat2DeskSignature,
   verifySignatureWithKey,
 } from '../../../shared/adapters/chat2desk/signature';
+import { withDeadline } from '../../../shared/deadline';
 import type { AgentEvent } from '../../../shared/domain/agent-contract';
 import { PermanentError, RetryableError } from '../../../shared/errors';
 import { backoffDelay } from '../../../shared/retry';
@@ -162,12 +163,13 @@ describe('agent events client', () => {
     try {
       const deadlineMs = Date.now() + 500;
       await expect(
-        client(s.url, 3, 1000).sendEvent('a', event, {
-          deadlineMs,
-          beforeAttempt: async () => {
-            announced += 1;
-          },
-        }),
+        withDeadline(deadlineMs, () =>
+          client(s.url, 3, 1000).sendEvent('a', event, {
+            beforeAttempt: async () => {
+              announced += 1;
+            },
+          }),
+        ),
       ).rejects.toMatchObject({ code: 'AGENT_UNAVAILABLE' });
       expect(s.seen).toHaveLength(1);
       expect(announced).toBe(1);
