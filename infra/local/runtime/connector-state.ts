@@ -9,7 +9,7 @@
  *
  * Counters come from the webhook route (accepted `inbox` events) and from the functions' outcome
  * log lines (invariant 2: every skip is logged with its reason), observed on the one shared
- * Powertools logger; dead letters from a peek of the two DLQs (nothing consumed).
+ * Powertools logger (functions in this process) or on the JSON lines their threads send; dead letters from a peek of the two DLQs (nothing consumed).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -123,6 +123,21 @@ export function observeLogger(logger: Logger, book: CounterBook): () => void {
     logger.info = original.info;
     logger.warn = original.warn;
   };
+}
+
+/**
+ * One JSON log line of a function run in its own thread (its logger is not this process's):
+ * Powertools puts the message and the attributes at the top level of the record.
+ */
+export function observeLogLine(book: CounterBook, line: string): void {
+  // Only outcome lines count; most lines are skipped before parsing.
+  if (!line.startsWith('{') || !line.includes('"channelId"')) return;
+  try {
+    const record = JSON.parse(line) as { message?: unknown };
+    book.observeLog(record.message, record);
+  } catch {
+    // not JSON after all: nothing to count
+  }
 }
 
 /**

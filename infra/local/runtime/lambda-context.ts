@@ -15,9 +15,14 @@ export interface LocalFunction {
   memoryLimitInMB?: number;
 }
 
-export function createLambdaContext(fn: LocalFunction, region: string): Context {
-  const deadline = Date.now() + fn.timeoutMs;
-  const awsRequestId = randomUUID();
+export function createLambdaContext(
+  fn: LocalFunction,
+  region: string,
+  /** Set when the invocation was started elsewhere (a function's worker thread gets both from the runtime). */
+  given: { deadline?: number; awsRequestId?: string } = {},
+): Context {
+  const deadline = given.deadline ?? Date.now() + fn.timeoutMs;
+  const awsRequestId = given.awsRequestId ?? randomUUID();
   const unsupported = () => {
     // The legacy callback-style completion is never used by these handlers (they return promises).
   };
