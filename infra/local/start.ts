@@ -4,6 +4,9 @@
  *   npm start                  data kept in .local/ (DynamoDB Local), keys in .local/keys.json
  *   npm start -- --in-memory   nothing kept (or LOCAL_IN_MEMORY=true)
  *   npm start -- --quiet       no step lines
+ *   npm start -- --pollers 8   concurrent pollers per queue (the deployment's maxConcurrency; default 2)
+ *   npm start -- --in-process  every function in this process instead of one worker thread each
+ *   npm start -- --bundles     the deployed artifacts: esbuild bundles as CDK builds them (.local/bundles/)
  *   npm start -- --sandbox-profile minimal   the sandbox in its other realism profile (or
  *                              SANDBOX_PROFILE=minimal; single switches: SANDBOX_* in docs/SANDBOX.md)
  *
@@ -28,8 +31,9 @@ function optionValue(name: string): string | undefined {
 }
 if (args.has('--help') || args.has('-h')) {
   process.stdout.write(
-    'usage: npm start [-- --in-memory] [-- --quiet] [-- --sandbox-profile classic|minimal]\n' +
-      'env: PORT (3000), HOST (127.0.0.1), LOCAL_IN_MEMORY, PUBLIC_BASE_URL, AGENT_API_URL, AGENT_API_KEY,\n' +
+    'usage: npm start [-- --in-memory] [-- --quiet] [-- --pollers N] [-- --in-process] [-- --bundles]\n' +
+      '                 [-- --sandbox-profile classic|minimal]\n' +
+      'env: PORT (3000), HOST (127.0.0.1), LOCAL_IN_MEMORY, LOCAL_RUNTIME (threads|in-process), PUBLIC_BASE_URL, AGENT_API_URL, AGENT_API_KEY,\n' +
       '     SANDBOX_PROFILE and the SANDBOX_* switches; see docs/LOCAL.md and docs/SANDBOX.md\n',
   );
   process.exit(0);
@@ -93,6 +97,12 @@ async function main(): Promise<void> {
     process.stderr.write(`PORT=${process.env.PORT} is not a port number\n`);
     process.exit(1);
   }
+  const pollersValue = optionValue('--pollers');
+  const pollers = pollersValue === undefined ? undefined : Number(pollersValue);
+  if (pollers !== undefined && !(Number.isInteger(pollers) && pollers >= 1 && pollers <= 1000)) {
+    process.stderr.write(`--pollers ${pollersValue}: give a whole number of pollers per queue, 1..1000\n`);
+    process.exit(1);
+  }
   let sandbox: ReturnType<typeof realismFromEnv>;
   try {
     sandbox = realismFromEnv(process.env, optionValue('--sandbox-profile') ?? process.env.SANDBOX_PROFILE);
@@ -106,6 +116,9 @@ async function main(): Promise<void> {
       sandbox,
       inMemory: args.has('--in-memory') || undefined,
       quiet: args.has('--quiet'),
+      pollerConcurrency: pollers,
+      runtime: args.has('--in-process') ? 'in-process' : undefined,
+      bundles: args.has('--bundles') || undefined,
       onChildProcess: (pid) => childPids.push(pid),
     });
   } catch (err) {

@@ -5,7 +5,7 @@
  */
 import { type LocalStack, startLocalStack } from '../../infra/local/runtime/stack';
 import { makeTestToken } from '../support/tokens';
-import { clientSays, createActiveChannel, manage, replyMatching } from './helpers';
+import { clientSays, createActiveChannel, E2E_RUNTIME, manage, replyMatching } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -14,6 +14,7 @@ function quietStack(prefix: string, sandbox: { signWebhooks?: boolean } = {}): P
   return startLocalStack({
     port: 0,
     inMemory: true,
+    runtime: E2E_RUNTIME,
     prefix: `${prefix}-${process.pid}`,
     emulators: {
       dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,

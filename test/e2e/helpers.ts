@@ -1,6 +1,20 @@
 /** What the e2e tests do the way a user does: management commands, sandbox hooks, waiting. */
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../infra/local/runtime/stack';
+import {
+  type LocalRuntimeMode,
+  type LocalStack,
+  type LocalStackOptions,
+  runtimeModeFromEnv,
+  startLocalStack,
+} from '../../infra/local/runtime/stack';
+
+/**
+ * Where the e2e tests run the functions: in jest's process by default (a worker thread per
+ * function per stack costs ~40 s of CPU over the suite; docs/LOCAL.md), in threads with
+ * LOCAL_RUNTIME=threads. deployed-bundles.test.ts and `npm start` always use threads.
+ */
+export const E2E_RUNTIME: LocalRuntimeMode = runtimeModeFromEnv(process.env.LOCAL_RUNTIME) ?? 'in-process';
+
 import type { TranscriptEntry } from '../../infra/local/sandbox/types';
 
 export async function manage(baseUrl: string, command: unknown): Promise<Record<string, unknown>> {
@@ -129,6 +143,7 @@ export function startTestStack(prefix: string, options: LocalStackOptions = {}):
     port: 0,
     inMemory: true,
     quiet: true,
+    runtime: E2E_RUNTIME,
     prefix: `${prefix}-${process.pid}`,
     emulators: {
       dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,

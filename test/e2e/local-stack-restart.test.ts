@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { freePort } from '../../infra/local/emulators';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../infra/local/runtime/stack';
 import { makeTestToken } from '../support/tokens';
-import { clientSays, createActiveChannel, manage, replyMatching } from './helpers';
+import { clientSays, createActiveChannel, E2E_RUNTIME, manage, replyMatching } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -27,6 +27,7 @@ describe('local stack restart with kept data', () => {
       port,
       inMemory: false,
       quiet: true,
+      runtime: E2E_RUNTIME,
       stateDir,
       prefix: `restart-${process.pid}`,
       emulators: {

@@ -8,8 +8,9 @@
  * One stack per process: handler modules read their configuration once.
  */
 
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -31,7 +32,10 @@ import { LOCAL_CREDENTIALS, type RunningService, startDynamoDbLocal, startSqsEmu
 import { createSandbox } from '../sandbox/index';
 import type { Sandbox, SandboxOptions } from '../sandbox/types';
 import { ensureQueues, ensureTable, type LocalQueues, loadLocalKeys, type QueueOverrides } from './bootstrap';
-import { createConnectorStateApp, createCounterBook, observeLogger } from './connector-state';
+import { buildFunctionBundles } from './bundles';
+import { createConnectorStateApp, createCounterBook, observeLogger, observeLogLine } from './connector-state';
+import type { FunctionSource } from './function-thread-protocol';
+import { type FunctionThreads, startFunctionThreads } from './function-threads';
 import { closeServer, type HttpRoutes, listen } from './http-server';
 import type { LambdaHandler, LocalFunction } from './lambda-context';
 import { type LocalSchedule, startSchedule } from './schedule';
@@ -67,6 +71,24 @@ export function localFunctions(prefix: string) {
   };
 }
 
+/** Where the functions run: each in its own worker thread (as on Lambda), or all in this process. */
+export type LocalRuntimeMode = 'threads' | 'in-process';
+
+/** The handler modules, relative to the repository (the same entries CDK bundles). */
+const HANDLER_MODULES: Record<keyof LocalHandlers, string> = {
+  webhook: 'functions/webhook/handler',
+  channels: 'functions/channels/handler',
+  worker: 'functions/worker/handler',
+  reply: 'functions/reply/handler',
+  webhookHealer: 'functions/webhook-healer/handler',
+};
+
+export function runtimeModeFromEnv(value: string | undefined): LocalRuntimeMode | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'threads' || value === 'in-process') return value;
+  throw new Error(`LOCAL_RUNTIME=${value}: use threads or in-process`);
+}
+
 export interface LocalHandlers {
   webhook: LambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2>;
   channels: LambdaHandler<unknown, unknown>;
@@ -92,8 +114,24 @@ export interface LocalStackOptions {
   emulators?: { dynamodbEndpoint: string; sqsEndpoint: string };
   /** Shorter queue settings for drills. */
   queueOverrides?: { inbound?: QueueOverrides; outbound?: QueueOverrides };
-  /** Batches in flight per queue (default 2). */
+  /** Concurrent pollers per queue, i.e. batches in flight (the deployment's maxConcurrency; default 2). */
   pollerConcurrency?: number;
+  /**
+   * `threads` (default; env LOCAL_RUNTIME): each function in its own worker thread, loaded from its
+   * TypeScript source. `in-process`: the handlers are required into this process (jest's VM can
+   * observe and replace them). Functions given in `handlers` always run in this process.
+   */
+  runtime?: LocalRuntimeMode;
+  /**
+   * Run the deployed artifacts: every function built with the CDK construct's esbuild settings and
+   * its bundle loaded in its thread as Lambda loads it (implies `threads`). `true` builds into
+   * `<stateDir>/bundles` (a temporary folder when in memory), a string names the folder.
+   */
+  bundles?: boolean | string;
+  /** Threads per function in `threads` mode (default 1; invocations share a thread's event loop). */
+  threadsPerFunction?: number;
+  /** Where the functions' lines go in `threads` mode (default this process's stdout / stderr). */
+  functionLog?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** How often the webhook healer runs (default every 10 min, as deployed; 0 = never). It also runs once at start. */
   healerIntervalMs?: number;
   /** Long-poll wait of the pollers (default 20 s; 2 s with `emulators`, where stop() waits for it). */
@@ -133,6 +171,11 @@ export interface LocalStack {
   firstHeal: Promise<void>;
   /** Pids of child processes (DynamoDB Local's java), for a last-resort kill on exit. */
   childPids: number[];
+  /** How the functions run, and their threads (in `threads` mode; the benchmarks read their CPU). */
+  runtime: LocalRuntimeMode;
+  /** The bundle each function runs (with `bundles`). */
+  bundles?: Partial<Record<keyof LocalHandlers, string>>;
+  threads: Partial<Record<keyof LocalHandlers, FunctionThreads>>;
   stop(): Promise<void>;
 }
 
@@ -153,6 +196,14 @@ function importHandler<T>(relative: string): T {
   if (typeof mod.handler !== 'function') throw new Error(`${relative} exports no handler`);
   return mod.handler as T;
 }
+
+/**
+ * Values a running stack put into process.env: a second stack in the same process (a test) must
+ * not take the first one's URLs and keys for the user's own settings.
+ */
+const setByStacks = new Map<string, string>();
+
+const FUNCTION_KEYS = ['webhook', 'channels', 'worker', 'reply', 'webhookHealer'] as const;
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -176,6 +227,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let healer: LocalSchedule | undefined;
   let sandbox: Sandbox | undefined;
   let stopObserving: (() => void) | undefined;
+  const threads: Partial<Record<keyof LocalHandlers, FunctionThreads>> = {};
+  const runtime = options.bundles
+    ? 'threads'
+    : (options.runtime ?? runtimeModeFromEnv(process.env.LOCAL_RUNTIME) ?? 'threads');
+  if (options.bundles && options.runtime === 'in-process') {
+    throw new Error('bundles run in worker threads: leave runtime unset (or threads) with bundles');
+  }
+  let bundleDirToRemove: string | undefined;
 
   const routes: HttpRoutes = { region, isReady: () => ready, report };
   const server = await listen(routes, requestedPort, host);
@@ -195,7 +254,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       healer?.stop(),
     ]);
     await closeServer(server);
+    await Promise.allSettled(Object.values(threads).map((t) => t.stop()));
     stopObserving?.();
+    if (bundleDirToRemove) rmSync(bundleDirToRemove, { recursive: true, force: true });
     await sandbox?.stop().catch(() => undefined);
     for (const client of clients) client.destroy();
     await Promise.allSettled(started.reverse().map((s) => s.stop()));
@@ -265,7 +326,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // The environment every function reads at its cold start (shared/config.ts).
     const keys = loadLocalKeys(inMemory ? undefined : stateDir);
-    const fromUser = (name: string) => process.env[name] || undefined;
+    const fromUser = (name: string) => {
+      const value = process.env[name];
+      return value && value !== setByStacks.get(name) ? value : undefined;
+    };
     const env: Record<string, string> = {
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -292,6 +356,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     for (const [key, value] of Object.entries(env)) {
       savedEnv.set(key, process.env[key]);
+      if (process.env[key] !== value) setByStacks.set(key, value);
       process.env[key] = value;
     }
     resetConfig();
@@ -304,15 +369,86 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       publicUrl: `${(env.PUBLIC_BASE_URL ?? url).replace(/\/+$/, '')}/agent`,
     });
 
-    // Cold start: import the handlers now that their environment is set.
-    const handlers: LocalHandlers = {
-      webhook: options.handlers?.webhook ?? importHandler('functions/webhook/handler'),
-      channels: options.handlers?.channels ?? importHandler('functions/channels/handler'),
-      worker: options.handlers?.worker ?? importHandler('functions/worker/handler'),
-      reply: options.handlers?.reply ?? importHandler('functions/reply/handler'),
-      webhookHealer: options.handlers?.webhookHealer ?? importHandler('functions/webhook-healer/handler'),
+    // Counters from the functions' outcome lines: observed on the shared logger in this process,
+    // or on the lines the threads send.
+    const book = createCounterBook();
+    const functionLog =
+      options.functionLog ??
+      ((line: string, stream: 'stdout' | 'stderr') => process[stream].write(`${line}\n`));
+    const onThreadLog = (line: string, stream: 'stdout' | 'stderr') => {
+      observeLogLine(book, line);
+      functionLog(line, stream);
     };
-    step(print, quiet, 'handlers', 'webhook, channels, worker, reply, webhook-healer loaded');
+
+    let bundled: Awaited<ReturnType<typeof buildFunctionBundles>> | undefined;
+    if (options.bundles) {
+      let dir: string;
+      if (typeof options.bundles === 'string') dir = options.bundles;
+      else if (inMemory) {
+        dir = mkdtempSync(join(tmpdir(), `${prefix}-bundles-`));
+        bundleDirToRemove = dir;
+      } else dir = join(stateDir, 'bundles');
+      bundled = await buildFunctionBundles(dir);
+      step(
+        print,
+        quiet,
+        'bundles',
+        `${Object.keys(bundled.files).length} functions built in ${Math.round(bundled.buildMs)} ms into ${dir} (infra/constructs/function-bundling.ts)`,
+      );
+    }
+
+    // Cold start: load the handlers now that their environment is set.
+    const sourceOf = (key: keyof LocalHandlers): FunctionSource =>
+      bundled
+        ? { kind: 'bundle', file: bundled.files[key] }
+        : { kind: 'source', file: join(REPO_ROOT, HANDLER_MODULES[key]) };
+    /** What Lambda adds to a bundle's environment (the deployed code sees the same names). */
+    const lambdaEnv = (key: keyof LocalHandlers): Record<string, string> =>
+      bundled
+        ? {
+            AWS_LAMBDA_FUNCTION_NAME: functions[key].functionName,
+            AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+            AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(functions[key].memoryLimitInMB ?? 512),
+            AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functions[key].functionName}`,
+            LAMBDA_TASK_ROOT: dirname(bundled.files[key]),
+            _HANDLER: 'index.handler',
+          }
+        : {};
+    const handlers = {} as LocalHandlers;
+    for (const key of FUNCTION_KEYS) {
+      const given = options.handlers?.[key];
+      if (given) {
+        (handlers as unknown as Record<string, unknown>)[key] = given;
+      } else if (runtime === 'threads') {
+        const pool = startFunctionThreads({
+          fn: functions[key],
+          region,
+          source: sourceOf(key),
+          env: { ...process.env, ...lambdaEnv(key) },
+          ...(bundled ? { threadFile: { file: bundled.threadFile, tsx: false } } : {}),
+          threads: options.threadsPerFunction,
+          onLog: onThreadLog,
+          report,
+        });
+        threads[key] = pool;
+        (handlers as unknown as Record<string, unknown>)[key] = pool.handler;
+      } else {
+        (handlers as unknown as Record<string, unknown>)[key] = importHandler(HANDLER_MODULES[key]);
+      }
+    }
+    await Promise.all(Object.values(threads).map((t) => t.ready()));
+    step(
+      print,
+      quiet,
+      'handlers',
+      `webhook, channels, worker, reply, webhook-healer loaded (${
+        bundled
+          ? 'bundles, one worker thread each'
+          : runtime === 'threads'
+            ? 'one worker thread each'
+            : 'in this process'
+      })`,
+    );
 
     const pollerSettings = {
       sqs: sqsClient,
@@ -352,7 +488,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     routes.sandbox = mountedSandbox;
     routes.agent = agent;
     // The console and the local-only state routes (counters, the bot's mute state for the desk).
-    const book = createCounterBook();
     stopObserving = observeLogger(functionsLogger, book);
     const documents = DynamoDBDocumentClient.from(dynamoClient);
     routes.console = createConsoleApp();
@@ -401,6 +536,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       healer,
       firstHeal,
       childPids: started.map((s) => s.pid).filter((p): p is number => typeof p === 'number'),
+      runtime,
+      ...(bundled ? { bundles: bundled.files } : {}),
+      threads,
       stop,
     };
   } catch (err) {
