@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in sequence, each in its own process (one stack per process),
- * skipping those not present yet. Knobs: ACK_RUNS, PIPELINE_RATE, PIPELINE_SECONDS, PIPELINE_CLIENTS.
+ * skipping those not present yet. Knobs: ACK_RUNS, THROUGHPUT_RATE, THROUGHPUT_SECONDS, THROUGHPUT_ACCOUNTS, THROUGHPUT_POLLERS.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,11 +11,12 @@ const benches: { file: string; args: string[] }[] = [
   { file: 'bench/ack-latency.ts', args: [process.env.ACK_RUNS ?? '2000'] },
   { file: 'bench/bundle-size.ts', args: [] },
   {
-    file: 'bench/pipeline.ts',
+    file: 'bench/throughput.ts',
     args: [
-      process.env.PIPELINE_RATE ?? '20',
-      process.env.PIPELINE_SECONDS ?? '60',
-      process.env.PIPELINE_CLIENTS ?? '50',
+      process.env.THROUGHPUT_RATE ?? '60',
+      process.env.THROUGHPUT_SECONDS ?? '60',
+      process.env.THROUGHPUT_ACCOUNTS ?? '20',
+      process.env.THROUGHPUT_POLLERS ?? '10',
     ],
   },
 ];

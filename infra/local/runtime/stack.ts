@@ -28,7 +28,12 @@ import { logger as functionsLogger } from '../../../shared/observability';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../../shared/timeouts';
 import { createConsoleApp } from '../console/index';
 import { createDemoAgent, type DemoAgent } from '../demo-agent/index';
-import { LOCAL_CREDENTIALS, type RunningService, startDynamoDbLocal, startSqsEmulator } from '../emulators';
+import {
+  LOCAL_CREDENTIALS,
+  type RunningService,
+  startDynamoDbLocal,
+  startSqsEmulatorThread,
+} from '../emulators';
 import { createSandbox } from '../sandbox/index';
 import type { Sandbox, SandboxOptions } from '../sandbox/types';
 import { ensureQueues, ensureTable, type LocalQueues, loadLocalKeys, type QueueOverrides } from './bootstrap';
@@ -286,7 +291,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         'dynamodb',
         `ready on ${dynamo.endpoint} (${dataPath ? `data in ${dataPath}` : 'in memory'})`,
       );
-      const sqs = await startSqsEmulator().catch((err: unknown) => {
+      // In a thread of its own: SQS requests are handled off this event loop.
+      const sqs = await startSqsEmulatorThread().catch((err: unknown) => {
         // jest's VM cannot import the ESM-only fauxqs: say what to do instead.
         if (/dynamic import callback/.test(String((err as Error)?.message))) {
           throw new Error(
@@ -296,7 +302,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         throw err;
       });
       started.push(sqs);
-      step(print, quiet, 'sqs', `ready on ${sqs.endpoint} (fauxqs, in memory)`);
+      step(print, quiet, 'sqs', `ready on ${sqs.endpoint} (fauxqs in a worker thread, in memory)`);
       dynamodbEndpoint = dynamo.endpoint;
       sqsEndpoint = sqs.endpoint;
     }

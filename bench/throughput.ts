@@ -1,0 +1,324 @@
+/**
+ * Throughput of the local stack: RATE client messages per second across ACCOUNTS Chat2Desk
+ * accounts (one active channel each) for SECONDS seconds, open loop, through the whole pipeline
+ * (sandbox → signed webhook → webhook function → inbound FIFO → worker → demo agent → outbound
+ * FIFO → reply function → Chat2Desk send accepted by the sandbox).
+ *
+ *   npm run bench:throughput -- [rate=60] [seconds=60] [accounts=20] [pollers=10] [--bundles]
+ *
+ * Prints lost and duplicated replies, end-to-end latency (the client message created in the
+ * sandbox → the bot's message accepted by the sandbox, both the sandbox's own timestamps) and the
+ * CPU time per message by component, measured over the same run:
+ * - each function: user+system CPU of its worker thread(s) (/proc/self/task/<tid>/stat);
+ * - fauxqs: its worker thread; DynamoDB Local: utime+stime of the java process (/proc/<pid>/stat);
+ * - the main thread (sandbox, demo agent, SQS pollers and HTTP routing): its CPU split in the
+ *   proportions of a sampling profile of that thread (each sample to the innermost frame of a
+ *   known component);
+ * - the rest of this process (V8's GC helpers, libuv's pool): process.cpuUsage() minus the above.
+ * Exits 1 unless 0 lost, 0 duplicates and p99 ≤ 2 s. `--in-process` runs the functions in the
+ * main thread instead (for comparison); THROUGHPUT_TASKS=1 lists every thread of the process
+ * with its CPU (V8's platform threads do the GC and JIT work of all isolates).
+ */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { startDynamoDbLocal, startSqsEmulatorThread } from '../infra/local/emulators';
+import { type LocalStack, startLocalStack } from '../infra/local/runtime/stack';
+import { threadCpuMs } from '../infra/local/runtime/thread-cpu';
+
+const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)]!;
+}
+
+/** CPU ms (user + system) of a process, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { url: string; functionName: string };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const COMPONENTS: [string, RegExp][] = [
+  ['sandbox', /infra\/local\/sandbox\//],
+  ['demo agent', /infra\/local\/demo-agent\//],
+  ['pollers + HTTP routing', /infra\/local\/runtime\/|@aws-sdk|@smithy/],
+];
+
+/** Main-thread CPU ms by component: every sample to the innermost frame of a component. */
+function splitProfile(profile: Profile): Record<string, number> {
+  const parent = new Map<number, number>();
+  const byId = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const componentOf = new Map<number, string>();
+  const resolve = (id: number): string => {
+    const known = componentOf.get(id);
+    if (known) return known;
+    const node = byId.get(id)!;
+    const name = node.callFrame.functionName;
+    let component: string | undefined;
+    if (name === '(idle)') component = 'idle';
+    else if (name === '(garbage collector)') component = 'GC';
+    else component = COMPONENTS.find(([, re]) => re.test(node.callFrame.url))?.[0];
+    if (!component) {
+      const up = parent.get(id);
+      component = up === undefined ? 'Node (sockets, HTTP parsing, timers)' : resolve(up);
+    }
+    componentOf.set(id, component);
+    return component;
+  };
+  const totals: Record<string, number> = {};
+  profile.samples.forEach((id, i) => {
+    const c = resolve(id);
+    totals[c] = (totals[c] ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000;
+  });
+  return totals;
+}
+
+function post(session: Session, method: string, params?: object): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))),
+  );
+}
+
+async function createChannels(stack: LocalStack, accounts: number): Promise<string[]> {
+  const tokens = Array.from({ length: accounts }, (_, i) => `bench-${i}-${randomBytes(8).toString('hex')}`);
+  for (const token of tokens) {
+    const created = (await (
+      await fetch(`${stack.url}/management`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          action: 'create',
+          agentId: 'bench-agent',
+          channel: { name: 'Bench', apiUrl: `${stack.url}/sandbox`, token },
+          activate: true,
+        }),
+      })
+    ).json()) as { ok: boolean; channel?: { status: string } };
+    if (!created.ok || created.channel?.status !== 'active')
+      throw new Error('a bench channel did not activate');
+  }
+  return tokens;
+}
+
+export interface ThroughputResult {
+  rate: number;
+  seconds: number;
+  accounts: number;
+  pollers: number;
+  bundles: boolean;
+  sent: number;
+  achievedPerSecond: number;
+  answered: number;
+  lost: number;
+  duplicates: number;
+  p50: number;
+  p99: number;
+  max: number;
+  cpuPerMessageMs: Record<string, number>;
+  processCpuPerMessageMs: number;
+  loadBefore: number[];
+}
+
+export async function runThroughput(
+  rate = 60,
+  seconds = 60,
+  accounts = 20,
+  pollers = 10,
+  bundles = false,
+  inProcess = false,
+): Promise<ThroughputResult> {
+  const clientsPerAccount = 5;
+  const loadBefore = loadavg();
+  const dynamo = await startDynamoDbLocal();
+  const sqs = await startSqsEmulatorThread();
+  let stack: LocalStack | undefined;
+  try {
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      quiet: true,
+      prefix: `tp-${randomBytes(3).toString('hex')}`,
+      emulators: { dynamodbEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint },
+      waitTimeSeconds: 1,
+      pollerConcurrency: pollers,
+      runtime: inProcess ? 'in-process' : 'threads',
+      bundles,
+      healerIntervalMs: 0,
+      env: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      functionLog: () => undefined,
+      report: (line) => process.stderr.write(`${line}\n`),
+    });
+    await stack.firstHeal;
+    const tokens = await createChannels(stack, accounts);
+
+    // Warm-up: every function has loaded and built its clients before the measured run.
+    for (const token of tokens) await stack.sandbox.clientMessage(token, '1', { text: 'warm-up' });
+    const warm = Date.now() + 30_000;
+    while (Date.now() < warm) {
+      if (tokens.every((t) => stack!.sandbox.transcript(t, '1').some((m) => m.direction === 'out'))) break;
+      await sleep(100);
+    }
+
+    const fnKeys = Object.keys(stack.threads) as (keyof LocalStack['threads'])[];
+    const fnBefore = Object.fromEntries(fnKeys.map((k) => [k, stack!.threads[k]!.cpu().cpuMs ?? 0]));
+    const sqsBefore = threadCpuMs(sqs.tid) ?? 0;
+    const mainBefore = threadCpuMs(process.pid) ?? 0;
+    const javaBefore = dynamo.pid ? processCpuMs(dynamo.pid) : 0;
+    const processBefore = process.cpuUsage();
+    const session = new Session();
+    session.connect();
+    await post(session, 'Profiler.enable');
+    await post(session, 'Profiler.setSamplingInterval', { interval: 1000 });
+    await post(session, 'Profiler.start');
+
+    // Open loop: one message every 1000/rate ms, round-robin over accounts and their clients.
+    const total = Math.round(rate * seconds);
+    const started = performance.now();
+    for (let i = 0; i < total; i += 1) {
+      const due = started + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const token = tokens[i % accounts]!;
+      const client = String(100 + (Math.floor(i / accounts) % clientsPerAccount));
+      void stack.sandbox.clientMessage(token, client, { text: `t-${i}` });
+    }
+    const loadSeconds = (performance.now() - started) / 1000;
+
+    // Every reply, or give up after 30 s without progress.
+    const sentAt = new Map<string, number>();
+    const replies = new Map<string, number[]>();
+    let lastProgress = Date.now();
+    let lastCount = -1;
+    while (Date.now() - lastProgress < 30_000) {
+      replies.clear();
+      for (const token of tokens) {
+        for (let c = 0; c < clientsPerAccount; c += 1) {
+          for (const m of stack.sandbox.transcript(token, String(100 + c))) {
+            if (!m.text) continue;
+            if (m.direction === 'in' && m.text.startsWith('t-')) sentAt.set(m.text, m.at);
+            else if (m.direction === 'out' && m.text.startsWith('You said: t-')) {
+              const key = m.text.slice('You said: '.length);
+              replies.set(key, [...(replies.get(key) ?? []), m.at]);
+            }
+          }
+        }
+      }
+      if (replies.size !== lastCount) {
+        lastCount = replies.size;
+        lastProgress = Date.now();
+      }
+      if (replies.size >= total) break;
+      await sleep(250);
+    }
+
+    if (process.env.THROUGHPUT_TASKS) {
+      for (const t of readdirSync('/proc/self/task')) {
+        const comm = readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim();
+        process.stderr.write(`task ${t} ${comm} ${threadCpuMs(t)}\n`);
+      }
+    }
+    const profile = ((await post(session, 'Profiler.stop')) as { profile: Profile }).profile;
+    session.disconnect();
+    const processCpu = process.cpuUsage(processBefore);
+    const cpu: Record<string, number> = {};
+    for (const k of fnKeys)
+      cpu[`function ${k}`] = (stack.threads[k]!.cpu().cpuMs ?? Number.NaN) - fnBefore[k]!;
+    cpu.fauxqs = (threadCpuMs(sqs.tid) ?? Number.NaN) - sqsBefore;
+    cpu['DynamoDB Local (java)'] = dynamo.pid ? processCpuMs(dynamo.pid) - javaBefore : Number.NaN;
+    // The main thread's CPU, split in the proportions of its profile's busy samples.
+    const mainCpu = (threadCpuMs(process.pid) ?? Number.NaN) - mainBefore;
+    const split = Object.entries(splitProfile(profile)).filter(([c]) => c !== 'idle');
+    const sampled = split.reduce((n, [, v]) => n + v, 0);
+    for (const [component, ms] of split) cpu[`main: ${component}`] = (mainCpu * ms) / sampled;
+    const accounted = Object.values(cpu).reduce((n, v) => n + v, 0) - cpu['DynamoDB Local (java)']!;
+    cpu['this process, other threads (GC helpers, libuv)'] =
+      (processCpu.user + processCpu.system) / 1000 - accounted;
+
+    const latencies: number[] = [];
+    let duplicates = 0;
+    for (const [text, ats] of replies) {
+      const at = sentAt.get(text);
+      if (at !== undefined) latencies.push(Math.min(...ats) - at);
+      duplicates += ats.length - 1;
+    }
+    latencies.sort((a, b) => a - b);
+    const perMessage = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v / total]));
+    return {
+      rate,
+      seconds,
+      accounts,
+      pollers,
+      bundles,
+      sent: total,
+      achievedPerSecond: total / loadSeconds,
+      answered: replies.size,
+      lost: total - replies.size,
+      duplicates,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      max: latencies[latencies.length - 1] ?? Number.NaN,
+      cpuPerMessageMs: perMessage,
+      processCpuPerMessageMs: (processCpu.user + processCpu.system) / 1000 / total,
+      loadBefore,
+    };
+  } finally {
+    await stack?.stop();
+    await sqs.stop();
+    await dynamo.stop();
+  }
+}
+
+export function describeThroughput(r: ThroughputResult, command: string): string {
+  const cpu = cpus();
+  const rows = Object.entries(r.cpuPerMessageMs).sort((a, b) => b[1] - a[1]);
+  const sum = rows.reduce((n, [, v]) => n + v, 0);
+  return [
+    `Throughput — ${cpu[0]?.model ?? 'cpu'} × ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 16)}Z, load average before ${r.loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+    `command: ${command}`,
+    `offered ${r.rate}/s for ${r.seconds} s across ${r.accounts} accounts = ${r.sent} client messages (achieved ${r.achievedPerSecond.toFixed(1)}/s); ${r.pollers} pollers per queue; functions ${r.bundles ? 'from their bundles' : 'from source'}, one worker thread each`,
+    `answered ${r.answered}, lost ${r.lost}, duplicates ${r.duplicates}`,
+    `end-to-end (client message created → bot message accepted, sandbox clock): p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, max ${r.max.toFixed(0)} ms`,
+    `CPU per message by component (ms), same run: ${sum.toFixed(2)} in total (this process ${r.processCpuPerMessageMs.toFixed(2)} incl. GC and libuv threads, + java)`,
+    ...rows.map(([k, v]) => `  ${k.padEnd(46)} ${v.toFixed(2)}`),
+    `target: 0 lost, 0 duplicates, p99 ≤ 2000 ms — ${r.lost === 0 && r.duplicates === 0 && r.p99 <= 2000 ? 'met' : 'MISSED'}`,
+  ].join('\n');
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const bundles = argv.includes('--bundles');
+  const inProcess = argv.includes('--in-process');
+  const [rate = '60', seconds = '60', accounts = '20', pollers = '10'] = argv.filter(
+    (a) => !a.startsWith('--'),
+  );
+  runThroughput(Number(rate), Number(seconds), Number(accounts), Number(pollers), bundles, inProcess)
+    .then((r) => {
+      process.stdout.write(
+        `${describeThroughput(r, `npm run bench:throughput -- ${rate} ${seconds} ${accounts} ${pollers}${bundles ? ' --bundles' : ''}${inProcess ? ' --in-process' : ''}`)}\n`,
+      );
+      process.exit(r.lost === 0 && r.duplicates === 0 && r.p99 <= 2000 ? 0 : 1);
+    })
+    .catch((err) => {
+      process.stderr.write(`throughput bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    });
+}
