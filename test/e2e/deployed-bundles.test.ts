@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BUNDLE_SETTINGS } from '../../infra/constructs/function-bundling';
 import { makeTestToken } from '../support/tokens';
-import { clientSays, createActiveChannel, replyMatching } from './helpers';
+import { clientSays, createActiveChannel, eventually, replyMatching } from './helpers';
 import { describeStackScenarios } from './stack-scenarios';
 
 jest.setTimeout(120_000);
@@ -54,12 +54,21 @@ describeStackScenarios(
       await clientSays(stack.url, token, '611', { text: 'count me' });
       await replyMatching(stack.url, token, '611', 'You said: count me');
 
-      const records = functionLines
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { message?: string; function_name?: string; channelId?: string });
+      type LogRecord = { message?: string; function_name?: string; channelId?: string; cold_start?: boolean };
+      const parsed = () =>
+        functionLines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogRecord);
+      // The reply function logs "reply delivered" after the send, and its lines cross threads: wait.
+      await eventually(async () =>
+        parsed().some((r) => r.channelId === id && r.message === 'reply delivered') ? true : undefined,
+      );
+      const records = parsed();
       expect(records.length).toBeGreaterThan(0);
       const prefix = `e2e-${process.pid}-`;
       for (const r of records) expect(r.function_name).toMatch(new RegExp(`^${prefix}`));
+      // Each thread is an environment: its first invocation is a cold start, the next ones are not.
+      const ofWorker = records.filter((r) => r.function_name === `${prefix}worker` && 'cold_start' in r);
+      expect(ofWorker[0]).toMatchObject({ cold_start: true });
+      expect(ofWorker.at(-1)).toMatchObject({ cold_start: false });
       const mine = records.filter((r) => r.channelId === id);
       expect(mine.find((r) => r.message === 'inbound event answered')?.function_name).toBe(`${prefix}worker`);
       expect(mine.find((r) => r.message === 'reply delivered')?.function_name).toBe(`${prefix}reply`);

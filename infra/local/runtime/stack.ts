@@ -408,18 +408,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bundled
         ? { kind: 'bundle', file: bundled.files[key] }
         : { kind: 'source', file: join(REPO_ROOT, HANDLER_MODULES[key]) };
-    /** What Lambda adds to a bundle's environment (the deployed code sees the same names). */
-    const lambdaEnv = (key: keyof LocalHandlers): Record<string, string> =>
-      bundled
-        ? {
-            AWS_LAMBDA_FUNCTION_NAME: functions[key].functionName,
-            AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-            AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(functions[key].memoryLimitInMB ?? 512),
-            AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functions[key].functionName}`,
-            LAMBDA_TASK_ROOT: dirname(bundled.files[key]),
-            _HANDLER: 'index.handler',
-          }
-        : {};
+    /**
+     * What Lambda adds to an environment (a thread is one): the deployed code sees the same names,
+     * and Powertools reports `cold_start: true` for the first invocation of each (on-demand).
+     */
+    const lambdaEnv = (key: keyof LocalHandlers): Record<string, string> => ({
+      AWS_LAMBDA_FUNCTION_NAME: functions[key].functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(functions[key].memoryLimitInMB ?? 512),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functions[key].functionName}`,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      ...(bundled ? { LAMBDA_TASK_ROOT: dirname(bundled.files[key]), _HANDLER: 'index.handler' } : {}),
+    });
     const handlers = {} as LocalHandlers;
     for (const key of FUNCTION_KEYS) {
       const given = options.handlers?.[key];
