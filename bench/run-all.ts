@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in sequence, each in its own process (one stack per process),
- * skipping those not present yet. Knobs: ACK_RUNS, PIPELINE_RATE, PIPELINE_SECONDS, PIPELINE_CLIENTS.
+ * skipping those not present yet. Knobs: ACK_RUNS, COLD_START_RUNS, PIPELINE_RATE, PIPELINE_SECONDS, PIPELINE_CLIENTS.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,6 +10,7 @@ const root = join(__dirname, '..');
 const benches: { file: string; args: string[] }[] = [
   { file: 'bench/ack-latency.ts', args: [process.env.ACK_RUNS ?? '2000'] },
   { file: 'bench/bundle-size.ts', args: [] },
+  { file: 'bench/cold-start.ts', args: [process.env.COLD_START_RUNS ?? '11'] },
   {
     file: 'bench/pipeline.ts',
     args: [

@@ -19,7 +19,13 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../../shared/config';
-import { BUNDLE_SETTINGS, FUNCTION_ENTRIES, type FunctionName, PROJECT_ROOT } from './function-bundling';
+import {
+  BUNDLE_SETTINGS,
+  FUNCTION_ENTRIES,
+  type FunctionName,
+  lazyModuleCommands,
+  PROJECT_ROOT,
+} from './function-bundling';
 
 /** The Powertools service name and metrics namespace every function reports under. */
 export const SERVICE_NAME = 'chat2desk-channel';
@@ -119,10 +125,22 @@ export class ConnectorFunction extends Construct {
         sourceMap: BUNDLE_SETTINGS.sourceMap,
         sourcesContent: BUNDLE_SETTINGS.sourcesContent,
         target: BUNDLE_SETTINGS.target,
-        format: OutputFormat.CJS,
+        format: BUNDLE_SETTINGS.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
         mainFields: [...BUNDLE_SETTINGS.mainFields],
+        banner: BUNDLE_SETTINGS.banner,
         bundleAwsSDK: BUNDLE_SETTINGS.bundleAwsSDK,
-        externalModules: [...BUNDLE_SETTINGS.externalModules],
+        externalModules: [...BUNDLE_SETTINGS.externalModules, ...BUNDLE_SETTINGS.lazyModules],
+        esbuildArgs: {
+          '--alias': Object.entries(BUNDLE_SETTINGS.alias).map(
+            ([module, file]) => `${module}=${join(PROJECT_ROOT, file)}`,
+          ),
+        },
+        // The lazy modules' own files, next to the bundle (function-bundling.ts).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => lazyModuleCommands(outputDir),
+        },
       },
       environment: {
         // Stack traces point into the TypeScript sources (the bundles carry source maps).
