@@ -20,6 +20,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../../shared/config';
 import {
+  BUNDLE_BANNER,
   BUNDLE_SETTINGS,
   FUNCTION_ENTRIES,
   type FunctionName,
@@ -127,7 +128,7 @@ export class ConnectorFunction extends Construct {
         target: BUNDLE_SETTINGS.target,
         format: BUNDLE_SETTINGS.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
         mainFields: [...BUNDLE_SETTINGS.mainFields],
-        banner: BUNDLE_SETTINGS.banner,
+        ...(BUNDLE_BANNER ? { banner: BUNDLE_BANNER } : {}),
         bundleAwsSDK: BUNDLE_SETTINGS.bundleAwsSDK,
         externalModules: [...BUNDLE_SETTINGS.externalModules, ...BUNDLE_SETTINGS.lazyModules],
         esbuildArgs: {

@@ -33,12 +33,9 @@ export const BUNDLE_SETTINGS = {
   sourceMap: true,
   sourcesContent: false,
   target: 'node20',
-  format: 'esm',
+  format: 'esm' as 'esm' | 'cjs',
   // Prefer ES modules where a package ships both: esbuild can tree-shake them.
   mainFields: ['module', 'main'],
-  // Defines `require` in the module's scope (esbuild's `__require` shim uses it).
-  banner:
-    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   bundleAwsSDK: true,
   externalModules: [] as string[],
   /**
@@ -57,6 +54,15 @@ export const BUNDLE_SETTINGS = {
    */
   lazyModules: ['undici'] as string[],
 } as const;
+
+/**
+ * Gives an ES module bundle a `require` in its scope (esbuild's `__require` shim uses it): CommonJS
+ * dependencies bundled into it require Node built-ins, and the lazy modules are required.
+ */
+export const BUNDLE_BANNER =
+  BUNDLE_SETTINGS.format === 'esm'
+    ? "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+    : '';
 
 /** The file name of a function's bundle in its output folder (what a loader of the bundles opens). */
 export const BUNDLE_FILE_NAME = BUNDLE_SETTINGS.format === 'esm' ? 'index.mjs' : 'index.js';
@@ -85,7 +91,7 @@ export function esbuildOptions(entry: string, outfile: string) {
     target: BUNDLE_SETTINGS.target,
     format: BUNDLE_SETTINGS.format,
     mainFields: [...BUNDLE_SETTINGS.mainFields],
-    banner: { js: BUNDLE_SETTINGS.banner },
+    banner: { js: BUNDLE_BANNER },
     alias: aliasPaths(),
     external: [...BUNDLE_SETTINGS.externalModules, ...BUNDLE_SETTINGS.lazyModules],
     metafile: true,
