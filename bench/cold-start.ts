@@ -34,7 +34,7 @@ import {
   type FunctionName,
 } from '../infra/constructs/function-bundling';
 
-export const TARGET_RATIO = 1.25;
+const TARGET_RATIO = 1.25;
 const HELLO_ENTRY = 'bench/hello/handler.ts';
 
 const ACCOUNT = '123456789012';
