@@ -5,7 +5,7 @@
  * its own folder when it needs it, and signs AWS requests with the credentials of the environment
  * (only those).
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +19,7 @@ import {
   esbuildOptions,
   FUNCTION_ENTRIES,
   type FunctionName,
+  lazyModuleCommands,
   lazyModuleFile,
   PROJECT_ROOT,
 } from '../../infra/constructs/function-bundling';
@@ -81,6 +82,19 @@ describe('bundle settings', () => {
     const target = alias['@aws-sdk/credential-provider-node'];
     expect(target).toBe(join(PROJECT_ROOT, 'shared/adapters/aws-credentials-from-env.ts'));
     expect(existsSync(target!)).toBe(true);
+  });
+});
+
+describe('the lazy modules as the CDK construct builds them', () => {
+  it('the afterBundling commands write a loadable undici next to the bundle', () => {
+    const assetDir = join(dir, 'asset');
+    for (const command of lazyModuleCommands(assetDir)) execFileSync('bash', ['-c', command]);
+    const file = join(assetDir, lazyModuleFile('undici'));
+    const out = execFileSync(process.execPath, [
+      '-e',
+      `process.stdout.write(typeof require(${JSON.stringify(file)}).Agent)`,
+    ]);
+    expect(out.toString()).toBe('function');
   });
 });
 
