@@ -15,14 +15,16 @@
  * The slots are handed out here in arrival order; a send waits for its slot, and only its own
  * account's sends wait behind it.
  *
- * - A send that cannot have a slot before its `notAfterMs` (the record's deadline less one attempt)
- *   fails at once with a retryable error: the record goes back to SQS, nothing is lost.
+ * - A send waits for its slot at most `maxWaitMs`, and never past its `notAfterMs` (the record's
+ *   deadline less one attempt); one that cannot have a slot by then fails at once with a
+ *   `RetryLaterError`: the record goes back to the queue and comes back when that slot was due
+ *   (shared/adapters/sqs/fifo-batch.ts), not after the whole visibility timeout; nothing is lost.
  * - A slot found already past by more than `slackMs / 2` (a late timer) is not used late, where it
  *   would crowd the next ones: the send takes another slot.
  * - `pause` (Chat2Desk answered 429): no slot of that account before the given time, here at once
  *   and in the shared schedule, so the other instances slow down too.
  */
-import { RetryableError } from '../errors';
+import { RetryableError, RetryLaterError } from '../errors';
 import { logger } from '../observability';
 
 export interface RateLimiter {
@@ -61,8 +63,8 @@ export interface RateLimiterOptions {
   slackMs?: number;
   /** Most slots taken in one claim (default `perSecond`: at most about one second ahead). */
   maxSlotsPerClaim?: number;
-  /** Longest wait for a slot when the caller names no deadline (default 20 s). */
-  defaultMaxWaitMs?: number;
+  /** Longest wait for a slot in one invocation (default 20 s); beyond, the record comes back later. */
+  maxWaitMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -92,6 +94,7 @@ interface KeyState {
 }
 
 export const DEFAULT_RATE_SLACK_MS = 100;
+export const DEFAULT_RATE_MAX_WAIT_MS = 20_000;
 /** A claim may wait for more sends when the account is booked at least this far ahead… */
 const GATHER_WHEN_BOOKED_MS = 200;
 /** …and for at most this long. */
@@ -105,14 +108,15 @@ export function slotIntervalMs(perSecond: number, slackMs = DEFAULT_RATE_SLACK_M
   return (1000 + slackMs) / Math.max(1, perSecond);
 }
 
-export class NoSendSlotError extends RetryableError {
-  constructor(nextFreeInMs: number | undefined) {
+/** No slot in time: the record comes back when the account's first free slot was due (≥ 1 s). */
+export class NoSendSlotError extends RetryLaterError {
+  constructor(nextFreeInMs: number) {
+    const wait = Math.max(0, Math.round(nextFreeInMs));
     super(
       'RATE_LIMIT_NO_SLOT',
-      nextFreeInMs === undefined
-        ? "no send slot for this Chat2Desk account before the record's deadline"
-        : `no send slot for this Chat2Desk account before the record's deadline (next free in ${Math.round(nextFreeInMs)} ms)`,
-      nextFreeInMs === undefined ? {} : { details: { nextFreeInMs: Math.round(nextFreeInMs) } },
+      `this Chat2Desk account's send rate is booked for ${wait} ms: the record comes back later`,
+      Math.max(1000, wait),
+      { details: { nextFreeInMs: wait } },
     );
   }
 }
@@ -125,7 +129,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const intervalMs = slotIntervalMs(perSecond, slackMs);
   const lateToleranceMs = slackMs / 2;
   const maxSlots = Math.max(1, Math.floor(options.maxSlotsPerClaim ?? perSecond));
-  const defaultMaxWaitMs = options.defaultMaxWaitMs ?? 20_000;
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_RATE_MAX_WAIT_MS;
   const states = new Map<string, KeyState>();
   /** How long a claim takes (moving average): an idle account's slots start when the claim returns. */
   let claimLatencyMs = 0;
@@ -250,7 +254,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   return {
     acquire(key, acquireOptions) {
       const state = stateOf(key);
-      const notAfterMs = acquireOptions?.notAfterMs ?? now() + defaultMaxWaitMs;
+      const notAfterMs = Math.min(acquireOptions?.notAfterMs ?? Number.POSITIVE_INFINITY, now() + maxWaitMs);
       return new Promise<void>((resolve, reject) => {
         state.waiters.push({ notAfterMs, resolve, reject });
         pump(state);

@@ -4,7 +4,7 @@ import {
   Chat2DeskRetryableError,
 } from '../../../shared/adapters/chat2desk/http';
 import { toSendMessageBody } from '../../../shared/adapters/chat2desk/messages-client';
-import { PermanentError } from '../../../shared/errors';
+import { PermanentError, RetryLaterError } from '../../../shared/errors';
 import { externalIdFor, planTransfer } from '../../../shared/outbound/deliver-reply';
 import {
   createMemorySchedule,
@@ -164,7 +164,7 @@ describe('the per-account rate limiter', () => {
   test('never lets more than the limit start within one second, with slots taken several at a time', async () => {
     const clock = fakeClock();
     const { schedule, claims } = countingSchedule();
-    const limiter = createRateLimiter({ perSecond: 5, slackMs: 0, schedule, ...clock });
+    const limiter = createRateLimiter({ perSecond: 5, slackMs: 0, maxWaitMs: 60_000, schedule, ...clock });
     const starts: number[] = [];
     const sends = Array.from({ length: 23 }, () =>
       limiter.acquire('k').then(() => void starts.push(clock.now())),
@@ -182,8 +182,8 @@ describe('the per-account rate limiter', () => {
   test('two limiters (two instances) on one schedule share the rate', async () => {
     const clock = fakeClock();
     const schedule = createMemorySchedule();
-    const a = createRateLimiter({ perSecond: 5, slackMs: 0, schedule, ...clock });
-    const b = createRateLimiter({ perSecond: 5, slackMs: 0, schedule, ...clock });
+    const a = createRateLimiter({ perSecond: 5, slackMs: 0, maxWaitMs: 60_000, schedule, ...clock });
+    const b = createRateLimiter({ perSecond: 5, slackMs: 0, maxWaitMs: 60_000, schedule, ...clock });
     const starts: number[] = [];
     const sends = Array.from({ length: 20 }, (_, i) =>
       (i % 2 ? a : b).acquire('k').then(() => void starts.push(clock.now())),
@@ -199,8 +199,8 @@ describe('the per-account rate limiter', () => {
   test('keys are independent, and a pause holds every request of its key on every instance', async () => {
     const clock = fakeClock();
     const schedule = createMemorySchedule();
-    const a = createRateLimiter({ perSecond: 1, slackMs: 0, schedule, ...clock });
-    const b = createRateLimiter({ perSecond: 1, slackMs: 0, schedule, ...clock });
+    const a = createRateLimiter({ perSecond: 1, slackMs: 0, maxWaitMs: 60_000, schedule, ...clock });
+    const b = createRateLimiter({ perSecond: 1, slackMs: 0, maxWaitMs: 60_000, schedule, ...clock });
     await a.acquire('x');
     await a.acquire('y');
     expect(clock.now()).toBe(0);
@@ -210,19 +210,48 @@ describe('the per-account rate limiter', () => {
     expect(await other).toBe(3000);
   });
 
-  test('a send that cannot have a slot before its deadline fails as retryable, and takes no slot', async () => {
+  test('a send that cannot have a slot before its deadline fails to come back later, and takes no slot', async () => {
     const clock = fakeClock();
     const { schedule, claims } = countingSchedule();
-    const limiter = createRateLimiter({ perSecond: 1, slackMs: 0, schedule, ...clock });
+    const limiter = createRateLimiter({ perSecond: 1, slackMs: 0, maxWaitMs: 60_000, schedule, ...clock });
     await limiter.acquire('k');
     const late = limiter.acquire('k', { notAfterMs: 500 });
     await clock.run();
     await expect(late).rejects.toMatchObject({ code: 'RATE_LIMIT_NO_SLOT', kind: 'retryable' });
+    await expect(late).rejects.toBeInstanceOf(RetryLaterError);
     // The slot at 1000 is still free for a send that can wait.
     const next = limiter.acquire('k', { notAfterMs: 5000 }).then(() => clock.now());
     await clock.run();
     expect(await next).toBe(1000);
     expect(claims).toEqual([1, 1, 1]);
+  });
+
+  test('no send waits longer than maxWaitMs in an invocation: it comes back when the account has room', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({
+      perSecond: 2,
+      slackMs: 0,
+      maxWaitMs: 1000,
+      schedule: createMemorySchedule(),
+      ...clock,
+    });
+    const outcomes = Array.from({ length: 6 }, () =>
+      limiter.acquire('k').then(
+        () => `sent at ${clock.now()}`,
+        (err: RetryLaterError) => `back in ${err.comeBackInMs}`,
+      ),
+    );
+    await clock.run();
+    // Slots every 500 ms: 0, 500 and 1000 are within 1 s; the others are not taken, and told to
+    // come back when the next slot was due (1500 ms after they asked, at least 1 s).
+    expect(await Promise.all(outcomes)).toEqual([
+      'sent at 0',
+      'sent at 500',
+      'sent at 1000',
+      'back in 1500',
+      'back in 1500',
+      'back in 1500',
+    ]);
   });
 
   test('a schedule that cannot be reached fails the send as retryable, never sends unmetered', async () => {
