@@ -85,9 +85,6 @@ interface KeyState {
   pausedUntil: number;
   /** The schedule is known to be booked until then (the end of our last claim, or a refusal). */
   bookedUntil: number;
-  /** How far ahead the last claim's first slot was, and when it was made. */
-  lastWaitMs: number;
-  lastClaimAt: number;
   /** A claim is held back to gather the sends coming meanwhile. */
   gathering: boolean;
   gathered: boolean;
@@ -150,8 +147,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         claiming: false,
         pausedUntil: 0,
         bookedUntil: 0,
-        lastWaitMs: 0,
-        lastClaimAt: 0,
         gathering: false,
         gathered: false,
       };
@@ -183,10 +178,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       notBeforeMs: Math.max(t + Math.round(claimLatencyMs), state.pausedUntil),
       latestFirstMs,
     });
-    const returned = now();
-    claimLatencyMs = Math.min(1000, 0.7 * claimLatencyMs + 0.3 * (returned - t));
-    state.lastClaimAt = returned;
-    state.lastWaitMs = (result.granted ? result.firstMs : result.nextFreeMs) - returned;
+    claimLatencyMs = Math.min(1000, 0.7 * claimLatencyMs + 0.3 * (now() - t));
     if (result.granted) {
       state.bookedUntil = Math.max(state.bookedUntil, result.firstMs + result.count * intervalMs);
       for (let i = 0; i < result.count; i += 1) state.slots.push(result.firstMs + i * intervalMs);
@@ -219,9 +211,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         continue;
       }
       if (state.claiming || state.gathering) return;
-      // Booked ahead: the sends wait anyway, so the claim waits a little for more of them.
-      const recentWaitMs = t - state.lastClaimAt < 2000 ? state.lastWaitMs : 0;
-      const bookedFor = Math.max(state.bookedUntil - t, recentWaitMs);
+      // Booked ahead (known from our last claim or refusal): the sends wait anyway, so the claim
+      // waits a little for more of them. Never when the schedule may be free: that would be delay.
+      const bookedFor = state.bookedUntil - t;
       if (!state.gathered && bookedFor > GATHER_WHEN_BOOKED_MS && state.waiters.length < maxSlots) {
         state.gathering = true;
         void sleep(Math.min(MAX_GATHER_MS, bookedFor / 2)).then(() => {

@@ -43,8 +43,8 @@ const UNLIMITED_ACCOUNTS = 10;
 const LIMITED_CONVERSATIONS = 12;
 const LIMITED_REPLIES = scaled(3);
 /** Per unlimited account and phase. */
-const UNLIMITED_CONVERSATIONS = 2;
-const UNLIMITED_REPLIES = 3;
+const UNLIMITED_CONVERSATIONS = 6;
+const UNLIMITED_REPLIES = 1;
 
 interface Account {
   channel: Channel;
@@ -88,7 +88,7 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
   const pollers: SqsPoller[] = [];
   const accounts: Account[] = [];
   const counter = { writes: 0 };
-  const slackMs = Number(process.env.R11_SLACK_MS ?? '400');
+  const slackMs = Number(process.env.R11_SLACK_MS ?? '600');
 
   beforeAll(async () => {
     table = await createTestTable();
@@ -116,9 +116,9 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
       LOCAL_MODE: 'true',
       CHAT2DESK_TIMEOUT_MS: '3000',
       CHAT2DESK_RATE_LIMIT_PER_SECOND: String(LIMIT_PER_SECOND),
-      // Between a slot and its arrival at the sandbox this shared machine adds 150–300 ms under
-      // load (one event loop for 8 instances and the sandbox; network jitter in AWS): the slack
-      // covers it (default 100 ms).
+      // Between a slot and its arrival at the sandbox this shared machine adds up to ~400 ms under
+      // load (one event loop for 8 instances and the sandbox, on 2 busy cores; network jitter in
+      // AWS): the slack covers it (default 100 ms).
       CHAT2DESK_RATE_LIMIT_SLACK_MS: String(slackMs),
       CHANNEL_CACHE_TTL_MS: '30000',
     });
@@ -271,7 +271,7 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
         }
       }
       const expectedSends = (a: Account) =>
-        a.limited ? a.clients.length * LIMITED_REPLIES : a.clients.length * (2 * UNLIMITED_REPLIES + 1);
+        a.clients.length * (a.limited ? LIMITED_REPLIES : 2 * UNLIMITED_REPLIES + 1);
       const depth = async (url: string) => {
         const r = await queues.client.send(
           new GetQueueAttributesCommand({
