@@ -37,13 +37,12 @@ export const SIZING = {
   webhook: { memorySize: 512, timeoutSeconds: 10 },
   // A sixth of the inbound visibility timeout (shared/timeouts.ts).
   worker: { memorySize: 512, timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.worker, batchSize: 5 },
-  // maxConcurrency 2 (the minimum): the per-token rate limiter is per process, so few processes
-  // keep the total rate per Chat2Desk token near its configured limit.
+  // Concurrency is the deploy parameter replyMaxConcurrency: the per-account rate limit is kept in
+  // the table and holds across any number of instances.
   reply: {
     memorySize: 512,
     timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.reply,
     batchSize: 10,
-    maxConcurrency: 2,
   },
   channels: { memorySize: 512, timeoutSeconds: 60 },
   webhookHealer: { memorySize: 256, timeoutSeconds: 300, everyMinutes: 10 },
@@ -162,7 +161,8 @@ export class StatelessStack extends Stack {
 
     const reply = new ConnectorFunction(this, 'Reply', {
       name: 'reply',
-      description: 'Chat2Desk channel: renders replies and sends them to Chat2Desk, rate-limited per token',
+      description:
+        'Chat2Desk channel: renders replies and sends them to Chat2Desk, rate-limited per account over all instances',
       memorySize: SIZING.reply.memorySize,
       timeout: seconds(SIZING.reply.timeoutSeconds),
       ...common,
@@ -170,10 +170,12 @@ export class StatelessStack extends Stack {
       .bindTable(table, { items: 'readWrite' })
       .bindQueueConsume(outbound, {
         batchSize: SIZING.reply.batchSize,
-        maxConcurrency: SIZING.reply.maxConcurrency,
+        maxConcurrency: p.replyMaxConcurrency,
       })
       .bindQueueSend(outboundDlq, 'OUTBOUND_DLQ_URL')
-      .setEnvironment('OUTBOUND_QUEUE_URL', data.outbound.queue.queueUrl);
+      .setEnvironment('OUTBOUND_QUEUE_URL', data.outbound.queue.queueUrl)
+      // The account's send schedule is keyed by the token's keyed hash, as the token lock.
+      .bindSecret(data.tokenHashKey, 'TOKEN_HASH_KEY');
 
     const channels = new ConnectorFunction(this, 'Channels', {
       name: 'channels',

@@ -84,9 +84,11 @@ describe('least privilege, per function (every action on every resource, nothing
     );
   });
 
-  test('reply: table read/write, consume outbound, send to its own DLQ; no secrets', () => {
+  test('reply: table read/write (the send schedule too), consume outbound, send to its own DLQ, the token hash key', () => {
     expect(permissionsOf('reply')).toEqual(
-      expected(TABLE_READ_WRITE, consume('outboundQueue'), send('outboundDlq')),
+      expected(TABLE_READ_WRITE, consume('outboundQueue'), send('outboundDlq'), [
+        'secretsmanager:GetSecretValue tokenHashKey',
+      ]),
     );
   });
 
@@ -156,7 +158,9 @@ describe('least privilege, per function (every action on every resource, nothing
         'AGENT_API_KEY_SECRET_ARN',
       ),
     );
-    expect(env('reply')).toEqual(withBase('TABLE_NAME', 'OUTBOUND_QUEUE_URL', 'OUTBOUND_DLQ_URL'));
+    expect(env('reply')).toEqual(
+      withBase('TABLE_NAME', 'OUTBOUND_QUEUE_URL', 'OUTBOUND_DLQ_URL', 'TOKEN_HASH_KEY_SECRET_ARN'),
+    );
     expect(env('channels')).toEqual(
       withBase(
         'TABLE_NAME',
@@ -235,7 +239,7 @@ describe('event sources', () => {
     expect(JSON.stringify(mapping!.Properties.EventSourceArn)).not.toContain('DeadLetter');
   });
 
-  test('reply consumes the outbound queue with maximum concurrency 2 (per-process rate limiter)', () => {
+  test('reply consumes the outbound queue with maximum concurrency replyMaxConcurrency (default 50)', () => {
     const [mapping, ...others] = mappingOf(synth.stacks.stateless.functions.reply);
     expect(others).toEqual([]);
     expect(mapping!.Properties).toEqual({
@@ -243,7 +247,7 @@ describe('event sources', () => {
       EventSourceArn: { 'Fn::ImportValue': expect.stringContaining('OutboundQueue') },
       FunctionName: expect.anything(),
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 2 },
+      ScalingConfig: { MaximumConcurrency: 50 },
     });
   });
 

@@ -13,6 +13,7 @@
  * - `cli#<channelId>#<clientId>`     client → dialog link (TTL)
  * - `intent#<channelId>#<clientId>#<digest>`  a send about to be made, to know its echo (TTL)
  * - `dialog#<channelId>#<clientId>`  the human mark of earlier versions, read when a dialog is first seen
+ * - `rate#<hmac(type+token)>`       a Chat2Desk account's send schedule, shared by every reply instance (TTL)
  */
 export const TABLE_PARTITION_KEY = 'pk';
 export const TTL_ATTRIBUTE = 'ttl';
@@ -31,6 +32,7 @@ export const keys = {
   clientLink: (channelId: string, clientId: string) => `cli#${channelId}#${clientId}`,
   sendIntent: (channelId: string, clientId: string, digest: string) =>
     `intent#${channelId}#${clientId}#${digest}`,
+  sendSchedule: (tokenHash: string) => `rate#${tokenHash}`,
 } as const;
 
 /** Prefix of the Powertools Idempotency keys, so they share the table without clashing. */
