@@ -39,6 +39,10 @@ export const deployParametersSchema = z
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     /** Concurrent worker batches (agent calls in flight ≈ this × batch size at most). */
     workerMaxConcurrency: z.coerce.number().int().min(2).max(1000).default(10),
+    /** X-Ray active tracing of the functions: `off` (the default, no traces billed) or `active`. */
+    tracing: z.enum(['off', 'active']).default('off'),
+    /** With `tracing=active`: share of requests traced beyond the first each second (0..1). */
+    tracingSampleRate: z.coerce.number().min(0).max(1).default(0.05),
   })
   .refine((p) => (p.domainName === undefined) === (p.certificateArn === undefined), {
     message: 'domainName and certificateArn go together',
@@ -58,6 +62,8 @@ export const PARAMETER_NAMES = [
   'namePrefix',
   'logLevel',
   'workerMaxConcurrency',
+  'tracing',
+  'tracingSampleRate',
 ] as const;
 
 /** `agentApiUrl` → `AGENT_API_URL`. */

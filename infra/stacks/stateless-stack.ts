@@ -18,6 +18,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, ArnPrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnSamplingRule } from 'aws-cdk-lib/aws-xray';
 import type { Construct } from 'constructs';
 import { BY_AGENT_INDEX } from '../../shared/adapters/dynamodb/table-definition';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../shared/timeouts';
@@ -32,21 +33,27 @@ export interface StatelessStackProps extends StackProps {
   parameters: DeployParameters;
 }
 
-/** Event-source and function sizing, in one place (docs/DEPLOY.md explains each). */
+/**
+ * Event-source and function sizing, in one place (docs/DEPLOY.md explains each). Memory sizes:
+ * the peak resident set of each bundle handling representative invocations in a fresh process
+ * (`npm run bench:cost`, docs/PERFORMANCE.md), × 1.5 headroom, rounded up to 64 MB, at least 128:
+ * webhook 65 MB → 128, worker 102 MB (a batch of 5) → 192, reply 114 MB (a batch of 10) → 192,
+ * channels 89 MB → 192 (×1.5 = 134), healer 76 MB → 128.
+ */
 export const SIZING = {
-  webhook: { memorySize: 512, timeoutSeconds: 10 },
+  webhook: { memorySize: 128, timeoutSeconds: 10 },
   // A sixth of the inbound visibility timeout (shared/timeouts.ts).
-  worker: { memorySize: 512, timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.worker, batchSize: 5 },
+  worker: { memorySize: 192, timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.worker, batchSize: 5 },
   // maxConcurrency 2 (the minimum): the per-token rate limiter is per process, so few processes
   // keep the total rate per Chat2Desk token near its configured limit.
   reply: {
-    memorySize: 512,
+    memorySize: 192,
     timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.reply,
     batchSize: 10,
     maxConcurrency: 2,
   },
-  channels: { memorySize: 512, timeoutSeconds: 60 },
-  webhookHealer: { memorySize: 256, timeoutSeconds: 300, everyMinutes: 10 },
+  channels: { memorySize: 192, timeoutSeconds: 60 },
+  webhookHealer: { memorySize: 128, timeoutSeconds: 300, everyMinutes: 10 },
   api: { rateLimit: 200, burstLimit: 400 },
   logRetention: RetentionDays.ONE_MONTH,
 } as const;
@@ -79,7 +86,7 @@ export class StatelessStack extends Stack {
     // A record that can never succeed is moved to its DLQ at once by the function itself.
     const inboundDlq: QueueBinding = { queue: data.inbound.deadLetterQueue, key: data.key };
     const outboundDlq: QueueBinding = { queue: data.outbound.deadLetterQueue, key: data.key };
-    const common = { logLevel: p.logLevel, logRetention: SIZING.logRetention };
+    const common = { logLevel: p.logLevel, logRetention: SIZING.logRetention, tracing: p.tracing };
     const seconds = (n: number) => Duration.seconds(n);
 
     // --- the webhook API (created first: the channels function builds webhook URLs from it)
@@ -215,6 +222,26 @@ export class StatelessStack extends Stack {
     });
 
     this.functions = { webhook, worker, reply, channels, webhookHealer };
+
+    if (p.tracing === 'active') {
+      // How many of this deployment's requests X-Ray records: the first each second, then the
+      // sample rate. Matches the functions of this stack (their names start with the stack's).
+      new CfnSamplingRule(this, 'TracingSamplingRule', {
+        samplingRule: {
+          ruleName: `${p.namePrefix.slice(0, 26)}-trace`,
+          priority: 100,
+          fixedRate: p.tracingSampleRate,
+          reservoirSize: 1,
+          serviceName: `${this.stackName}-*`,
+          serviceType: 'AWS::Lambda::Function',
+          host: '*',
+          httpMethod: '*',
+          urlPath: '*',
+          resourceArn: '*',
+          version: 1,
+        },
+      });
+    }
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions::AwsSolutions-APIG4',

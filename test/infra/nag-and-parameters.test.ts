@@ -38,10 +38,10 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       }
     }
     const ids = new Set(acknowledged.map(([id]) => id));
-    // Each of these fires without its acknowledgment (checked when they were added); nothing else is silenced.
+    // Each of these fires without its acknowledgment (checked when they were added); nothing else is
+    // silenced. The X-Ray wildcard (IAM5 Resource::*) is acknowledged only with tracing=active.
     expect([...ids].sort()).toEqual([
       'AwsSolutions::AwsSolutions-APIG4',
-      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions::AwsSolutions-L1',
       'AwsSolutions::AwsSolutions-SMG4',
     ]);
@@ -95,6 +95,8 @@ describe('deployment parameters', () => {
       namePrefix: 'chat2desk-channel',
       logLevel: 'INFO',
       workerMaxConcurrency: 10,
+      tracing: 'off',
+      tracingSampleRate: 0.05,
     });
     expect(p.publicBaseUrl).toBeUndefined();
   });
@@ -119,6 +121,8 @@ describe('deployment parameters', () => {
     [{ ALARM_EMAIL: 'not-an-email' }, 'alarmEmail'],
     [{ DOMAIN_NAME: 'hooks.example.com' }, 'certificateArn'],
     [{ WORKER_MAX_CONCURRENCY: '1' }, 'workerMaxConcurrency'],
+    [{ TRACING: 'on' }, 'tracing'],
+    [{ TRACING_SAMPLE_RATE: '1.5' }, 'tracingSampleRate'],
   ])('rejects %j (names %s)', (override, name) => {
     expect(() => readDeployParameters(none, { ...TEST_PARAMETERS, ...override })).toThrow(
       new RegExp(`^Invalid deployment parameters:[\\s\\S]*${name}`),
