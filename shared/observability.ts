@@ -15,12 +15,9 @@ import { isSecretKey, maskToken, redactSecrets } from './redaction';
  * nothing a log group already says. Kept: level, message, time, the invocation's request id (all
  * lines of one invocation), `cold_start` on a cold start's lines, the X-Ray trace id of a sampled
  * trace, and the line's own attributes. Left out: the function's ARN, memory size and name and the
- * service name (the log group is the function's; on this machine, where all functions share one
- * console, the function name stays), and the sampling rate.
+ * service name (the log group is the function's), and the sampling rate.
  */
 export class CompactLogFormatter extends LogFormatter {
-  private readonly withFunctionName = process.env.LOCAL_MODE === 'true';
-
   formatAttributes(attributes: UnformattedAttributes, additionalLogAttributes: LogAttributes): LogItem {
     const context = attributes.lambdaContext;
     const trace = attributes.xRayTraceId;
@@ -28,7 +25,6 @@ export class CompactLogFormatter extends LogFormatter {
       level: attributes.logLevel,
       message: attributes.message,
       timestamp: this.formatTimestamp(attributes.timestamp),
-      ...(this.withFunctionName && context?.functionName ? { function_name: context.functionName } : {}),
       ...(context?.awsRequestId ? { request_id: context.awsRequestId } : {}),
       ...(context?.coldStart ? { cold_start: true } : {}),
       ...(trace && process.env._X_AMZN_TRACE_ID?.includes('Sampled=1') ? { xray_trace_id: trace } : {}),
