@@ -123,6 +123,8 @@ class Tally {
   chat2deskOther = 0;
   logBytes = new Map<string, { lines: number; bytes: number }>();
   logMessages = new Map<string, { lines: number; bytes: number }>();
+  /** The first line of each kind, printed as an example (ids only: no texts, no tokens). */
+  logExamples = new Map<string, string>();
   /** The first body sent to each queue (replayed, with fresh ids, for the peak-memory runs). */
   samples: Partial<Record<QueueKind, { body: string; group: string }>> = {};
 
@@ -184,6 +186,7 @@ class Tally {
             .filter((k) => !['_aws', 'service'].includes(k))
             .join(',')}`
         : `${level} ${String(parsed.message ?? '?')}`;
+    if (!this.logExamples.has(msg)) this.logExamples.set(msg, line);
     const m = this.logMessages.get(msg) ?? { lines: 0, bytes: 0 };
     m.lines += 1;
     m.bytes += bytes;
@@ -655,6 +658,10 @@ function reportPhases(phases: PhaseResult[], print: (l?: string) => void): void 
     );
     for (const [m, row] of [...t.logMessages].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 8)) {
       print(`     ${(row.bytes / n).toFixed(0).padStart(5)} B  ${(row.lines / n).toFixed(2)} lines  ${m}`);
+    }
+    if (phase === phases[0]) {
+      print('   example lines:');
+      for (const line of t.logExamples.values()) if (!line.startsWith('{"_aws"')) print(`     ${line}`);
     }
     print();
   }
