@@ -667,13 +667,20 @@ function reportPhases(phases: PhaseResult[], print: (l?: string) => void): void 
   }
 }
 
+/** The sizing rule of docs/DEPLOY.md ("Memory sizes"): peak × 1.5, rounded up to 64 MB, ≥ 128 MB. */
+function suggestedMemoryMb(peakMb: number): number {
+  return Math.max(128, Math.ceil((peakMb * 1.5) / 64) * 64);
+}
+
 function report(phases: PhaseResult[], peaks: PeakMemory[], print: (l?: string) => void): void {
   print('== peak memory of the bundles (fresh node process, representative invocations)');
-  print('   function       invocations  after init  peak RSS  init   deployed memory');
+  print(
+    '   function       invocations  after init  peak RSS  init   deployed  peak × 1.5 in 64 MB steps (≥ 128)',
+  );
   for (const p of peaks) {
     const size = SIZING[p.fn as keyof typeof SIZING & FunctionName].memorySize as number;
     print(
-      `   ${p.fn.padEnd(14)} ${String(p.invocations).padStart(11)}  ${p.afterInitMb.toFixed(0).padStart(7)} MB  ${p.peakMb.toFixed(0).padStart(5)} MB  ${p.initMs.toFixed(0).padStart(3)} ms  ${size} MB${p.failures ? `  (${p.failures} invocation(s) failed)` : ''}`,
+      `   ${p.fn.padEnd(14)} ${String(p.invocations).padStart(11)}  ${p.afterInitMb.toFixed(0).padStart(7)} MB  ${p.peakMb.toFixed(0).padStart(5)} MB  ${p.initMs.toFixed(0).padStart(3)} ms  ${String(size).padStart(4)} MB  ${suggestedMemoryMb(p.peakMb)} MB${p.failures ? `  (${p.failures} invocation(s) failed)` : ''}`,
     );
   }
   print();

@@ -38,7 +38,7 @@ export interface StatelessStackProps extends StackProps {
  * the peak resident set of each bundle handling representative invocations in a fresh process
  * (`npm run bench:cost`, docs/PERFORMANCE.md), × 1.5 headroom, rounded up to 64 MB, at least 128:
  * webhook 65 MB → 128, worker 102 MB (a batch of 5) → 192, reply 114 MB (a batch of 10) → 192,
- * channels 89 MB → 192 (×1.5 = 134), healer 76 MB → 128.
+ * channels 89–135 MB (create + activate varies most between runs) → 256, healer 77 MB → 128.
  */
 export const SIZING = {
   webhook: { memorySize: 128, timeoutSeconds: 10 },
@@ -52,7 +52,7 @@ export const SIZING = {
     batchSize: 10,
     maxConcurrency: 2,
   },
-  channels: { memorySize: 192, timeoutSeconds: 60 },
+  channels: { memorySize: 256, timeoutSeconds: 60 },
   webhookHealer: { memorySize: 128, timeoutSeconds: 300, everyMinutes: 10 },
   api: { rateLimit: 200, burstLimit: 400 },
   logRetention: RetentionDays.ONE_MONTH,

@@ -204,7 +204,7 @@ describe('functions', () => {
         fns[logicalId(stack, fn.function)]!.Properties.MemorySize,
       ]),
     );
-    expect(memory).toEqual({ webhook: 128, worker: 192, reply: 192, channels: 192, webhookHealer: 128 });
+    expect(memory).toEqual({ webhook: 128, worker: 192, reply: 192, channels: 256, webhookHealer: 128 });
     synth.stateless.resourceCountIs('AWS::XRay::SamplingRule', 0);
   });
 
