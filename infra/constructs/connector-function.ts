@@ -11,7 +11,14 @@ import { type Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -75,8 +82,10 @@ export interface ConnectorFunctionProps {
   description: string;
   memorySize: number;
   timeout: Duration;
-  logLevel: string;
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   logRetention: RetentionDays;
+  /** X-Ray active tracing (the deploy parameter `tracing`). */
+  tracing: 'off' | 'active';
   /** Plain (non-secret) settings; keys are names of `shared/config.ts`. */
   environment?: Partial<Record<EnvName, string>>;
 }
@@ -120,7 +129,13 @@ export class ConnectorFunction extends Construct {
       timeout: props.timeout,
       role,
       logGroup: this.logGroup,
-      tracing: Tracing.ACTIVE,
+      // JSON lines as the functions write them (Powertools), the level filter applied by Lambda
+      // too, and the platform's own lines (START/END/REPORT) only from WARN: logs are billed by
+      // the byte, and duration and memory are in the Lambda metrics anyway.
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel[props.logLevel],
+      systemLogLevelV2: SystemLogLevel.WARN,
+      tracing: props.tracing === 'active' ? Tracing.ACTIVE : Tracing.DISABLED,
       bundling: {
         minify: BUNDLE_SETTINGS.minify,
         sourceMap: BUNDLE_SETTINGS.sourceMap,
@@ -159,10 +174,12 @@ export class ConnectorFunction extends Construct {
         'Node 22 is the runtime the toolchain is verified for (code built for node20, tested on Node 20); Node 24 is a planned upgrade',
     });
     // X-Ray's write actions have no resource-level permissions: '*' is the only possible resource.
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
-    });
+    if (props.tracing === 'active') {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
+      });
+    }
   }
 
   /** A plain setting (not a secret, not a resource). */

@@ -47,6 +47,10 @@ export const deployParametersSchema = z
     workerMaxConcurrency: z.coerce.number().int().min(2).max(1000).default(10),
     /** Concurrent reply batches (Lambda's SQS maximum concurrency, 2–1000). */
     replyMaxConcurrency: z.coerce.number().int().min(2).max(1000).default(DEFAULT_REPLY_MAX_CONCURRENCY),
+    /** X-Ray active tracing of the functions: `off` (the default, no traces billed) or `active`. */
+    tracing: z.enum(['off', 'active']).default('off'),
+    /** With `tracing=active`: share of requests traced beyond the first each second (0..1). */
+    tracingSampleRate: z.coerce.number().min(0).max(1).default(0.05),
   })
   .refine((p) => (p.domainName === undefined) === (p.certificateArn === undefined), {
     message: 'domainName and certificateArn go together',
@@ -67,6 +71,8 @@ export const PARAMETER_NAMES = [
   'logLevel',
   'workerMaxConcurrency',
   'replyMaxConcurrency',
+  'tracing',
+  'tracingSampleRate',
 ] as const;
 
 /** `agentApiUrl` → `AGENT_API_URL`. */

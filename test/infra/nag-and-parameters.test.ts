@@ -39,10 +39,10 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       }
     }
     const ids = new Set(acknowledged.map(([id]) => id));
-    // Each of these fires without its acknowledgment (checked when they were added); nothing else is silenced.
+    // Each of these fires without its acknowledgment (checked when they were added); nothing else is
+    // silenced. The X-Ray wildcard (IAM5 Resource::*) is acknowledged only with tracing=active.
     expect([...ids].sort()).toEqual([
       'AwsSolutions::AwsSolutions-APIG4',
-      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions::AwsSolutions-L1',
       'AwsSolutions::AwsSolutions-SMG4',
     ]);
@@ -105,6 +105,8 @@ describe('deployment parameters', () => {
       logLevel: 'INFO',
       workerMaxConcurrency: 10,
       replyMaxConcurrency: 50,
+      tracing: 'off',
+      tracingSampleRate: 0.05,
     });
     expect(p.publicBaseUrl).toBeUndefined();
   });
@@ -131,6 +133,8 @@ describe('deployment parameters', () => {
     [{ WORKER_MAX_CONCURRENCY: '1' }, 'workerMaxConcurrency'],
     [{ REPLY_MAX_CONCURRENCY: '1' }, 'replyMaxConcurrency'],
     [{ REPLY_MAX_CONCURRENCY: '1001' }, 'replyMaxConcurrency'],
+    [{ TRACING: 'on' }, 'tracing'],
+    [{ TRACING_SAMPLE_RATE: '1.5' }, 'tracingSampleRate'],
   ])('rejects %j (names %s)', (override, name) => {
     expect(() => readDeployParameters(none, { ...TEST_PARAMETERS, ...override })).toThrow(
       new RegExp(`^Invalid deployment parameters:[\\s\\S]*${name}`),

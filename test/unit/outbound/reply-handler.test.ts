@@ -33,10 +33,9 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
     },
     channels: { get: async () => channel },
     sentReplies: {
-      isDelivered: async (id) => delivered.has(id),
-      sentPart: async () => undefined,
-      recordPart: async () => undefined,
-      recordDelivered: async (id) => void delivered.add(id),
+      sentPart: async (id, index) =>
+        delivered.has(`${id}#${index}`) ? { index, sentAt: new Date(0).toISOString() } : undefined,
+      recordPart: async (id, index) => void delivered.add(`${id}#${index}`),
     },
     conversations: {
       resolve: async () => undefined,
