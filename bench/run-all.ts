@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark in sequence, each in its own process (one stack per process),
- * skipping those not present yet. Knobs: ACK_RUNS, THROUGHPUT_RATE, THROUGHPUT_SECONDS, THROUGHPUT_ACCOUNTS, THROUGHPUT_POLLERS.
+ * skipping those not present yet. Knobs: ACK_RUNS, COLD_START_RUNS, THROUGHPUT_RATE, THROUGHPUT_SECONDS,
+ * THROUGHPUT_ACCOUNTS, THROUGHPUT_POLLERS.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ const root = join(__dirname, '..');
 const benches: { file: string; args: string[] }[] = [
   { file: 'bench/ack-latency.ts', args: [process.env.ACK_RUNS ?? '2000'] },
   { file: 'bench/bundle-size.ts', args: [] },
+  { file: 'bench/cold-start.ts', args: [process.env.COLD_START_RUNS ?? '11'] },
   {
     file: 'bench/throughput.ts',
     args: [

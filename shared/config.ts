@@ -44,8 +44,15 @@ export const configSchema = z.object({
   AGENT_TIMEOUT_MS: positiveInt(10_000),
   AGENT_MAX_ATTEMPTS: positiveInt(3),
   CHAT2DESK_TIMEOUT_MS: positiveInt(10_000),
-  /** Messages per second per Chat2Desk token; the real limit is unconfirmed, hence configurable. */
+  /**
+   * Requests per second per Chat2Desk account (token), over all reply instances; the real limit is
+   * unconfirmed, hence configurable.
+   */
   CHAT2DESK_RATE_LIMIT_PER_SECOND: positiveInt(15),
+  /** Added to each second of the account's schedule: network jitter, late timers, clock skew. */
+  CHAT2DESK_RATE_LIMIT_SLACK_MS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 100),
+  /** Longest wait for a send slot in one invocation; beyond, the record comes back later. */
+  CHAT2DESK_RATE_LIMIT_MAX_WAIT_MS: positiveInt(20_000),
   CHANNEL_CACHE_TTL_MS: positiveInt(30_000),
   /** How long dedup records live; at least Chat2Desk's whole retry horizon (~2 h) plus margin. */
   DEDUP_TTL_SECONDS: positiveInt(6 * 3600),

@@ -72,6 +72,22 @@ export class RetryableError extends ConnectorError {
   }
 }
 
+/**
+ * Retryable, and known not to pass before `comeBackInMs` (a Chat2Desk account's send rate is
+ * booked until then): the queue consumer puts the record back to come back about then, instead of
+ * holding its batch or leaving the record invisible for the whole visibility timeout.
+ */
+export class RetryLaterError extends RetryableError {
+  readonly comeBackInMs: number;
+  constructor(code: string, message: string, comeBackInMs: number, options?: { details?: unknown }) {
+    super(code, message, {
+      retryAfterMs: comeBackInMs,
+      ...(options?.details ? { details: options.details } : {}),
+    });
+    this.comeBackInMs = comeBackInMs;
+  }
+}
+
 /** Retrying cannot help (a 4xx from a dependency, an invalid response): the record belongs in the DLQ. */
 export class PermanentError extends ConnectorError {
   readonly kind = 'permanent' as const;

@@ -1,7 +1,7 @@
 /**
- * Builds the reply function's clients once per cold start: the DynamoDB stores, the per-token rate
- * limiter (shared by every channel of this process) and, per channel account, a Chat2Desk client
- * whose API address passed the SSRF guard.
+ * Builds the reply function's clients once per cold start: the DynamoDB stores, the per-account
+ * rate limiter (its schedule in the table, shared by every instance; keyed by the token's keyed
+ * hash) and, per channel account, a Chat2Desk client whose API address passed the SSRF guard.
  */
 
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -14,16 +14,18 @@ import {
   createMessagesClient,
 } from '../../shared/adapters/chat2desk/messages-client';
 import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
+import { tokenLockHash } from '../../shared/adapters/dynamodb/channel-store';
 import { createConversationStore } from '../../shared/adapters/dynamodb/conversation-store';
+import { createDynamoSendSchedule } from '../../shared/adapters/dynamodb/send-schedule';
 import { createSentReplies } from '../../shared/adapters/dynamodb/sent-replies';
 import { createUrlGuard, type UrlGuard } from '../../shared/adapters/http/url-guard';
 import { createDeadLetters, type DeadLetters } from '../../shared/adapters/sqs/dead-letters';
 import { createRequeue, type Requeue } from '../../shared/adapters/sqs/requeue';
-import { type Config, loadConfig, required } from '../../shared/config';
+import { type Config, ConfigError, loadConfig, required, resolveSecret } from '../../shared/config';
 import type { Channel } from '../../shared/domain/channel';
 import { PermanentError, RetryableError } from '../../shared/errors';
 import type { DeliverReplyDeps } from '../../shared/outbound/deliver-reply';
-import { createRateLimiter, type RateLimiter, rateLimitKey } from '../../shared/outbound/rate-limiter';
+import { createRateLimiter, type RateLimiter } from '../../shared/outbound/rate-limiter';
 import {
   createResilientHttp,
   DEFAULT_RETRY_POLICY,
@@ -58,12 +60,31 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
   const config = options.config ?? loadConfig();
   const tableName = required(config, 'TABLE_NAME');
   const client = options.documentClient ?? getDocumentClient();
-  const limiter = options.limiter ?? createRateLimiter({ perSecond: config.CHAT2DESK_RATE_LIMIT_PER_SECOND });
+  if (!config.TOKEN_HASH_KEY && !config.TOKEN_HASH_KEY_SECRET_ARN) {
+    throw new ConfigError('Missing environment variable TOKEN_HASH_KEY (or TOKEN_HASH_KEY_SECRET_ARN)');
+  }
+  // The rate-limit key of an account: the token's keyed hash, as the token lock (never the token).
+  let hashKey: Promise<string> | undefined;
+  const limiterKeyOf = async (token: string) => {
+    hashKey ??= resolveSecret(config, 'TOKEN_HASH_KEY').catch((err: unknown) => {
+      hashKey = undefined;
+      throw err;
+    });
+    return tokenLockHash(await hashKey, token);
+  };
+  const limiter =
+    options.limiter ??
+    createRateLimiter({
+      perSecond: config.CHAT2DESK_RATE_LIMIT_PER_SECOND,
+      slackMs: config.CHAT2DESK_RATE_LIMIT_SLACK_MS,
+      maxWaitMs: config.CHAT2DESK_RATE_LIMIT_MAX_WAIT_MS,
+      schedule: createDynamoSendSchedule({ client, tableName }),
+    });
   const urlGuard = options.urlGuard ?? createUrlGuard({ localMode: config.LOCAL_MODE });
   const clients = new Map<string, Chat2DeskMessagesClient>();
 
   const messagesClientFor = async (channel: Channel): Promise<Chat2DeskMessagesClient> => {
-    const limiterKey = rateLimitKey(channel.token);
+    const limiterKey = await limiterKeyOf(channel.token);
     const cacheKey = `${channel.id}|${channel.apiUrl}|${limiterKey}`;
     const cached = clients.get(cacheKey);
     if (cached) return cached;

@@ -11,7 +11,14 @@ import { type Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -19,7 +26,14 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../../shared/config';
-import { BUNDLE_SETTINGS, FUNCTION_ENTRIES, type FunctionName, PROJECT_ROOT } from './function-bundling';
+import {
+  BUNDLE_BANNER,
+  BUNDLE_SETTINGS,
+  FUNCTION_ENTRIES,
+  type FunctionName,
+  lazyModuleCommands,
+  PROJECT_ROOT,
+} from './function-bundling';
 
 /** The Powertools service name and metrics namespace every function reports under. */
 export const SERVICE_NAME = 'chat2desk-channel';
@@ -68,8 +82,10 @@ export interface ConnectorFunctionProps {
   description: string;
   memorySize: number;
   timeout: Duration;
-  logLevel: string;
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   logRetention: RetentionDays;
+  /** X-Ray active tracing (the deploy parameter `tracing`). */
+  tracing: 'off' | 'active';
   /** Plain (non-secret) settings; keys are names of `shared/config.ts`. */
   environment?: Partial<Record<EnvName, string>>;
 }
@@ -113,16 +129,34 @@ export class ConnectorFunction extends Construct {
       timeout: props.timeout,
       role,
       logGroup: this.logGroup,
-      tracing: Tracing.ACTIVE,
+      // JSON lines as the functions write them (Powertools), the level filter applied by Lambda
+      // too, and the platform's own lines (START/END/REPORT) only from WARN: logs are billed by
+      // the byte, and duration and memory are in the Lambda metrics anyway.
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel[props.logLevel],
+      systemLogLevelV2: SystemLogLevel.WARN,
+      tracing: props.tracing === 'active' ? Tracing.ACTIVE : Tracing.DISABLED,
       bundling: {
         minify: BUNDLE_SETTINGS.minify,
         sourceMap: BUNDLE_SETTINGS.sourceMap,
         sourcesContent: BUNDLE_SETTINGS.sourcesContent,
         target: BUNDLE_SETTINGS.target,
-        format: OutputFormat.CJS,
+        format: BUNDLE_SETTINGS.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
         mainFields: [...BUNDLE_SETTINGS.mainFields],
+        ...(BUNDLE_BANNER ? { banner: BUNDLE_BANNER } : {}),
         bundleAwsSDK: BUNDLE_SETTINGS.bundleAwsSDK,
-        externalModules: [...BUNDLE_SETTINGS.externalModules],
+        externalModules: [...BUNDLE_SETTINGS.externalModules, ...BUNDLE_SETTINGS.lazyModules],
+        esbuildArgs: {
+          '--alias': Object.entries(BUNDLE_SETTINGS.alias).map(
+            ([module, file]) => `${module}=${join(PROJECT_ROOT, file)}`,
+          ),
+        },
+        // The lazy modules' own files, next to the bundle (function-bundling.ts).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => lazyModuleCommands(outputDir),
+        },
       },
       environment: {
         // Stack traces point into the TypeScript sources (the bundles carry source maps).
@@ -140,10 +174,12 @@ export class ConnectorFunction extends Construct {
         'Node 22 is the runtime the toolchain is verified for (code built for node20, tested on Node 20); Node 24 is a planned upgrade',
     });
     // X-Ray's write actions have no resource-level permissions: '*' is the only possible resource.
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
-    });
+    if (props.tracing === 'active') {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
+      });
+    }
   }
 
   /** A plain setting (not a secret, not a resource). */

@@ -1,13 +1,19 @@
 /**
- * How every function is bundled, in one place: the CDK construct and `bench/bundle-size.ts` both
- * build from these settings, so the benchmark measures exactly what is deployed.
+ * How every function is bundled, in one place: the CDK construct, `bench/cold-start.ts`,
+ * `bench/bundle-size.ts` and any loader of the built bundles build from these settings, so what is
+ * measured and tested is what is deployed. Reasons in docs/DEPLOY.md ("Bundling and cold start").
  *
- * - Minified, CommonJS, target node20: the code also runs on this machine's Node 20, while AWS runs
- *   it on the Node 22 runtime.
- * - The AWS SDK is bundled (not taken from the runtime): pinned versions, tree-shaken clients.
+ * - Minified ES module (`index.mjs`), target node20: the code also runs on this machine's Node 20,
+ *   while AWS runs it on the Node 22 runtime. A banner gives the module a `require` (CommonJS
+ *   dependencies bundled into it require Node built-ins, and the lazy modules below are required).
+ * - The AWS SDK is bundled (not taken from the runtime): pinned versions, tree-shaken clients; its
+ *   default credential chain is replaced by the environment provider Lambda needs.
+ * - Lazy modules (undici) are built as separate minified files next to the bundle and required
+ *   only on first use, so a cold start does not parse them.
  * - Source maps without sources content: readable stack traces, smaller artefacts.
  */
 import { join } from 'node:path';
+import type { Metafile } from 'esbuild';
 
 export const PROJECT_ROOT = join(__dirname, '..', '..');
 
@@ -27,12 +33,50 @@ export const BUNDLE_SETTINGS = {
   sourceMap: true,
   sourcesContent: false,
   target: 'node20',
-  format: 'cjs',
+  format: 'esm' as 'esm' | 'cjs',
   // Prefer ES modules where a package ships both: esbuild can tree-shake them.
   mainFields: ['module', 'main'],
   bundleAwsSDK: true,
   externalModules: [] as string[],
+  /**
+   * Module → replacement (relative to the project root). In Lambda the execution role's
+   * credentials are in the environment: the SDK's default chain (config files, SSO, STS web
+   * identity, IMDS, ...) is never reached, so only the environment provider is bundled.
+   */
+  alias: {
+    '@aws-sdk/credential-provider-node': 'shared/adapters/aws-credentials-from-env.ts',
+  } as Record<string, string>,
+  /**
+   * Packages required only on first use (`require` inside a function), each bundled into its own
+   * minified CommonJS file `node_modules/<name>/index.js` next to the function's bundle: a cold
+   * start does not parse them. undici (~0.5 MB) is the Chat2Desk edge, loaded on the first
+   * Chat2Desk call (shared/adapters/chat2desk/edge.ts).
+   */
+  lazyModules: ['undici'] as string[],
 } as const;
+
+/**
+ * Gives an ES module bundle a `require` in its scope (esbuild's `__require` shim uses it): CommonJS
+ * dependencies bundled into it require Node built-ins, and the lazy modules are required.
+ */
+export const BUNDLE_BANNER =
+  BUNDLE_SETTINGS.format === 'esm'
+    ? "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+    : '';
+
+/** The file name of a function's bundle in its output folder (what a loader of the bundles opens). */
+export const BUNDLE_FILE_NAME = BUNDLE_SETTINGS.format === 'esm' ? 'index.mjs' : 'index.js';
+
+/** Where a lazy module's file goes, relative to the bundle's folder (plain `require` resolution). */
+export function lazyModuleFile(name: string): string {
+  return join('node_modules', name, 'index.js');
+}
+
+function aliasPaths(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(BUNDLE_SETTINGS.alias).map(([module, file]) => [module, join(PROJECT_ROOT, file)]),
+  );
+}
 
 /** The same settings as esbuild `build()` options (what NodejsFunction runs on the command line). */
 export function esbuildOptions(entry: string, outfile: string) {
@@ -47,8 +91,60 @@ export function esbuildOptions(entry: string, outfile: string) {
     target: BUNDLE_SETTINGS.target,
     format: BUNDLE_SETTINGS.format,
     mainFields: [...BUNDLE_SETTINGS.mainFields],
-    external: [...BUNDLE_SETTINGS.externalModules],
+    banner: { js: BUNDLE_BANNER },
+    alias: aliasPaths(),
+    external: [...BUNDLE_SETTINGS.externalModules, ...BUNDLE_SETTINGS.lazyModules],
     metafile: true,
     logLevel: 'warning' as const,
   };
+}
+
+/** esbuild `build()` options of one lazy module's file, for a bundle in `bundleDir`. */
+export function lazyModuleOptions(name: string, bundleDir: string) {
+  return {
+    entryPoints: [require.resolve(name, { paths: [PROJECT_ROOT] })],
+    outfile: join(bundleDir, lazyModuleFile(name)),
+    bundle: true,
+    platform: 'node' as const,
+    minify: BUNDLE_SETTINGS.minify,
+    target: BUNDLE_SETTINGS.target,
+    format: 'cjs' as const,
+    logLevel: 'warning' as const,
+  };
+}
+
+/** The same as shell commands, for NodejsFunction's `afterBundling` hook (local esbuild). */
+export function lazyModuleCommands(bundleDir: string): string[] {
+  const esbuild = join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild');
+  return BUNDLE_SETTINGS.lazyModules.map((name) => {
+    const o = lazyModuleOptions(name, bundleDir);
+    return [
+      `"${esbuild}"`,
+      `"${o.entryPoints[0]}"`,
+      '--bundle',
+      `--platform=${o.platform}`,
+      `--format=${o.format}`,
+      `--target=${o.target}`,
+      ...(o.minify ? ['--minify'] : []),
+      '--log-level=warning',
+      `--outfile="${o.outfile}"`,
+    ].join(' ');
+  });
+}
+
+/**
+ * Builds one function as deployed into `outDir`: `outDir/BUNDLE_FILE_NAME` (+ `.map`) and its lazy
+ * modules. For the benchmarks and loaders of the built bundles; the CDK construct runs the same
+ * through NodejsFunction.
+ */
+export async function buildFunctionBundle(
+  entry: string,
+  outDir: string,
+): Promise<{ file: string; metafile: Metafile }> {
+  // Required here, not imported at the top: synthesis loads this module and NodejsFunction runs the CLI.
+  const { build } = require('esbuild') as typeof import('esbuild');
+  const file = join(outDir, BUNDLE_FILE_NAME);
+  const result = await build(esbuildOptions(entry, file));
+  for (const name of BUNDLE_SETTINGS.lazyModules) await build(lazyModuleOptions(name, outDir));
+  return { file, metafile: result.metafile! };
 }

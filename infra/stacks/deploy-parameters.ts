@@ -10,6 +10,12 @@ const IAM_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/;
 
 const optional = z.string().trim().min(1).optional();
 
+/**
+ * Concurrent reply batches by default. The per-account rate limit is shared by every instance
+ * (shared/outbound/rate-limiter.ts), so this bounds only the total rate over all accounts.
+ */
+export const DEFAULT_REPLY_MAX_CONCURRENCY = 50;
+
 export const deployParametersSchema = z
   .object({
     /** Base URL of the agent platform's API (required). */
@@ -39,6 +45,12 @@ export const deployParametersSchema = z
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     /** Concurrent worker batches (agent calls in flight ≈ this × batch size at most). */
     workerMaxConcurrency: z.coerce.number().int().min(2).max(1000).default(10),
+    /** Concurrent reply batches (Lambda's SQS maximum concurrency, 2–1000). */
+    replyMaxConcurrency: z.coerce.number().int().min(2).max(1000).default(DEFAULT_REPLY_MAX_CONCURRENCY),
+    /** X-Ray active tracing of the functions: `off` (the default, no traces billed) or `active`. */
+    tracing: z.enum(['off', 'active']).default('off'),
+    /** With `tracing=active`: share of requests traced beyond the first each second (0..1). */
+    tracingSampleRate: z.coerce.number().min(0).max(1).default(0.05),
   })
   .refine((p) => (p.domainName === undefined) === (p.certificateArn === undefined), {
     message: 'domainName and certificateArn go together',
@@ -58,6 +70,9 @@ export const PARAMETER_NAMES = [
   'namePrefix',
   'logLevel',
   'workerMaxConcurrency',
+  'replyMaxConcurrency',
+  'tracing',
+  'tracingSampleRate',
 ] as const;
 
 /** `agentApiUrl` → `AGENT_API_URL`. */

@@ -18,6 +18,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, ArnPrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnSamplingRule } from 'aws-cdk-lib/aws-xray';
 import type { Construct } from 'constructs';
 import { BY_AGENT_INDEX } from '../../shared/adapters/dynamodb/table-definition';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../shared/timeouts';
@@ -32,21 +33,26 @@ export interface StatelessStackProps extends StackProps {
   parameters: DeployParameters;
 }
 
-/** Event-source and function sizing, in one place (docs/DEPLOY.md explains each). */
+/**
+ * Event-source and function sizing, in one place (docs/DEPLOY.md explains each). Memory sizes:
+ * the peak resident set of each bundle handling representative invocations in a fresh process
+ * (`npm run bench:cost`, docs/PERFORMANCE.md), × 1.5 headroom, rounded up to 64 MB, at least 128:
+ * webhook 65 MB → 128, worker 102 MB (a batch of 5) → 192, reply 114 MB (a batch of 10) → 192,
+ * channels 89–135 MB (create + activate varies most between runs) → 256, healer 77 MB → 128.
+ */
 export const SIZING = {
-  webhook: { memorySize: 512, timeoutSeconds: 10 },
+  webhook: { memorySize: 128, timeoutSeconds: 10 },
   // A sixth of the inbound visibility timeout (shared/timeouts.ts).
-  worker: { memorySize: 512, timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.worker, batchSize: 5 },
-  // maxConcurrency 2 (the minimum): the per-token rate limiter is per process, so few processes
-  // keep the total rate per Chat2Desk token near its configured limit.
+  worker: { memorySize: 192, timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.worker, batchSize: 5 },
+  // Concurrency is the deploy parameter replyMaxConcurrency: the per-account rate limit is kept in
+  // the table and holds across any number of instances.
   reply: {
-    memorySize: 512,
+    memorySize: 192,
     timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.reply,
     batchSize: 10,
-    maxConcurrency: 2,
   },
-  channels: { memorySize: 512, timeoutSeconds: 60 },
-  webhookHealer: { memorySize: 256, timeoutSeconds: 300, everyMinutes: 10 },
+  channels: { memorySize: 256, timeoutSeconds: 60 },
+  webhookHealer: { memorySize: 128, timeoutSeconds: 300, everyMinutes: 10 },
   api: { rateLimit: 200, burstLimit: 400 },
   logRetention: RetentionDays.ONE_MONTH,
 } as const;
@@ -79,7 +85,7 @@ export class StatelessStack extends Stack {
     // A record that can never succeed is moved to its DLQ at once by the function itself.
     const inboundDlq: QueueBinding = { queue: data.inbound.deadLetterQueue, key: data.key };
     const outboundDlq: QueueBinding = { queue: data.outbound.deadLetterQueue, key: data.key };
-    const common = { logLevel: p.logLevel, logRetention: SIZING.logRetention };
+    const common = { logLevel: p.logLevel, logRetention: SIZING.logRetention, tracing: p.tracing };
     const seconds = (n: number) => Duration.seconds(n);
 
     // --- the webhook API (created first: the channels function builds webhook URLs from it)
@@ -162,7 +168,8 @@ export class StatelessStack extends Stack {
 
     const reply = new ConnectorFunction(this, 'Reply', {
       name: 'reply',
-      description: 'Chat2Desk channel: renders replies and sends them to Chat2Desk, rate-limited per token',
+      description:
+        'Chat2Desk channel: renders replies and sends them to Chat2Desk, rate-limited per account over all instances',
       memorySize: SIZING.reply.memorySize,
       timeout: seconds(SIZING.reply.timeoutSeconds),
       ...common,
@@ -170,10 +177,12 @@ export class StatelessStack extends Stack {
       .bindTable(table, { items: 'readWrite' })
       .bindQueueConsume(outbound, {
         batchSize: SIZING.reply.batchSize,
-        maxConcurrency: SIZING.reply.maxConcurrency,
+        maxConcurrency: p.replyMaxConcurrency,
       })
       .bindQueueSend(outboundDlq, 'OUTBOUND_DLQ_URL')
-      .setEnvironment('OUTBOUND_QUEUE_URL', data.outbound.queue.queueUrl);
+      .setEnvironment('OUTBOUND_QUEUE_URL', data.outbound.queue.queueUrl)
+      // The account's send schedule is keyed by the token's keyed hash, as the token lock.
+      .bindSecret(data.tokenHashKey, 'TOKEN_HASH_KEY');
 
     const channels = new ConnectorFunction(this, 'Channels', {
       name: 'channels',
@@ -215,6 +224,26 @@ export class StatelessStack extends Stack {
     });
 
     this.functions = { webhook, worker, reply, channels, webhookHealer };
+
+    if (p.tracing === 'active') {
+      // How many of this deployment's requests X-Ray records: the first each second, then the
+      // sample rate. Matches the functions of this stack (their names start with the stack's).
+      new CfnSamplingRule(this, 'TracingSamplingRule', {
+        samplingRule: {
+          ruleName: `${p.namePrefix.slice(0, 26)}-trace`,
+          priority: 100,
+          fixedRate: p.tracingSampleRate,
+          reservoirSize: 1,
+          serviceName: `${this.stackName}-*`,
+          serviceType: 'AWS::Lambda::Function',
+          host: '*',
+          httpMethod: '*',
+          urlPath: '*',
+          resourceArn: '*',
+          version: 1,
+        },
+      });
+    }
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions::AwsSolutions-APIG4',

@@ -25,8 +25,15 @@ export interface ConversationStore {
    * dialog ↔ client). `undefined` when neither a dialog id nor a known link names it.
    */
   resolve(channelId: string, ref: ConversationRef): Promise<Conversation | undefined>;
-  /** The same lookup, read-only. */
-  find(channelId: string, ref: ConversationRef): Promise<Conversation | undefined>;
+  /**
+   * The same lookup, read-only. `consistent: false` (half the read cost) where a read a moment
+   * old does no harm: it can miss only a change that raced with the reader anyway.
+   */
+  find(
+    channelId: string,
+    ref: ConversationRef,
+    options?: { consistent?: boolean },
+  ): Promise<Conversation | undefined>;
   /** Applies a transition in event-time order: an older one than what is stored changes nothing. */
   transition(channelId: string, dialogId: string, transition: Transition): Promise<void>;
   /**

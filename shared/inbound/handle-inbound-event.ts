@@ -222,7 +222,13 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
         outboundMessage(channel, agentEvent.eventId, String(index), index, target, reply),
       ),
     );
-    logger.info('inbound event answered', { ...ids, eventId: agentEvent.eventId, replies: replies.length });
+    // The event id only where the line's ids do not already spell it (channel:hook:message).
+    const spelled = `${channel.id}:${event.hook_type || 'inbox'}:${event.message_id}`;
+    logger.info('inbound event answered', {
+      ...ids,
+      ...(agentEvent.eventId === spelled ? {} : { eventId: agentEvent.eventId }),
+      replies: replies.length,
+    });
     countMetric('AgentAnswered');
     return { outcome: 'answered', eventId: agentEvent.eventId, replies: replies.length };
   }

@@ -1,10 +1,11 @@
 /**
  * Use case: deliver one outbound message (one agent reply) to its client, exactly once as far as
  * we can tell:
- *   sent-record check → render → for each operation not yet done: send → record → mark delivered.
+ *   render → last-part record check → for each operation not yet done: send → record.
  *
- * - Never twice: a reply recorded as delivered is skipped; within a reply each operation (text
- *   part, file, transfer) has its own record, so a redelivery resumes at the first unsent one.
+ * - Never twice: each operation (text part, file, transfer) has its own record, written after it
+ *   was done; they are done in order, so a reply whose last operation is recorded is skipped as
+ *   delivered, and a redelivery resumes at the first unsent one.
  *   The window between Chat2Desk accepting a message and our record (a crash, a lost response) is
  *   resent with the same `external_id` — at-least-once, see docs/OUTBOUND.md.
  * - Never lost: a failure throws (retryable → SQS redelivers in order; permanent → DLQ).
@@ -110,7 +111,10 @@ export async function deliverReply(
   message: OutboundQueueMessage,
 ): Promise<DeliveryOutcome> {
   const { replyId, target } = message;
-  if (await deps.sentReplies.isDelivered(replyId)) return { status: 'alreadyDelivered' };
+  const operations = renderReply(message.reply, target.transport);
+  // Nothing to send: nothing can be sent twice either.
+  if (operations.length === 0) return { status: 'skipped', reason: 'nothingToSend' };
+  if (await deps.sentReplies.sentPart(replyId, operations.length - 1)) return { status: 'alreadyDelivered' };
 
   const channel = await deps.channels.get(
     message.channelId,
@@ -122,24 +126,20 @@ export async function deliverReply(
   // An answer still on its way when a human took the dialog is dropped: the human speaks now. What
   // the agent sends first (`send`) still goes out — the seed lets the bot write while an operator is
   // in the chat.
-  // Read once, and only when needed: for the hold-back and for a transfer's dialog.
+  // Read once, and only when needed: for the hold-back and for a transfer's dialog. Eventually
+  // consistent: a takeover landing a moment before this read races with the reply either way.
   let conversation: Promise<Conversation | undefined> | undefined;
   const conversationOf = () =>
-    (conversation ??= deps.conversations.find(channel.id, {
-      dialogId: target.dialogId,
-      clientId: target.clientId,
-    }));
+    (conversation ??= deps.conversations.find(
+      channel.id,
+      { dialogId: target.dialogId, clientId: target.clientId },
+      { consistent: false },
+    ));
   if (
     !isAgentInitiated(message.eventId) &&
     !botMayAnswer((await conversationOf())?.status, Date.now(), MAX_HUMAN_MS)
   ) {
     return { status: 'skipped', reason: 'withHuman' };
-  }
-
-  const operations = renderReply(message.reply, target.transport);
-  if (operations.length === 0) {
-    await deps.sentReplies.recordDelivered(replyId, 0);
-    return { status: 'skipped', reason: 'nothingToSend' };
   }
 
   try {
@@ -173,8 +173,10 @@ async function sendOperations(
 
   let sentNow = 0;
   const messageIds: string[] = [];
+  const last = operations.length - 1;
   for (const [index, op] of operations.entries()) {
-    const done = await deps.sentReplies.sentPart(replyId, index);
+    // The last part was read above (absent); a FIFO group keeps the reply in one invocation.
+    const done = index === last ? undefined : await deps.sentReplies.sentPart(replyId, index);
     if (done) {
       if (done.messageId) messageIds.push(done.messageId);
       continue;
@@ -213,6 +215,5 @@ async function sendOperations(
     }
     sentNow += 1;
   }
-  await deps.sentReplies.recordDelivered(replyId, operations.length);
   return { status: 'delivered', operations: operations.length, sentNow, messageIds };
 }

@@ -1,86 +1,285 @@
 /**
- * Client-side rate limit per Chat2Desk token: at most `perSecond` requests in any window of one
- * second (a sliding-window log, so even a burst after a quiet second stays under the limit).
+ * The per-account send rate, shared by every instance of the reply function.
  *
- * Per process: in AWS every concurrent instance of the reply function has its own limiter, so the
- * account-wide rate is at most `perSecond × reserved concurrency` — the reply function's
- * concurrency is capped for that reason (see docs/OUTBOUND.md). Keys are token hashes, never tokens.
+ * Each Chat2Desk account (keyed by its token's keyed hash, never the token) has one virtual
+ * schedule: slots `intervalMs` apart, `intervalMs = (1000 + slackMs) / perSecond`. The schedule
+ * lives in a `SendSchedule` (DynamoDB in AWS, `shared/adapters/dynamodb/send-schedule.ts`), which
+ * only ever hands out slots after the last one it gave anybody, so no two instances get the same
+ * slot and the account sees at most `perSecond` requests in any second, over all instances.
+ *
+ * One claim takes several slots at once: as many as this process has sends waiting for that
+ * account (capped at `maxSlotsPerClaim`). Sends that arrive while a claim is on its way share the
+ * next one; while the account is booked ahead (its sends wait anyway) a claim waits a moment
+ * (≤ 250 ms, at most half the wait ahead) for more of them. So the schedule costs one write per
+ * several sends where it matters, under load; a lone send on an idle account claims at once.
+ * The slots are handed out here in arrival order; a send waits for its slot, and only its own
+ * account's sends wait behind it.
+ *
+ * - A send waits for its slot at most `maxWaitMs`, and never past its `notAfterMs` (the record's
+ *   deadline less one attempt); one that cannot have a slot by then fails at once with a
+ *   `RetryLaterError`: the record goes back to the queue and comes back when that slot was due
+ *   (shared/adapters/sqs/fifo-batch.ts), not after the whole visibility timeout; nothing is lost.
+ * - A slot found already past by more than `slackMs / 2` (a late timer) is not used late, where it
+ *   would crowd the next ones: the send takes another slot.
+ * - `pause` (Chat2Desk answered 429): no slot of that account before the given time, here at once
+ *   and in the shared schedule, so the other instances slow down too.
  */
-import { createHash } from 'node:crypto';
+import { RetryableError, RetryLaterError } from '../errors';
+import { logger } from '../observability';
 
 export interface RateLimiter {
-  /** Resolves when one more request for `key` may go out now (and counts it). */
-  acquire(key: string): Promise<void>;
-  /** Chat2Desk said "slow down": no request for `key` starts before `ms` from now. */
+  /** Resolves when one more request for `key` may go out now (and uses up that slot). */
+  acquire(key: string, options?: { notAfterMs?: number }): Promise<void>;
+  /** Chat2Desk said "slow down": no request for `key` starts before `ms` from now, on any instance. */
   pause(key: string, ms: number): void;
+}
+
+export type ClaimResult =
+  /** Slots `firstMs + i·intervalMs` for `i < count` are this caller's. */
+  | { granted: true; firstMs: number; count: number }
+  /** Nothing claimed: the first free slot is later than the caller can wait. */
+  | { granted: false; nextFreeMs: number };
+
+export interface ClaimRequest {
+  count: number;
+  intervalMs: number;
+  /** No slot before this (now, or later while the account is paused). */
+  notBeforeMs: number;
+  /** Claim nothing if the first free slot is later than this. */
+  latestFirstMs: number;
+}
+
+/** The port: where an account's schedule is kept, shared by every instance. */
+export interface SendSchedule {
+  claim(key: string, request: ClaimRequest): Promise<ClaimResult>;
+  /** No slot of `key` starts before `untilMs`. */
+  pushBack(key: string, untilMs: number): Promise<void>;
 }
 
 export interface RateLimiterOptions {
   perSecond: number;
-  /** Added to the one-second window to absorb network jitter between us and the server's clock. */
+  schedule: SendSchedule;
+  /** Added to each second of the schedule for network jitter, timer lateness and clock skew (default 100). */
   slackMs?: number;
+  /** Most slots taken in one claim (default `perSecond`: at most about one second ahead). */
+  maxSlotsPerClaim?: number;
+  /** Longest wait for a slot in one invocation (default 20 s); beyond, the record comes back later. */
+  maxWaitMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
-interface KeyState {
-  /** Start times of the requests of the current window, oldest first. */
-  starts: number[];
-  pausedUntil: number;
-  /** Waiters are served one at a time, in arrival order. */
-  queue: Promise<void>;
+interface Waiter {
+  notAfterMs: number;
+  resolve(): void;
+  reject(err: unknown): void;
 }
+
+interface KeyState {
+  key: string;
+  /** Claimed, not yet handed out; ascending. */
+  slots: number[];
+  /** In arrival order. */
+  waiters: Waiter[];
+  claiming: boolean;
+  pausedUntil: number;
+  /** The schedule is known to be booked until then (the end of our last claim, or a refusal). */
+  bookedUntil: number;
+  /** A claim is held back to gather the sends coming meanwhile. */
+  gathering: boolean;
+  gathered: boolean;
+}
+
+export const DEFAULT_RATE_SLACK_MS = 100;
+export const DEFAULT_RATE_MAX_WAIT_MS = 20_000;
+/** A claim may wait for more sends when the account is booked at least this far ahead… */
+const GATHER_WHEN_BOOKED_MS = 200;
+/** …and for at most this long. */
+const MAX_GATHER_MS = 250;
+const MAX_KEYS = 5000;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The limiter key of a token: a short hash (the token itself is never kept or logged). */
-export function rateLimitKey(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+/** The interval between two slots of one account. */
+export function slotIntervalMs(perSecond: number, slackMs = DEFAULT_RATE_SLACK_MS): number {
+  return (1000 + slackMs) / Math.max(1, perSecond);
+}
+
+/** No slot in time: the record comes back when the account's first free slot was due (≥ 1 s). */
+export class NoSendSlotError extends RetryLaterError {
+  constructor(nextFreeInMs: number) {
+    const wait = Math.max(0, Math.round(nextFreeInMs));
+    super(
+      'RATE_LIMIT_NO_SLOT',
+      `this Chat2Desk account's send rate is booked for ${wait} ms: the record comes back later`,
+      Math.max(1000, wait),
+      { details: { nextFreeInMs: wait } },
+    );
+  }
 }
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
-  const windowMs = 1000 + (options.slackMs ?? 25);
   const perSecond = Math.max(1, Math.floor(options.perSecond));
+  const slackMs = options.slackMs ?? DEFAULT_RATE_SLACK_MS;
+  const intervalMs = slotIntervalMs(perSecond, slackMs);
+  const lateToleranceMs = slackMs / 2;
+  const maxSlots = Math.max(1, Math.floor(options.maxSlotsPerClaim ?? perSecond));
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_RATE_MAX_WAIT_MS;
   const states = new Map<string, KeyState>();
+  /** How long a claim takes (moving average): an idle account's slots start when the claim returns. */
+  let claimLatencyMs = 0;
 
   const stateOf = (key: string): KeyState => {
     let state = states.get(key);
     if (!state) {
-      state = { starts: [], pausedUntil: 0, queue: Promise.resolve() };
+      // Forget idle accounts first when many were seen (a long-lived instance).
+      if (states.size >= MAX_KEYS) {
+        for (const [k, s] of states) {
+          if (s.waiters.length === 0 && !s.claiming && states.size >= MAX_KEYS) states.delete(k);
+        }
+      }
+      state = {
+        key,
+        slots: [],
+        waiters: [],
+        claiming: false,
+        pausedUntil: 0,
+        bookedUntil: 0,
+        gathering: false,
+        gathered: false,
+      };
       states.set(key, state);
     }
     return state;
   };
 
-  const waitForSlot = async (state: KeyState): Promise<void> => {
-    for (;;) {
-      const t = now();
-      while (state.starts.length > 0 && state.starts[0]! <= t - windowMs) state.starts.shift();
-      const pauseLeft = state.pausedUntil - t;
-      if (pauseLeft > 0) {
-        await sleep(pauseLeft);
-        continue;
-      }
-      if (state.starts.length < perSecond) {
-        state.starts.push(t);
-        return;
-      }
-      await sleep(Math.max(1, state.starts[0]! + windowMs - t));
+  const serve = async (state: KeyState, waiter: Waiter, slot: number): Promise<void> => {
+    const wait = slot - now();
+    if (wait > 0) await sleep(wait);
+    const late = now() - slot > lateToleranceMs;
+    if (late || slot < state.pausedUntil) {
+      // Used now it would crowd the slots after it (late), or Chat2Desk asked for a pause meanwhile.
+      state.waiters.unshift(waiter);
+      pump(state);
+      return;
     }
+    waiter.resolve();
   };
 
+  const claim = async (state: KeyState): Promise<void> => {
+    const t = now();
+    const count = Math.min(maxSlots, state.waiters.length);
+    const latestFirstMs = state.waiters[0]!.notAfterMs;
+    const result = await options.schedule.claim(state.key, {
+      count,
+      intervalMs,
+      notBeforeMs: Math.max(t + Math.round(claimLatencyMs), state.pausedUntil),
+      latestFirstMs,
+    });
+    claimLatencyMs = Math.min(1000, 0.7 * claimLatencyMs + 0.3 * (now() - t));
+    if (result.granted) {
+      state.bookedUntil = Math.max(state.bookedUntil, result.firstMs + result.count * intervalMs);
+      for (let i = 0; i < result.count; i += 1) state.slots.push(result.firstMs + i * intervalMs);
+      state.slots.sort((a, b) => a - b);
+      return;
+    }
+    state.bookedUntil = Math.max(state.bookedUntil, result.nextFreeMs);
+    // Who cannot wait until the first free slot fails now; the others claim again.
+    const keep: Waiter[] = [];
+    for (const w of state.waiters) {
+      if (w.notAfterMs < result.nextFreeMs) w.reject(new NoSendSlotError(result.nextFreeMs - t));
+      else keep.push(w);
+    }
+    state.waiters = keep;
+  };
+
+  function pump(state: KeyState): void {
+    while (state.waiters.length > 0) {
+      const t = now();
+      state.slots = state.slots.filter((s) => s >= t - lateToleranceMs && s >= state.pausedUntil);
+      const slot = state.slots[0];
+      if (slot !== undefined) {
+        const waiter = state.waiters.shift()!;
+        if (slot > waiter.notAfterMs) {
+          waiter.reject(new NoSendSlotError(slot - t));
+          continue;
+        }
+        state.slots.shift();
+        void serve(state, waiter, slot);
+        continue;
+      }
+      if (state.claiming || state.gathering) return;
+      // Booked ahead (known from our last claim or refusal): the sends wait anyway, so the claim
+      // waits a little for more of them. Never when the schedule may be free: that would be delay.
+      const bookedFor = state.bookedUntil - t;
+      if (!state.gathered && bookedFor > GATHER_WHEN_BOOKED_MS && state.waiters.length < maxSlots) {
+        state.gathering = true;
+        void sleep(Math.min(MAX_GATHER_MS, bookedFor / 2)).then(() => {
+          state.gathering = false;
+          state.gathered = true;
+          pump(state);
+        });
+        return;
+      }
+      state.gathered = false;
+      state.claiming = true;
+      claim(state)
+        .catch((err: unknown) => {
+          // The schedule cannot be reached: nothing is sent unmetered; the records are retried.
+          const failure = new RetryableError(
+            'RATE_LIMIT_UNAVAILABLE',
+            'the shared send schedule could not be reached',
+            { cause: err },
+          );
+          for (const w of state.waiters.splice(0)) w.reject(failure);
+        })
+        .finally(() => {
+          state.claiming = false;
+          pump(state);
+        });
+      return;
+    }
+  }
+
   return {
-    acquire(key) {
+    acquire(key, acquireOptions) {
       const state = stateOf(key);
-      const turn = state.queue.then(() => waitForSlot(state));
-      state.queue = turn.catch(() => undefined);
-      return turn;
+      const notAfterMs = Math.min(acquireOptions?.notAfterMs ?? Number.POSITIVE_INFINITY, now() + maxWaitMs);
+      return new Promise<void>((resolve, reject) => {
+        state.waiters.push({ notAfterMs, resolve, reject });
+        pump(state);
+      });
     },
     pause(key, ms) {
       const state = stateOf(key);
-      state.pausedUntil = Math.max(state.pausedUntil, now() + Math.max(0, ms));
+      const until = now() + Math.max(0, ms);
+      if (until <= state.pausedUntil) return;
+      state.pausedUntil = until;
+      options.schedule.pushBack(key, until).catch((err: unknown) => {
+        // This process still pauses; the other instances learn it from their own 429s.
+        logger.warn('the send schedule could not be pushed back', {
+          error: err instanceof Error ? err.name : 'unknown',
+        });
+      });
+    },
+  };
+}
+
+/** A schedule kept in this process only: for tests, and where no table is at hand. */
+export function createMemorySchedule(): SendSchedule {
+  const next = new Map<string, number>();
+  return {
+    async claim(key, r) {
+      const free = next.get(key) ?? 0;
+      const first = Math.max(free, r.notBeforeMs);
+      if (first > r.latestFirstMs) return { granted: false, nextFreeMs: first };
+      next.set(key, first + r.count * r.intervalMs);
+      return { granted: true, firstMs: first, count: r.count };
+    },
+    async pushBack(key, untilMs) {
+      next.set(key, Math.max(next.get(key) ?? 0, untilMs));
     },
   };
 }

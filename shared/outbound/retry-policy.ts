@@ -1,7 +1,8 @@
 /**
  * How one Chat2Desk request is retried inside one invocation, decided here and only here:
  * - throttled (HTTP 429 or "Number of API requests exceeded"): wait for Retry-After (or an
- *   exponential backoff) plus jitter, pause the whole token's limiter, try again — up to
+ *   exponential backoff) plus jitter, pause the account's shared send schedule (every instance
+ *   slows down, `rate-limiter.ts`), try again — up to
  *   `maxThrottledAttempts`; a Retry-After longer than `maxRetryAfterMs` is left to SQS;
  * - unreachable (network error, timeout) and 5xx: exponential backoff with full jitter, up to
  *   `maxAttempts`; an ambiguous failure (timeout after the request was sent) is retried with the
@@ -11,6 +12,7 @@
  * record (FIFO keeps the conversation's order), a `PermanentError` ends in the DLQ.
  */
 import { type Chat2DeskHttp, Chat2DeskRetryableError } from '../adapters/chat2desk/http';
+import { currentDeadline } from '../deadline';
 import { CUSTOM_METRICS } from '../metric-names';
 import { countMetric } from '../observability';
 import { type RetryRules, withRetries } from '../retry';
@@ -45,7 +47,8 @@ export interface RetryHooks {
 }
 
 /**
- * A Chat2Desk request function that takes the token's rate limit before every attempt and retries
+ * A Chat2Desk request function that takes a slot of the account's send rate before every attempt
+ * (never later than the record's deadline leaves time for the attempt itself) and retries
  * by the policy above (through the one retry module, `shared/retry.ts`). Every Chat2Desk client of
  * the reply function is built on it.
  */
@@ -84,13 +87,18 @@ export function createResilientHttp(options: {
     return withRetries(
       async () => {
         attempts += 1;
-        await options.limiter.acquire(options.limiterKey);
+        // No slot later than the record's deadline leaves time for the attempt: else it fails back to SQS.
+        const deadline = currentDeadline();
+        await options.limiter.acquire(
+          options.limiterKey,
+          deadline === undefined ? {} : { notAfterMs: deadline - (policy.attemptMs ?? 0) },
+        );
         return options.http(request);
       },
       {
         ...rules,
         onRetry({ kind, delayMs, err }) {
-          // A throttled account waits as a whole: no other request of this token starts meanwhile.
+          // A throttled account waits as a whole, on every instance: no request of it starts meanwhile.
           if (kind === 'throttled') options.limiter.pause(options.limiterKey, delayMs);
           const failure = err instanceof Chat2DeskRetryableError ? err.failure : kind;
           options.hooks?.onRetry?.({ failure, attempt: attempts, delayMs });

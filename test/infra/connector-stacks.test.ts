@@ -11,7 +11,7 @@ import { loadConfig } from '../../shared/config';
 import { DEFAULT_RETRY_POLICY } from '../../shared/outbound/retry-policy';
 import { recordBudgetMs } from '../../shared/timeouts';
 import { logicalId, managedPolicies, rolePermissions, statefulNames } from './iam-view';
-import { type SynthesisedApp, synthConnectorApp } from './synth-app';
+import { type SynthesisedApp, synthConnectorApp, TEST_PARAMETERS } from './synth-app';
 
 let synth: SynthesisedApp;
 
@@ -31,12 +31,8 @@ function permissionsOf(name: keyof SynthesisedApp['stacks']['stateless']['functi
   );
 }
 
-const BASELINE = [
-  'logs:CreateLogStream ownLogGroup',
-  'logs:PutLogEvents ownLogGroup',
-  'xray:PutTelemetryRecords *',
-  'xray:PutTraceSegments *',
-];
+// Tracing is off by default (the `tracing` parameter): no X-Ray permissions either.
+const BASELINE = ['logs:CreateLogStream ownLogGroup', 'logs:PutLogEvents ownLogGroup'];
 const TABLE_READ = ['dynamodb:GetItem table', 'kms:Decrypt key'];
 const TABLE_READ_WRITE = [
   'dynamodb:ConditionCheckItem table',
@@ -84,9 +80,11 @@ describe('least privilege, per function (every action on every resource, nothing
     );
   });
 
-  test('reply: table read/write, consume outbound, send to its own DLQ; no secrets', () => {
+  test('reply: table read/write (the send schedule too), consume outbound, send to its own DLQ, the token hash key', () => {
     expect(permissionsOf('reply')).toEqual(
-      expected(TABLE_READ_WRITE, consume('outboundQueue'), send('outboundDlq')),
+      expected(TABLE_READ_WRITE, consume('outboundQueue'), send('outboundDlq'), [
+        'secretsmanager:GetSecretValue tokenHashKey',
+      ]),
     );
   });
 
@@ -156,7 +154,9 @@ describe('least privilege, per function (every action on every resource, nothing
         'AGENT_API_KEY_SECRET_ARN',
       ),
     );
-    expect(env('reply')).toEqual(withBase('TABLE_NAME', 'OUTBOUND_QUEUE_URL', 'OUTBOUND_DLQ_URL'));
+    expect(env('reply')).toEqual(
+      withBase('TABLE_NAME', 'OUTBOUND_QUEUE_URL', 'OUTBOUND_DLQ_URL', 'TOKEN_HASH_KEY_SECRET_ARN'),
+    );
     expect(env('channels')).toEqual(
       withBase(
         'TABLE_NAME',
@@ -175,12 +175,17 @@ describe('least privilege, per function (every action on every resource, nothing
 });
 
 describe('functions', () => {
-  test('Node 22 on arm64, traced, source maps on, Powertools settings, own log group with retention', () => {
+  test('Node 22 on arm64, untraced by default, source maps on, Powertools settings, JSON logs without the platform lines, own log group with retention', () => {
     synth.stateless.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
-      LoggingConfig: { LogGroup: Match.anyValue() },
+      TracingConfig: Match.absent(),
+      LoggingConfig: {
+        LogGroup: Match.anyValue(),
+        LogFormat: 'JSON',
+        ApplicationLogLevel: 'INFO',
+        SystemLogLevel: 'WARN',
+      },
       Environment: {
         Variables: Match.objectLike({
           NODE_OPTIONS: '--enable-source-maps',
@@ -192,6 +197,19 @@ describe('functions', () => {
     });
     expect(Object.keys(synth.stateless.findResources('AWS::Lambda::Function'))).toHaveLength(5);
     synth.stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('memory sizes are the measured peaks with headroom (docs/DEPLOY.md, "Memory sizes")', () => {
+    const fns = synth.stateless.findResources('AWS::Lambda::Function');
+    const stack = synth.stacks.stateless;
+    const memory = Object.fromEntries(
+      Object.entries(stack.functions).map(([name, fn]) => [
+        name,
+        fns[logicalId(stack, fn.function)]!.Properties.MemorySize,
+      ]),
+    );
+    expect(memory).toEqual({ webhook: 128, worker: 192, reply: 192, channels: 256, webhookHealer: 128 });
+    synth.stateless.resourceCountIs('AWS::XRay::SamplingRule', 0);
   });
 
   test('queue visibility timeouts are at least six times their consumer’s timeout; the worker fits one agent call', () => {
@@ -235,7 +253,7 @@ describe('event sources', () => {
     expect(JSON.stringify(mapping!.Properties.EventSourceArn)).not.toContain('DeadLetter');
   });
 
-  test('reply consumes the outbound queue with maximum concurrency 2 (per-process rate limiter)', () => {
+  test('reply consumes the outbound queue with maximum concurrency replyMaxConcurrency (default 50)', () => {
     const [mapping, ...others] = mappingOf(synth.stacks.stateless.functions.reply);
     expect(others).toEqual([]);
     expect(mapping!.Properties).toEqual({
@@ -243,7 +261,7 @@ describe('event sources', () => {
       EventSourceArn: { 'Fn::ImportValue': expect.stringContaining('OutboundQueue') },
       FunctionName: expect.anything(),
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 2 },
+      ScalingConfig: { MaximumConcurrency: 50 },
     });
   });
 
@@ -463,6 +481,37 @@ describe('alarms, dashboard, schedule', () => {
     synth.stateless.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: healer },
       MaximumRetryAttempts: 0,
+    });
+  });
+});
+
+describe('tracing=active', () => {
+  let traced: SynthesisedApp;
+  beforeAll(() => {
+    traced = synthConnectorApp({ ...TEST_PARAMETERS, TRACING: 'active', TRACING_SAMPLE_RATE: '0.02' });
+  });
+  afterAll(() => traced?.cleanup());
+
+  test('every function traced, with the X-Ray write actions, and one sampling rule with the rate', () => {
+    traced.stateless.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    const stack = traced.stacks.stateless;
+    const fn = stack.functions.worker;
+    expect(
+      rolePermissions(
+        traced.stateless,
+        logicalId(stack, fn.role),
+        logicalId(stack, fn.logGroup),
+        statefulNames(traced.stacks.stateful),
+      ),
+    ).toEqual(expect.arrayContaining(['xray:PutTelemetryRecords *', 'xray:PutTraceSegments *']));
+    traced.stateless.resourceCountIs('AWS::XRay::SamplingRule', 1);
+    traced.stateless.hasResourceProperties('AWS::XRay::SamplingRule', {
+      SamplingRule: Match.objectLike({
+        FixedRate: 0.02,
+        ReservoirSize: 1,
+        ServiceType: 'AWS::Lambda::Function',
+        ServiceName: `${stack.stackName}-*`,
+      }),
     });
   });
 });

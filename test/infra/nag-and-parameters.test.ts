@@ -23,6 +23,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       PLATFORM_PRINCIPAL: '210987654321',
       DOMAIN_NAME: 'hooks.example.com',
       CERTIFICATE_ARN: 'arn:aws:acm:eu-west-1:210987654321:certificate/0f0e0d0c-0b0a-0908-0706-050403020100',
+      REPLY_MAX_CONCURRENCY: '120',
     });
   });
   afterAll(() => synth?.cleanup());
@@ -38,10 +39,10 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       }
     }
     const ids = new Set(acknowledged.map(([id]) => id));
-    // Each of these fires without its acknowledgment (checked when they were added); nothing else is silenced.
+    // Each of these fires without its acknowledgment (checked when they were added); nothing else is
+    // silenced. The X-Ray wildcard (IAM5 Resource::*) is acknowledged only with tracing=active.
     expect([...ids].sort()).toEqual([
       'AwsSolutions::AwsSolutions-APIG4',
-      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions::AwsSolutions-L1',
       'AwsSolutions::AwsSolutions-SMG4',
     ]);
@@ -61,6 +62,14 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
+  });
+
+  test('replyMaxConcurrency sets the reply event source’s maximum concurrency', () => {
+    const reply = logicalId(synth.stacks.stateless, synth.stacks.stateless.functions.reply.function);
+    const mappings = Object.values(synth.stateless.findResources('AWS::Lambda::EventSourceMapping')).filter(
+      (m) => JSON.stringify(m.Properties.FunctionName).includes(reply),
+    );
+    expect(mappings.map((m) => m.Properties.ScalingConfig)).toEqual([{ MaximumConcurrency: 120 }]);
   });
 
   test('an account-id platform principal, no e-mail, a custom domain as the public base URL', () => {
@@ -95,6 +104,9 @@ describe('deployment parameters', () => {
       namePrefix: 'chat2desk-channel',
       logLevel: 'INFO',
       workerMaxConcurrency: 10,
+      replyMaxConcurrency: 50,
+      tracing: 'off',
+      tracingSampleRate: 0.05,
     });
     expect(p.publicBaseUrl).toBeUndefined();
   });
@@ -119,6 +131,10 @@ describe('deployment parameters', () => {
     [{ ALARM_EMAIL: 'not-an-email' }, 'alarmEmail'],
     [{ DOMAIN_NAME: 'hooks.example.com' }, 'certificateArn'],
     [{ WORKER_MAX_CONCURRENCY: '1' }, 'workerMaxConcurrency'],
+    [{ REPLY_MAX_CONCURRENCY: '1' }, 'replyMaxConcurrency'],
+    [{ REPLY_MAX_CONCURRENCY: '1001' }, 'replyMaxConcurrency'],
+    [{ TRACING: 'on' }, 'tracing'],
+    [{ TRACING_SAMPLE_RATE: '1.5' }, 'tracingSampleRate'],
   ])('rejects %j (names %s)', (override, name) => {
     expect(() => readDeployParameters(none, { ...TEST_PARAMETERS, ...override })).toThrow(
       new RegExp(`^Invalid deployment parameters:[\\s\\S]*${name}`),

@@ -32,6 +32,9 @@ describe('R4 Chat2Desk 429 and 5xx storms, permanent 4xx', () => {
     world = await startWorld({
       events: ['inbox'],
       maxReceiveCount: 4,
+      // Above what one record may take under a 429 storm (up to 10 tries, 20 s of waiting), as
+      // the world requires: else a second poller takes a record still being retried and sends it too.
+      visibilityTimeoutSeconds: 25,
       sandbox: { rateLimitPerSecond: RATE },
     });
   });

@@ -1,7 +1,8 @@
 /**
- * The deployed artifacts, built here: every function bundled with `esbuildOptions()` — the one
- * place the bundling settings live, shared with the CDK construct — into `<dir>/<function>/index.js`
- * (`index.mjs` when the settings say ESM), the file Lambda loads as `index.handler`.
+ * The deployed artifacts, built here: every function bundled by `buildFunctionBundle()` — the one
+ * place the bundling settings live, shared with the CDK construct (`esbuildOptions()` and the lazy
+ * modules its afterBundling hook adds) — into `<dir>/<function>/` (`index.mjs` or `index.js`, as
+ * the settings say), the file Lambda loads as `index.handler`.
  *
  * The thread that hosts a bundle is itself compiled to plain JavaScript here, so nothing but the
  * bundle and Node's own loader touch the function's code (no tsx hooks, as on Lambda).
@@ -9,7 +10,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { esbuildOptions, FUNCTION_ENTRIES } from '../../constructs/function-bundling';
+import { buildFunctionBundle, FUNCTION_ENTRIES } from '../../constructs/function-bundling';
 
 export type BundledFunction = keyof typeof FUNCTION_ENTRIES;
 
@@ -22,25 +23,17 @@ export interface FunctionBundles {
   buildMs: number;
 }
 
-/** `.mjs` for ES module output (Lambda's Node runtime loads index.mjs as ESM), `.js` otherwise. */
-function bundleExtension(entry: string, dir: string): string {
-  const probe = esbuildOptions(entry, join(dir, 'index.js')) as { format?: string; outExtension?: unknown };
-  return probe.format === 'esm' ? '.mjs' : '.js';
-}
-
 export async function buildFunctionBundles(dir: string): Promise<FunctionBundles> {
   const started = performance.now();
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const keys = Object.keys(FUNCTION_ENTRIES) as BundledFunction[];
   const files = {} as Record<BundledFunction, string>;
-  for (const key of keys) {
-    const fnDir = join(dir, key);
-    files[key] = join(fnDir, `index${bundleExtension(FUNCTION_ENTRIES[key], fnDir)}`);
-  }
   const threadFile = join(dir, 'function-thread.cjs');
   await Promise.all([
-    ...keys.map((key) => build(esbuildOptions(FUNCTION_ENTRIES[key], files[key]))),
+    ...keys.map(async (key) => {
+      files[key] = (await buildFunctionBundle(FUNCTION_ENTRIES[key], join(dir, key))).file;
+    }),
     build({
       entryPoints: [join(__dirname, 'function-thread.ts')],
       outfile: threadFile,

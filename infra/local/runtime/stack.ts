@@ -57,6 +57,8 @@ export const DEFAULT_PREFIX = 'chat2desk-local';
 export const LOCAL_SIZING = {
   webhook: { timeoutSeconds: 10 },
   worker: { timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.worker, batchSize: 5 },
+  // maxConcurrency: batches in flight on this machine. Deployed it is the replyMaxConcurrency
+  // parameter (default 50); the per-account rate limit holds for any number (docs/DEPLOY.md).
   reply: { timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.reply, batchSize: 10, maxConcurrency: 2 },
   channels: { timeoutSeconds: 60 },
   webhookHealer: { timeoutSeconds: 300, everyMinutes: 10 },

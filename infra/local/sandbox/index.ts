@@ -138,8 +138,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     return fault.rule;
   }
 
+  /** Per-account limits set by `setRateLimit`; else the option (default: none). */
+  const rateLimits = new Map<string, number | null>();
+
   function throttled(account: Account): boolean {
-    const limit = options.rateLimitPerSecond;
+    const own = rateLimits.get(account.label);
+    const limit = own === undefined ? options.rateLimitPerSecond : (own ?? undefined);
     if (limit === undefined) return false;
     const now = Date.now();
     account.recentRequests = account.recentRequests.filter((t) => now - t < 1000);
@@ -416,6 +420,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     },
     transcript(token: string, clientId: string): TranscriptEntry[] {
       return model.transcript(model.account(token), clientId);
+    },
+    setRateLimit(token: string, perSecond: number | null) {
+      rateLimits.set(model.account(token).label, perSecond);
     },
     setWriteFirstOption(token: string, enabled: boolean) {
       writeFirst.set(model.account(token).label, enabled);

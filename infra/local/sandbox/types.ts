@@ -7,7 +7,10 @@ export interface SandboxOptions extends RealismSwitches {
   webhookRetryDelaysMs?: number[];
   /** Sign deliveries with X-Signature/X-Timestamp (default true). */
   signWebhooks?: boolean;
-  /** API requests per second and account before 429 "Number of API requests exceeded" (default: no limit). */
+  /**
+   * API requests per second and account before 429 "Number of API requests exceeded" (default: no
+   * limit); `setRateLimit` sets it for one account.
+   */
   rateLimitPerSecond?: number;
   /**
    * A webhook whose deliveries keep failing this long (from the first failure after the last
@@ -142,6 +145,8 @@ export interface Sandbox {
   transcript(token: string, clientId: string): TranscriptEntry[];
   /** Switches an account's "write first" option (`write_first_option` in api_info). */
   setWriteFirstOption(token: string, enabled: boolean): void;
+  /** One account's API rate limit (requests per second), over `rateLimitPerSecond`; `null`: no limit. */
+  setRateLimit(token: string, perSecond: number | null): void;
   /** Every webhook delivery attempt. */
   deliveries: DeliveryRecord[];
   /** Resolves when no delivery is pending (queued or waiting for a retry), or rejects after timeoutMs. */

@@ -7,6 +7,10 @@
  * - The agent's answer is stored with the record: after a crash between the answer and the
  *   enqueue of the replies, the redelivered record gets the stored answer, not a second call.
  * - A failed call deletes the record (Powertools does that), so SQS's redelivery calls again.
+ * - With a call counter, calls that ended without an answer are counted on the failure path
+ *   (`calls#<eventId>`): past `AGENT_MAX_ATTEMPTS` of them the event fails permanently. A call cut
+ *   off by a crash ends nothing and is not counted: it is repeated once by the redelivery, and a
+ *   record that keeps crashing its invocation reaches the DLQ after `maxReceiveCount`.
  * - A concurrent duplicate that finds the record in progress fails as retryable; the in-progress
  *   lock expires with the Lambda's remaining time, so a crashed attempt never blocks for 6 h.
  */
@@ -16,7 +20,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { AgentEvent, AgentResponse } from '../../domain/agent-contract';
-import { ConnectorError, RetryableError } from '../../errors';
+import { ConnectorError, PermanentError, RetryableError } from '../../errors';
 import { CUSTOM_METRICS } from '../../metric-names';
 import { timeMetric } from '../../observability';
 import type { CallCounter } from '../dynamodb/call-counter';
@@ -67,16 +71,26 @@ export function createAgentCallOnce(options: AgentCallOnceOptions): AgentCallOnc
     try {
       const { calls, maxCalls } = options;
       const eventId = request.event.eventId;
+      // Calls of earlier deliveries that ended without an answer: read once, then kept here.
+      let unanswered: number | undefined;
       return await options.agent.sendEvent(
         request.agentId,
         request.event,
         calls && maxCalls
           ? {
-              beforeAttempt: async () => void (await calls.take(eventId, maxCalls)),
+              beforeAttempt: async () => {
+                unanswered ??= await calls.unanswered(eventId);
+                if (unanswered >= maxCalls) {
+                  throw new PermanentError(
+                    'AGENT_ATTEMPTS_EXHAUSTED',
+                    `the agent was called ${maxCalls} times for this message without an answer`,
+                  );
+                }
+              },
               // Only a call the agent may have acted on counts: a timeout, or an answer we lost.
               afterFailure: async (err) => {
-                if (err instanceof ConnectorError && DEFINITE_REFUSALS.has(err.code))
-                  await calls.giveBack(eventId);
+                if (err instanceof ConnectorError && DEFINITE_REFUSALS.has(err.code)) return;
+                unanswered = await calls.recordUnanswered(eventId);
               },
             }
           : {},

@@ -1,18 +1,25 @@
 /**
  * Counts the agent calls made for one inbound event that ended without an answer the agent may
- * still have acted on (timeouts), across every delivery of its record (`calls#<eventId>`, TTL =
- * the dedup horizon), so `AGENT_MAX_ATTEMPTS` bounds such calls per message in total. A call is
- * counted when it starts; one that got a definite "not now" (5xx, 429, nothing listening) is given
- * back, so an agent outage is waited out through SQS redeliveries, not cut short.
+ * have acted on (timeouts, answers we could not use), across every delivery of its record
+ * (`calls#<eventId>`, TTL = the dedup horizon), so `AGENT_MAX_ATTEMPTS` bounds such calls per
+ * message in total. Written on the failure path only: a call that gets an answer costs one read
+ * here and no write; one that got a definite "not now" (5xx, 429, nothing listening) is not
+ * counted, so an agent outage is waited out through SQS redeliveries, not cut short.
+ *
+ * The read is eventually consistent: the count it reads was written by an earlier delivery, at
+ * least the queue's visibility timeout ago (within one invocation the caller keeps the count).
  */
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { PermanentError } from '../../errors';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 export interface CallCounter {
-  /** Counts one more call; throws `PermanentError` AGENT_ATTEMPTS_EXHAUSTED past `max` (nothing is called). */
-  take(eventId: string, max: number): Promise<number>;
-  /** The call got a definite answer that it did nothing: it does not count. */
-  giveBack(eventId: string): Promise<void>;
+  /** Calls of this event that ended without an answer so far. */
+  unanswered(eventId: string): Promise<number>;
+  /** One more call ended without an answer; returns the new count. */
+  recordUnanswered(eventId: string): Promise<number>;
+}
+
+export function callCounterKey(eventId: string): string {
+  return `calls#${eventId}`;
 }
 
 export function createCallCounter(options: {
@@ -23,35 +30,27 @@ export function createCallCounter(options: {
 }): CallCounter {
   const now = options.now ?? Date.now;
   return {
-    async take(eventId, max) {
+    async unanswered(eventId) {
+      const result = await options.client.send(
+        new GetCommand({ TableName: options.tableName, Key: { pk: callCounterKey(eventId) } }),
+      );
+      const item = result.Item;
+      // DynamoDB deletes expired items lazily (and DynamoDB Local never): honour the TTL here.
+      if (!item || (typeof item.ttl === 'number' && item.ttl * 1000 < now())) return 0;
+      return Number(item.calls ?? 0);
+    },
+    async recordUnanswered(eventId) {
       const result = await options.client.send(
         new UpdateCommand({
           TableName: options.tableName,
-          Key: { pk: `calls#${eventId}` },
+          Key: { pk: callCounterKey(eventId) },
           UpdateExpression: 'ADD calls :one SET #ttl = :ttl',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: { ':one': 1, ':ttl': Math.floor(now() / 1000) + options.ttlSeconds },
           ReturnValues: 'UPDATED_NEW',
         }),
       );
-      const calls = Number(result.Attributes?.calls ?? 1);
-      if (calls > max) {
-        throw new PermanentError(
-          'AGENT_ATTEMPTS_EXHAUSTED',
-          `the agent was called ${max} times for this message without an answer`,
-        );
-      }
-      return calls;
-    },
-    async giveBack(eventId) {
-      await options.client.send(
-        new UpdateCommand({
-          TableName: options.tableName,
-          Key: { pk: `calls#${eventId}` },
-          UpdateExpression: 'ADD calls :minusOne',
-          ExpressionAttributeValues: { ':minusOne': -1 },
-        }),
-      );
+      return Number(result.Attributes?.calls ?? 1);
     },
   };
 }

@@ -8,8 +8,6 @@
  * - `cli#<channel>#<clientId>`      client → dialog link (an `inbox` may come without a dialog id)
  * - `echo#<channel>#<messageId>`    Chat2Desk message ids of our own sends
  * - `intent#<channel>#<client>#<digest>`  what we are about to send (before the API call)
- * - `dialog#<channel>#<clientId>`   the human mark of earlier versions (keyed on the client): read
- *                                   once, when a dialog is first seen, and carried over
  *
  * Transitions are conditional updates on the event-time stamp, so they land in event-time order
  * whatever order they are handled in. Links are written only when an event teaches something new:
@@ -78,24 +76,15 @@ function conversationOf(dialogId: string, item: Item | undefined): Conversation 
   return conversation;
 }
 
-/** A mark written by earlier versions (`dialog#<channel>#<clientId>`), as a transition. */
-function legacyTransition(item: Item | undefined): Transition | undefined {
-  if (!item || typeof item.atMs !== 'number') return undefined;
-  if (item.state === 'bot') return { to: 'closed', reason: 'dialogClosed', atMs: item.atMs };
-  const reason =
-    item.reason === 'botTransfer' || item.reason === 'transferred' ? item.reason : 'operatorMessage';
-  return { to: 'human', reason, atMs: item.atMs };
-}
-
 export function createConversationStore(options: ConversationStoreOptions): ConversationStore & OwnMessages {
   const { client, tableName } = options;
   const now = options.now ?? Date.now;
   const conversationTtl = options.conversationTtlSeconds ?? 8 * 24 * 3600;
   const expiry = (seconds: number) => Math.floor(now() / 1000) + seconds;
 
-  const get = async (pk: string): Promise<Item | undefined> => {
+  const get = async (pk: string, consistent = true): Promise<Item | undefined> => {
     const result = await client.send(
-      new GetCommand({ TableName: tableName, Key: { pk }, ConsistentRead: true }),
+      new GetCommand({ TableName: tableName, Key: { pk }, ConsistentRead: consistent }),
     );
     const item = result.Item;
     // DynamoDB deletes expired items lazily (and DynamoDB Local never): honour the TTL here.
@@ -136,14 +125,15 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
   async function dialogOf(
     channelId: string,
     ref: ConversationRef,
+    consistent = true,
   ): Promise<{ dialogId: string; viaRequest: boolean } | undefined> {
     if (ref.dialogId) return { dialogId: ref.dialogId, viaRequest: false };
     if (ref.requestId) {
-      const dialogId = text((await get(keys.requestLink(channelId, ref.requestId)))?.dialogId);
+      const dialogId = text((await get(keys.requestLink(channelId, ref.requestId), consistent))?.dialogId);
       if (dialogId) return { dialogId, viaRequest: true };
     }
     if (ref.clientId) {
-      const dialogId = text((await get(keys.clientLink(channelId, ref.clientId)))?.dialogId);
+      const dialogId = text((await get(keys.clientLink(channelId, ref.clientId), consistent))?.dialogId);
       if (dialogId) return { dialogId, viaRequest: false };
     }
     return undefined;
@@ -170,10 +160,14 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
   }
 
   const store: ConversationStore & OwnMessages = {
-    async find(channelId, ref) {
-      const found = await dialogOf(channelId, ref);
+    async find(channelId, ref, options) {
+      const consistent = options?.consistent ?? true;
+      const found = await dialogOf(channelId, ref, consistent);
       if (!found) return undefined;
-      return conversationOf(found.dialogId, await get(keys.conversation(channelId, found.dialogId)));
+      return conversationOf(
+        found.dialogId,
+        await get(keys.conversation(channelId, found.dialogId), consistent),
+      );
     },
 
     async resolve(channelId, ref) {
@@ -184,10 +178,6 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
       const conversation = conversationOf(dialogId, item);
       const pending: Transition[] = [];
 
-      if (!item && ref.clientId) {
-        const legacy = legacyTransition(await get(keys.humanDialog(channelId, ref.clientId)));
-        if (legacy) pending.push(legacy);
-      }
       const newClient = ref.clientId !== undefined && conversation.clientId !== ref.clientId;
       const newRequest = ref.requestId !== undefined && conversation.requestId !== ref.requestId;
       if (newRequest && !found.viaRequest) {

@@ -1,9 +1,10 @@
 /**
- * Which replies, and which parts of a reply, were already sent — so a redelivered batch sends
- * nothing twice and a crash between the parts of a long reply resumes at the first unsent part.
+ * Which parts of a reply were already sent — so a redelivered batch sends nothing twice and a
+ * crash between the parts of a long reply resumes at the first unsent part.
  *
- * - `sent#<replyId>`               the whole reply was delivered (all its operations);
  * - `sent#<replyId>#part#<index>`  operation `index` was done (with Chat2Desk's message id).
+ * The parts of a reply are sent in order, so the record of its last part says the whole reply was
+ * delivered: no separate record for that (one write and one read less per reply).
  * Conditional puts (first writer wins), TTL of at least Chat2Desk's and SQS's retry horizon.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -16,10 +17,8 @@ export interface SentPart {
 }
 
 export interface SentReplies {
-  isDelivered(replyId: string): Promise<boolean>;
   sentPart(replyId: string, index: number): Promise<SentPart | undefined>;
   recordPart(replyId: string, index: number, messageId?: string): Promise<void>;
-  recordDelivered(replyId: string, parts: number): Promise<void>;
 }
 
 export interface SentRepliesOptions {
@@ -64,9 +63,6 @@ export function createSentReplies(options: SentRepliesOptions): SentReplies {
   };
 
   return {
-    async isDelivered(replyId) {
-      return (await get(keys.sentReply(replyId))) !== undefined;
-    },
     async sentPart(replyId, index) {
       const item = await get(sentPartKey(replyId, index));
       if (!item) return undefined;
@@ -77,9 +73,6 @@ export function createSentReplies(options: SentRepliesOptions): SentReplies {
     async recordPart(replyId, index, messageId) {
       const sentAt = new Date(now()).toISOString();
       await putOnce({ pk: sentPartKey(replyId, index), sentAt, ...(messageId ? { messageId } : {}) });
-    },
-    async recordDelivered(replyId, parts) {
-      await putOnce({ pk: keys.sentReply(replyId), parts, sentAt: new Date(now()).toISOString() });
     },
   };
 }

@@ -12,7 +12,7 @@
  * - `req#<channelId>#<requestId>`    request → dialog link, and a close not yet applied (TTL)
  * - `cli#<channelId>#<clientId>`     client → dialog link (TTL)
  * - `intent#<channelId>#<clientId>#<digest>`  a send about to be made, to know its echo (TTL)
- * - `dialog#<channelId>#<clientId>`  the human mark of earlier versions, read when a dialog is first seen
+ * - `rate#<hmac(type+token)>`       a Chat2Desk account's send schedule, shared by every reply instance (TTL)
  */
 export const TABLE_PARTITION_KEY = 'pk';
 export const TTL_ATTRIBUTE = 'ttl';
@@ -25,12 +25,12 @@ export const keys = {
   tokenLock: (tokenHash: string) => `tokenlock#${tokenHash}`,
   sentReply: (replyId: string) => `sent#${replyId}`,
   ownMessage: (channelId: string, messageId: string) => `echo#${channelId}#${messageId}`,
-  humanDialog: (channelId: string, clientId: string) => `dialog#${channelId}#${clientId}`,
   conversation: (channelId: string, dialogId: string) => `conv#${channelId}#${dialogId}`,
   requestLink: (channelId: string, requestId: string) => `req#${channelId}#${requestId}`,
   clientLink: (channelId: string, clientId: string) => `cli#${channelId}#${clientId}`,
   sendIntent: (channelId: string, clientId: string, digest: string) =>
     `intent#${channelId}#${clientId}#${digest}`,
+  sendSchedule: (tokenHash: string) => `rate#${tokenHash}`,
 } as const;
 
 /** Prefix of the Powertools Idempotency keys, so they share the table without clashing. */

@@ -9,12 +9,15 @@
  *   DLQ at once with the reason and counts it as handled; a retryable one fails it back;
  * - a record is started only with `recordBudgetMs` of the invocation left; otherwise it is failed
  *   back without being tried, and it and the records behind it in its conversation are made visible
- *   again at once (else FIFO holds the group until the visibility timeout).
+ *   again at once (else FIFO holds the group until the visibility timeout);
+ * - a record that failed with `RetryLaterError` (its Chat2Desk account is booked for a while) is
+ *   failed back, and it and the records behind it come back after that while, not after the whole
+ *   visibility timeout.
  */
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { withDeadline } from '../../deadline';
-import { classifyError, failureReason, RetryableError } from '../../errors';
+import { classifyError, failureReason, RetryableError, RetryLaterError } from '../../errors';
 import { countMetric, logger } from '../../observability';
 import type { DeadLetters } from './dead-letters';
 import type { Requeue } from './requeue';
@@ -41,6 +44,8 @@ export async function runFifoBatch(
   const remaining = context?.getRemainingTimeInMillis();
   const deadlineMs = remaining === undefined ? undefined : Date.now() + remaining - RESPONSE_MARGIN_MS;
   const tooLate: SQSRecord[] = [];
+  /** Conversations to come back later: message group → ms. */
+  const comeBack = new Map<string | undefined, number>();
 
   const recordHandler = async (record: SQSRecord) => {
     if (deadlineMs !== undefined && deadlineMs - Date.now() < options.recordBudgetMs) {
@@ -53,6 +58,10 @@ export async function runFifoBatch(
         : await withDeadline(deadlineMs, () => handleRecord(record));
     } catch (err) {
       const kind = classifyError(err);
+      if (err instanceof RetryLaterError) {
+        const group = record.attributes.MessageGroupId;
+        comeBack.set(group, Math.max(comeBack.get(group) ?? 0, err.comeBackInMs));
+      }
       if (kind === 'retryable') throw err;
       const reason = failureReason(err);
       // If the DLQ cannot take it, this throws: the record is retried, never lost.
@@ -87,6 +96,22 @@ export async function runFifoBatch(
     ),
   );
   const response: SQSBatchResponse = { batchItemFailures: responses.flatMap((r) => r.batchItemFailures) };
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  if (comeBack.size > 0 && options.requeue?.later) {
+    for (const [group, ms] of comeBack) {
+      const back = event.Records.filter(
+        (r) => failed.has(r.messageId) && r.attributes.MessageGroupId === group,
+      );
+      await options.requeue
+        .later(back, ms / 1000)
+        .catch((err: unknown) =>
+          logger.warn(
+            'records to come back later stay invisible until their visibility timeout',
+            failureReason(err),
+          ),
+        );
+    }
+  }
   if (tooLate.length > 0) {
     countMetric(options.notStartedMetric, tooLate.length);
     logger.info('records not started: too little time left in the invocation; put back on the queue', {
@@ -105,9 +130,11 @@ export async function runFifoBatch(
       });
     }
     const groups = new Set(tooLate.map((r) => r.attributes.MessageGroupId));
-    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     const back = event.Records.filter(
-      (r) => failed.has(r.messageId) && groups.has(r.attributes.MessageGroupId),
+      (r) =>
+        failed.has(r.messageId) &&
+        groups.has(r.attributes.MessageGroupId) &&
+        !comeBack.has(r.attributes.MessageGroupId),
     );
     await options.requeue
       ?.now(back)

@@ -9,12 +9,14 @@
  *   conversation's group, in order with the client's messages, and in a takeover group of their
  *   own, so the takeover is recorded while the client's previous message is still with the agent
  *   and that message's answer is held back. Both copies record the same fact with the same
- *   Chat2Desk event time, so whichever comes second changes nothing.
+ *   Chat2Desk event time, so whichever comes second changes nothing. The echo of our own message
+ *   (an `outbox` with our external id) is never a takeover: it is queued once.
  *
  * Kept free of zod: it is part of the webhook function's small bundle.
  */
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { externalIdOf, isOurExternalId } from '../../conversations/own-external-id';
 import type { InboundQueueMessage } from '../../domain/queue-messages';
 
 /** SQS's limit for one message body (bytes). */
@@ -73,7 +75,7 @@ export function inboundQueueRouting(
     groupId: sqsId(groupId(channelId, clientKey)),
     deduplicationId: sqsId(dedupRaw),
   };
-  if (TAKEOVER_HOOKS.has(hookType))
+  if (TAKEOVER_HOOKS.has(hookType) && !isOurExternalId(channelId, externalIdOf(body)))
     routing.takeoverGroupId = sqsId(groupId(channelId, `${clientKey}:takeover`));
   return routing;
 }

@@ -2,12 +2,10 @@
  * The conversation store against DynamoDB Local: transitions land in event-time order whatever
  * order they are written in, events that name only a request or only a dialog find their
  * conversation through the links other events taught, a close of a request not yet linked waits
- * for the link, and marks of earlier versions (keyed on the client) are carried over.
+ * for the link.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { createConversationStore, stateOf } from '../../../shared/adapters/dynamodb/conversation-store';
-import { keys } from '../../../shared/adapters/dynamodb/table-definition';
 import { statusOf, TRANSITION_RANK } from '../../../shared/conversations/conversation';
 import { createTestTable, type TestTable, testDocumentClient } from '../../support/aws';
 import { transitionArb } from '../../support/conversation-arbitraries';
@@ -100,25 +98,6 @@ describe('conversation store', () => {
     const resolved = await store.resolve('ch', { dialogId: 'd8', requestId: 'r8', clientId: 'c8' });
     expect(resolved?.status?.state).toBe('closed');
     expect(stateOf(await store.find('ch', { dialogId: 'd8' }))).toBe('closed');
-  });
-
-  it('a mark of an earlier version (keyed on the client) is carried over when the dialog is first seen', async () => {
-    await testDocumentClient().send(
-      new PutCommand({
-        TableName: table.name,
-        Item: {
-          pk: keys.humanDialog('ch', 'c9'),
-          state: 'human',
-          reason: 'transferred',
-          atMs: T,
-          since: new Date(T).toISOString(),
-        },
-      }),
-    );
-    const resolved = await store.resolve('ch', { dialogId: 'd9', clientId: 'c9' });
-    expect(resolved?.status).toMatchObject({ state: 'human', reason: 'transferred', atMs: T });
-    await store.transition('ch', 'd9', { to: 'closed', reason: 'dialogClosed', atMs: T + 1 });
-    expect(stateOf(await store.resolve('ch', { dialogId: 'd9', clientId: 'c9' }))).toBe('closed');
   });
 
   it('send intents are found by client and digest', async () => {

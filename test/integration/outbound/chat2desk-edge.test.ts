@@ -13,6 +13,7 @@ import { createChat2DeskAccountClient } from '../../../shared/adapters/chat2desk
 import { createChat2DeskEdge } from '../../../shared/adapters/chat2desk/edge';
 import { createUrlGuard, type HostLookup } from '../../../shared/adapters/http/url-guard';
 import { loadConfig } from '../../../shared/config';
+import { createMemorySchedule, createRateLimiter } from '../../../shared/outbound/rate-limiter';
 import { testChannel } from '../../support/channels';
 import { makeTestToken } from '../../support/tokens';
 
@@ -139,6 +140,8 @@ describe('every function that calls Chat2Desk goes through the guarded edge', ()
     const deps = buildReplyDeps({
       config: config(),
       urlGuard: { check: async (raw) => ({ ok: true, url: new URL(raw) }) },
+      // No table here: the account's send schedule is kept in memory.
+      limiter: createRateLimiter({ perSecond: 100, schedule: createMemorySchedule() }),
       retryPolicy: {
         maxAttempts: 1,
         maxThrottledAttempts: 1,

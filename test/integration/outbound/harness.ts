@@ -76,6 +76,7 @@ export async function startOutboundWorld(
     LOCAL_MODE: 'true',
     CHANNEL_CACHE_TTL_MS: '1',
     CHAT2DESK_TIMEOUT_MS: '2000',
+    TOKEN_HASH_KEY: 'token-hash-key-outbound-0123456789',
     ...options.env,
   });
   const handler = createReplyHandler(

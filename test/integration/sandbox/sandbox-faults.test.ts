@@ -100,3 +100,24 @@ it('clear() removes every rule', async () => {
   server.sandbox.faults.clear();
   expect((await send('b')).status).toBe(200);
 });
+
+it('limits one account’s API rate on its own (setRateLimit), the other accounts untouched', async () => {
+  const other = makeTestToken('other');
+  await server.sandbox.clientMessage(other, '20', { text: 'hi' });
+  server.sandbox.setRateLimit(token, 2);
+  const limited = await Promise.all(['a', 'b', 'c'].map((t) => send(t)));
+  expect(limited.map((r) => r.status).sort()).toEqual([200, 200, 429]);
+  const throttled = limited.find((r) => r.status === 429)!;
+  expect(throttled.headers.get('retry-after')).toBe('1');
+  expect(throttled.body).toEqual({ status: 'error', message: 'Number of API requests exceeded' });
+  const free = await Promise.all(
+    ['a', 'b', 'c', 'd', 'e'].map((text) =>
+      api(server.apiUrl, other, 'POST', '/v1/messages', { client_id: 20, text }),
+    ),
+  );
+  expect(free.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+  // null lifts the account's limit again.
+  server.sandbox.setRateLimit(token, null);
+  const lifted = await Promise.all(['d', 'e', 'f'].map((t) => send(t)));
+  expect(lifted.map((r) => r.status)).toEqual([200, 200, 200]);
+});

@@ -240,6 +240,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     AGENT_API_URL: agent.url,
     AGENT_API_KEY: AGENT_KEY,
     WEBHOOK_SECRET_KEY: webhookKey,
+    TOKEN_HASH_KEY: `token-hash-key-${randomBytes(8).toString('hex')}`,
     LOCAL_MODE: 'true',
     AGENT_TIMEOUT_MS: '3000',
     AGENT_MAX_ATTEMPTS: '2',

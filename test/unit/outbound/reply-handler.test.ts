@@ -1,9 +1,10 @@
-import type { SQSEvent } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ReplyDeps } from '../../../functions/reply/composition';
 import { createReplyHandler } from '../../../functions/reply/handler';
 import type { Channel } from '../../../shared/domain/channel';
 import type { OutboundQueueMessage } from '../../../shared/domain/queue-messages';
 import { PermanentError, RetryableError } from '../../../shared/errors';
+import { NoSendSlotError } from '../../../shared/outbound/rate-limiter';
 
 const channel: Channel = {
   id: 'ch1',
@@ -21,7 +22,7 @@ const channel: Channel = {
   updatedAt: '',
 };
 
-function fakeDeps(failFor: Set<string>, retryFor = new Set<string>()) {
+function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor = new Set<string>()) {
   const sent: string[] = [];
   const deadLettered: { id: string; code: string }[] = [];
   const delivered = new Set<string>();
@@ -32,10 +33,9 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>()) {
     },
     channels: { get: async () => channel },
     sentReplies: {
-      isDelivered: async (id) => delivered.has(id),
-      sentPart: async () => undefined,
-      recordPart: async () => undefined,
-      recordDelivered: async (id) => void delivered.add(id),
+      sentPart: async (id, index) =>
+        delivered.has(`${id}#${index}`) ? { index, sentAt: new Date(0).toISOString() } : undefined,
+      recordPart: async (id, index) => void delivered.add(`${id}#${index}`),
     },
     conversations: {
       resolve: async () => undefined,
@@ -53,6 +53,7 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>()) {
       sendMessage: async (address, op) => {
         if (failFor.has(op.text ?? '')) throw new PermanentError('CHAT2DESK_REJECTED', 'refused');
         if (retryFor.has(op.text ?? '')) throw new RetryableError('CHAT2DESK_SERVERERROR', 'HTTP 503');
+        if (bookedFor.has(op.text ?? '')) throw new NoSendSlotError(9_000);
         sent.push(`${address.clientId}:${op.text}`);
         return { messageId: String(sent.length) };
       },
@@ -150,4 +151,26 @@ test('a batch already delivered sends nothing the second time', async () => {
   const second = await handler(event);
   expect(second.batchItemFailures).toEqual([]);
   expect(sent).toEqual(['100:hello']);
+});
+
+test('an account booked for a while: its conversation comes back after about that while, the others go on', async () => {
+  const { deps, sent } = fakeDeps(new Set(), new Set(), new Set(['throttled']));
+  const requeued: { ids: string[]; seconds: number }[] = [];
+  deps.requeue = {
+    now: async () => undefined,
+    later: async (records: SQSRecord[], seconds: number) =>
+      void requeued.push({ ids: records.map((r) => r.messageId), seconds }),
+  };
+  const handler = createReplyHandler(deps);
+  const response = await handler({
+    Records: [
+      record('1', outbound('100', 'throttled', 0), 'ch1:100'),
+      record('2', outbound('200', 'fine', 0), 'ch1:200'),
+      record('3', outbound('100', 'behind it', 1), 'ch1:100'),
+    ],
+  });
+  expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['1', '3']);
+  expect(sent).toEqual(['200:fine']);
+  // Booked 9 s ahead: back in 9 s, not after the visibility timeout (360 s).
+  expect(requeued).toEqual([{ ids: ['1', '3'], seconds: 9 }]);
 });

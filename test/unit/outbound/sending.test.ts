@@ -4,9 +4,14 @@ import {
   Chat2DeskRetryableError,
 } from '../../../shared/adapters/chat2desk/http';
 import { toSendMessageBody } from '../../../shared/adapters/chat2desk/messages-client';
-import { PermanentError } from '../../../shared/errors';
+import { PermanentError, RetryLaterError } from '../../../shared/errors';
 import { externalIdFor, planTransfer } from '../../../shared/outbound/deliver-reply';
-import { createRateLimiter, type RateLimiter } from '../../../shared/outbound/rate-limiter';
+import {
+  createMemorySchedule,
+  createRateLimiter,
+  type RateLimiter,
+  type SendSchedule,
+} from '../../../shared/outbound/rate-limiter';
 import { createResilientHttp, DEFAULT_RETRY_POLICY } from '../../../shared/outbound/retry-policy';
 
 describe('the POST /v1/messages body', () => {
@@ -119,39 +124,148 @@ describe('planning a transfer', () => {
   });
 });
 
-describe('the per-token rate limiter', () => {
+describe('the per-account rate limiter', () => {
+  /** A fake clock: sleeps advance time, in wake-up order, as timers would. */
   function fakeClock() {
     let t = 0;
+    const sleepers: { at: number; wake: () => void }[] = [];
     return {
       now: () => t,
-      sleep: async (ms: number) => {
-        t += ms;
+      sleep: (ms: number) =>
+        new Promise<void>((wake) => {
+          sleepers.push({ at: t + ms, wake });
+        }),
+      /** Lets every pending promise settle, then wakes the earliest sleepers until none are left. */
+      async run() {
+        for (;;) {
+          for (let i = 0; i < 20; i++) await Promise.resolve();
+          sleepers.sort((a, b) => a.at - b.at);
+          const next = sleepers.shift();
+          if (!next) return;
+          t = Math.max(t, next.at);
+          next.wake();
+        }
       },
     };
   }
+  const countingSchedule = () => {
+    const inner = createMemorySchedule();
+    const claims: number[] = [];
+    const schedule: SendSchedule = {
+      claim: async (key, request) => {
+        claims.push(request.count);
+        return inner.claim(key, request);
+      },
+      pushBack: (key, until) => inner.pushBack(key, until),
+    };
+    return { schedule, claims };
+  };
 
-  test('never lets more than the limit start within one second', async () => {
+  test('never lets more than the limit start within one second, with slots taken several at a time', async () => {
     const clock = fakeClock();
-    const limiter = createRateLimiter({ perSecond: 5, slackMs: 0, ...clock });
+    const { schedule, claims } = countingSchedule();
+    const limiter = createRateLimiter({ perSecond: 5, slackMs: 0, maxWaitMs: 60_000, schedule, ...clock });
     const starts: number[] = [];
-    for (let i = 0; i < 23; i++) {
-      await limiter.acquire('k');
-      starts.push(clock.now());
-    }
+    const sends = Array.from({ length: 23 }, () =>
+      limiter.acquire('k').then(() => void starts.push(clock.now())),
+    );
+    await clock.run();
+    await Promise.all(sends);
+    expect(starts).toHaveLength(23);
     for (const s of starts)
       expect(starts.filter((x) => x >= s && x < s + 1000).length).toBeLessThanOrEqual(5);
-    expect(starts.at(-1)).toBe(4000);
+    expect(starts.at(-1)).toBe(22 * 200);
+    // The first send claims at once; the ones that came meanwhile share the next claims (≤ 5 each).
+    expect(claims).toEqual([1, 5, 5, 5, 5, 2]);
   });
 
-  test('keys are independent, and a pause holds every request of its key', async () => {
+  test('two limiters (two instances) on one schedule share the rate', async () => {
     const clock = fakeClock();
-    const limiter = createRateLimiter({ perSecond: 1, slackMs: 0, ...clock });
-    await limiter.acquire('a');
-    await limiter.acquire('b');
+    const schedule = createMemorySchedule();
+    const a = createRateLimiter({ perSecond: 5, slackMs: 0, maxWaitMs: 60_000, schedule, ...clock });
+    const b = createRateLimiter({ perSecond: 5, slackMs: 0, maxWaitMs: 60_000, schedule, ...clock });
+    const starts: number[] = [];
+    const sends = Array.from({ length: 20 }, (_, i) =>
+      (i % 2 ? a : b).acquire('k').then(() => void starts.push(clock.now())),
+    );
+    await clock.run();
+    await Promise.all(sends);
+    starts.sort((x, y) => x - y);
+    for (const s of starts)
+      expect(starts.filter((x) => x >= s && x < s + 1000).length).toBeLessThanOrEqual(5);
+    expect(new Set(starts).size).toBe(20);
+  });
+
+  test('keys are independent, and a pause holds every request of its key on every instance', async () => {
+    const clock = fakeClock();
+    const schedule = createMemorySchedule();
+    const a = createRateLimiter({ perSecond: 1, slackMs: 0, maxWaitMs: 60_000, schedule, ...clock });
+    const b = createRateLimiter({ perSecond: 1, slackMs: 0, maxWaitMs: 60_000, schedule, ...clock });
+    await a.acquire('x');
+    await a.acquire('y');
     expect(clock.now()).toBe(0);
-    limiter.pause('b', 3000);
-    await limiter.acquire('b');
-    expect(clock.now()).toBe(3000);
+    a.pause('y', 3000);
+    const other = b.acquire('y').then(() => clock.now());
+    await clock.run();
+    expect(await other).toBe(3000);
+  });
+
+  test('a send that cannot have a slot before its deadline fails to come back later, and takes no slot', async () => {
+    const clock = fakeClock();
+    const { schedule, claims } = countingSchedule();
+    const limiter = createRateLimiter({ perSecond: 1, slackMs: 0, maxWaitMs: 60_000, schedule, ...clock });
+    await limiter.acquire('k');
+    const late = limiter.acquire('k', { notAfterMs: 500 });
+    await clock.run();
+    await expect(late).rejects.toMatchObject({ code: 'RATE_LIMIT_NO_SLOT', kind: 'retryable' });
+    await expect(late).rejects.toBeInstanceOf(RetryLaterError);
+    // The slot at 1000 is still free for a send that can wait.
+    const next = limiter.acquire('k', { notAfterMs: 5000 }).then(() => clock.now());
+    await clock.run();
+    expect(await next).toBe(1000);
+    expect(claims).toEqual([1, 1, 1]);
+  });
+
+  test('no send waits longer than maxWaitMs in an invocation: it comes back when the account has room', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({
+      perSecond: 2,
+      slackMs: 0,
+      maxWaitMs: 1000,
+      schedule: createMemorySchedule(),
+      ...clock,
+    });
+    const outcomes = Array.from({ length: 6 }, () =>
+      limiter.acquire('k').then(
+        () => `sent at ${clock.now()}`,
+        (err: RetryLaterError) => `back in ${err.comeBackInMs}`,
+      ),
+    );
+    await clock.run();
+    // Slots every 500 ms: 0, 500 and 1000 are within 1 s; the others are not taken, and told to
+    // come back when the next slot was due (1500 ms after they asked, at least 1 s).
+    expect(await Promise.all(outcomes)).toEqual([
+      'sent at 0',
+      'sent at 500',
+      'sent at 1000',
+      'back in 1500',
+      'back in 1500',
+      'back in 1500',
+    ]);
+  });
+
+  test('a schedule that cannot be reached fails the send as retryable, never sends unmetered', async () => {
+    const schedule: SendSchedule = {
+      claim: async () => {
+        throw new Error('network down');
+      },
+      pushBack: async () => undefined,
+    };
+    const limiter = createRateLimiter({ perSecond: 5, schedule });
+    await expect(limiter.acquire('k')).rejects.toMatchObject({
+      code: 'RATE_LIMIT_UNAVAILABLE',
+      kind: 'retryable',
+    });
   });
 });
 

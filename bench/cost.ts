@@ -1,0 +1,731 @@
+/**
+ * Cost per million client messages (one agent reply each), from requests counted in one local run
+ * and AWS list prices.
+ *
+ *   npm run bench:cost [-- <messages at 1/s = 40> <messages at 10/s = 300>]
+ *
+ * The whole local stack runs (`startLocalStack`), with counting proxies in front of DynamoDB Local
+ * and fauxqs (bench/support/counting-proxy.ts: by X-Amz-Target, with DynamoDB's consumed capacity)
+ * and in front of the stack's HTTP server, through which Chat2Desk's webhooks, the agent API and
+ * the Chat2Desk API are reached: it counts webhook requests and adds the latencies assumed for a
+ * real agent (1 s per event) and a real Chat2Desk (250 ms per sent message). Two phases, at 1 and
+ * at 10 client messages per second; each phase's counts are divided by its messages. Then every
+ * function's bundle, built as CDK builds it, handles representative invocations in a fresh process
+ * for its peak memory (bench/support/peak-memory.ts). Nothing in the product's code is hooked.
+ *
+ * Durations are the local ones (this 2-core machine, emulators on loopback) plus the added
+ * latencies; the model multiplies them by the deployed memory sizes (SIZING).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FunctionName } from '../infra/constructs/function-bundling';
+import { startDynamoDbLocal, startSqsEmulator } from '../infra/local/emulators';
+import { startLocalStack } from '../infra/local/runtime/stack';
+import { SIZING } from '../infra/stacks/stateless-stack';
+import { type Exchange, startAwsProxy, startFrontProxy } from './support/counting-proxy';
+import { buildBundles, type Invocation, measurePeakMemory, type PeakMemory } from './support/peak-memory';
+
+// ---------------------------------------------------------------------------------------------
+// AWS list prices, us-east-1, checked 2026-12; no free tier counted.
+/** https://aws.amazon.com/api-gateway/pricing/ — HTTP APIs, first 300 M requests/month. */
+const PRICE_HTTP_API_PER_M = 1.0;
+/** https://aws.amazon.com/lambda/pricing/ — requests (all architectures). */
+const PRICE_LAMBDA_REQUESTS_PER_M = 0.2;
+/** https://aws.amazon.com/lambda/pricing/ — Arm, first 7.5 billion GB-s/month. */
+const PRICE_LAMBDA_ARM_GB_SECOND = 0.0000133334;
+/** https://aws.amazon.com/sqs/pricing/ — FIFO queues, per request (each 64 KB chunk is one). */
+const PRICE_SQS_FIFO_PER_M = 0.5;
+/** https://aws.amazon.com/dynamodb/pricing/on-demand/ — write / read request units. */
+const PRICE_DDB_WRU_PER_M = 0.625;
+const PRICE_DDB_RRU_PER_M = 0.125;
+/** https://aws.amazon.com/cloudwatch/pricing/ — Logs, Standard class, data ingested. */
+const PRICE_LOGS_PER_GB = 0.5;
+/** https://aws.amazon.com/xray/pricing/ — traces recorded (only with the `tracing` parameter on). */
+const PRICE_XRAY_PER_M_TRACES = 5.0;
+
+// ---------------------------------------------------------------------------------------------
+// Assumptions (printed with the result).
+const AGENT_LATENCY_MS = 1000;
+const CHAT2DESK_SEND_MS = 250;
+/** Share of invocations that are cold starts (a steady rate keeps containers warm for minutes). */
+const COLD_START_SHARE = 0.005;
+/** Lambda gives a function memory/1769 of a vCPU: init measured here runs that much slower there. */
+const FULL_VCPU_MB = 1769;
+/** Lambda's SQS event source: long-polling connections per queue while idle, 20 s each. */
+const IDLE_POLLERS_PER_QUEUE = 5;
+const IDLE_POLL_SECONDS = 20;
+/** CloudWatch Logs meters each event with 26 bytes of overhead. */
+const LOG_EVENT_OVERHEAD_BYTES = 26;
+/** One HTTP API access-log line per webhook request, the stack's format with typical values. */
+const ACCESS_LOG_LINE_BYTES = Buffer.byteLength(
+  `${JSON.stringify({
+    requestId: 'eXaMpLeReQuEsT=',
+    requestTime: '01/Dec/2026:13:50:00 +0000',
+    routeKey: 'POST /webhooks/chat2desk/{channelId}/{secret}',
+    status: '200',
+    responseLatency: '24',
+    integrationLatency: '23',
+    integrationError: '-',
+    sourceIp: '203.0.113.10',
+  })}\n`,
+);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type QueueKind = 'inbound' | 'outbound' | 'inbound-dlq' | 'outbound-dlq';
+
+function queueKind(url: unknown): QueueKind | undefined {
+  if (typeof url !== 'string') return undefined;
+  for (const kind of ['inbound-dlq', 'outbound-dlq', 'inbound', 'outbound'] as const) {
+    if (url.includes(`-${kind}.fifo`)) return kind;
+  }
+  return undefined;
+}
+
+function json(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** `pk` of an item request, up to its first `#` (which record it is). */
+function recordKind(body: Record<string, unknown>): string {
+  const pkOf = (o: unknown) => {
+    const pk = (o as { pk?: { S?: string } } | undefined)?.pk?.S;
+    return pk ? (pk.split('#')[0] ?? pk) : undefined;
+  };
+  return pkOf(body.Key) ?? pkOf(body.Item) ?? (body.TransactItems ? 'transaction' : '?');
+}
+
+const READ_OPS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
+
+interface Batch {
+  queue: QueueKind;
+  size: number;
+  receivedAt: number;
+  durationMs?: number;
+}
+
+class Tally {
+  dynamo = new Map<string, { requests: number; units: number; read: boolean }>();
+  sqs = new Map<string, number>();
+  emptyReceives = 0;
+  batches: Batch[] = [];
+  private byHandle = new Map<string, Batch>();
+  webhookMs: number[] = [];
+  agentCalls = 0;
+  chat2deskSends = 0;
+  chat2deskOther = 0;
+  logBytes = new Map<string, { lines: number; bytes: number }>();
+  logMessages = new Map<string, { lines: number; bytes: number }>();
+  /** The first line of each kind, printed as an example (ids only: no texts, no tokens). */
+  logExamples = new Map<string, string>();
+  /** The first body sent to each queue (replayed, with fresh ids, for the peak-memory runs). */
+  samples: Partial<Record<QueueKind, { body: string; group: string }>> = {};
+
+  onDynamo(e: Exchange): void {
+    const body = json(e.requestBody);
+    const kind = `${e.target} ${recordKind(body)}${body.ConsistentRead === true ? ' (consistent)' : ''}`;
+    const consumed = json(e.responseBody).ConsumedCapacity as unknown;
+    const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+    let units = 0;
+    for (const c of list) units += Number((c as { CapacityUnits?: number }).CapacityUnits ?? 0);
+    const row = this.dynamo.get(kind) ?? { requests: 0, units: 0, read: READ_OPS.has(e.target) };
+    row.requests += 1;
+    row.units += units;
+    this.dynamo.set(kind, row);
+  }
+
+  onSqs(e: Exchange): void {
+    const body = json(e.requestBody);
+    const queue = queueKind(body.QueueUrl) ?? 'other';
+    if (e.target === 'ReceiveMessage') {
+      const messages = (json(e.responseBody).Messages as { ReceiptHandle: string }[] | undefined) ?? [];
+      if (messages.length === 0) {
+        this.emptyReceives += 1;
+        return;
+      }
+      const batch: Batch = { queue: queue as QueueKind, size: messages.length, receivedAt: e.endedAt };
+      this.batches.push(batch);
+      for (const m of messages) this.byHandle.set(m.ReceiptHandle, batch);
+    }
+    if (e.target === 'DeleteMessageBatch' || e.target === 'DeleteMessage') {
+      const entries = (body.Entries as { ReceiptHandle: string }[] | undefined) ?? [
+        { ReceiptHandle: String(body.ReceiptHandle) },
+      ];
+      const batch = this.byHandle.get(entries[0]?.ReceiptHandle ?? '');
+      if (batch && batch.durationMs === undefined) batch.durationMs = e.startedAt - batch.receivedAt;
+    }
+    if ((e.target === 'SendMessage' || e.target === 'SendMessageBatch') && queue !== 'other') {
+      const first = (body.Entries as Record<string, unknown>[] | undefined)?.[0] ?? body;
+      this.samples[queue as QueueKind] ??= {
+        body: String(first.MessageBody),
+        group: String(first.MessageGroupId),
+      };
+    }
+    const key = `${e.target} ${queue}`;
+    this.sqs.set(key, (this.sqs.get(key) ?? 0) + 1);
+  }
+
+  onLogLine(line: string): void {
+    const parsed = json(line);
+    const level = typeof parsed.level === 'string' ? parsed.level : parsed._aws ? 'EMF' : 'other';
+    const bytes = Buffer.byteLength(line) + 1;
+    const row = this.logBytes.get(level) ?? { lines: 0, bytes: 0 };
+    row.lines += 1;
+    row.bytes += bytes;
+    this.logBytes.set(level, row);
+    const msg =
+      level === 'EMF'
+        ? `EMF metrics ${Object.keys(parsed)
+            .filter((k) => !['_aws', 'service'].includes(k))
+            .join(',')}`
+        : `${level} ${String(parsed.message ?? '?')}`;
+    if (!this.logExamples.has(msg)) this.logExamples.set(msg, line);
+    const m = this.logMessages.get(msg) ?? { lines: 0, bytes: 0 };
+    m.lines += 1;
+    m.bytes += bytes;
+    this.logMessages.set(msg, m);
+  }
+}
+
+/** Every JSON log line the functions write (stdout or stderr of this process) goes to `tally()`. */
+function tapLogs(tally: () => Tally | undefined): () => void {
+  const originals = { out: process.stdout.write, err: process.stderr.write };
+  const wrap = (original: typeof process.stdout.write) =>
+    function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+      const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
+      const lines = text.split('\n');
+      const others: string[] = [];
+      for (const line of lines) {
+        // Powertools log lines, and the metrics' EMF documents (CloudWatch ingests both as logs).
+        if (line.startsWith('{"_aws"') || (line.startsWith('{') && line.includes('"level"')))
+          tally()?.onLogLine(line);
+        else others.push(line);
+      }
+      const rest0 = others.join('\n');
+      if (rest0.trim() === '') return true;
+      return (original as (c: string, ...r: unknown[]) => boolean).call(this, rest0, ...rest);
+    } as typeof process.stdout.write;
+  process.stdout.write = wrap(originals.out);
+  process.stderr.write = wrap(originals.err);
+  return () => {
+    process.stdout.write = originals.out;
+    process.stderr.write = originals.err;
+  };
+}
+
+interface PhaseResult {
+  rate: number;
+  messages: number;
+  tally: Tally;
+  seconds: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[Math.floor((s.length - 1) / 2)] ?? 0) : 0;
+};
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+interface CostLine {
+  item: string;
+  quantity: string;
+  perMillion: number;
+}
+
+function costOf(phase: PhaseResult, peaks: PeakMemory[]): { lines: CostLine[]; total: number } {
+  const t = phase.tally;
+  const n = phase.messages;
+  const lines: CostLine[] = [];
+  const add = (item: string, quantity: string, perMillion: number) =>
+    lines.push({ item, quantity, perMillion });
+
+  const webhooks = t.webhookMs.length / n;
+  add('HTTP API requests', `${webhooks.toFixed(2)} /msg`, webhooks * PRICE_HTTP_API_PER_M);
+
+  const invocations: Record<'webhook' | 'worker' | 'reply', { count: number; ms: number[] }> = {
+    webhook: { count: t.webhookMs.length, ms: t.webhookMs },
+    worker: { count: 0, ms: [] },
+    reply: { count: 0, ms: [] },
+  };
+  for (const b of t.batches) {
+    const fn = b.queue === 'inbound' ? 'worker' : b.queue === 'outbound' ? 'reply' : undefined;
+    if (!fn) continue;
+    invocations[fn].count += 1;
+    if (b.durationMs !== undefined) invocations[fn].ms.push(b.durationMs);
+  }
+  const totalInvocations = Object.values(invocations).reduce((a, v) => a + v.count, 0) / n;
+  add(
+    'Lambda requests',
+    `${totalInvocations.toFixed(2)} /msg`,
+    totalInvocations * PRICE_LAMBDA_REQUESTS_PER_M,
+  );
+  for (const [fn, inv] of Object.entries(invocations) as [
+    keyof typeof invocations,
+    typeof invocations.webhook,
+  ][]) {
+    const memoryGb = SIZING[fn].memorySize / 1024;
+    const billedSeconds = inv.ms.reduce((a, ms) => a + Math.ceil(ms), 0) / 1000;
+    // Invocations whose end was not seen (a failed batch) are billed at the mean.
+    const seconds = (billedSeconds / Math.max(1, inv.ms.length)) * inv.count;
+    const gbs = (seconds * memoryGb) / n;
+    add(
+      `Lambda ${fn} duration (${SIZING[fn].memorySize} MB, mean ${mean(inv.ms).toFixed(0)} ms)`,
+      `${(gbs * 1e6).toFixed(0)} GB-s /M`,
+      gbs * 1e6 * PRICE_LAMBDA_ARM_GB_SECOND,
+    );
+  }
+  let coldGbs = 0;
+  for (const [fn, inv] of Object.entries(invocations) as [FunctionName, { count: number }][]) {
+    const peak = peaks.find((p) => p.fn === fn);
+    const memory = SIZING[fn as keyof typeof SIZING & FunctionName].memorySize as number;
+    const initSeconds = ((peak?.initMs ?? 200) * Math.max(1, FULL_VCPU_MB / memory)) / 1000;
+    coldGbs += ((inv.count * COLD_START_SHARE) / n) * initSeconds * (memory / 1024);
+  }
+  add(
+    'Lambda cold-start init (billed)',
+    `${(coldGbs * 1e6).toFixed(0)} GB-s /M`,
+    coldGbs * 1e6 * PRICE_LAMBDA_ARM_GB_SECOND,
+  );
+
+  let sqsRequests = 0;
+  for (const v of t.sqs.values()) sqsRequests += v;
+  const idle = (2 * IDLE_POLLERS_PER_QUEUE) / IDLE_POLL_SECONDS / phase.rate;
+  add(
+    'SQS FIFO requests (measured)',
+    `${(sqsRequests / n).toFixed(2)} /msg`,
+    (sqsRequests / n) * PRICE_SQS_FIFO_PER_M,
+  );
+  add('SQS idle long polls (modelled)', `${idle.toFixed(2)} /msg`, idle * PRICE_SQS_FIFO_PER_M);
+
+  let wru = 0;
+  let rru = 0;
+  for (const row of t.dynamo.values()) {
+    if (row.read) rru += row.units;
+    else wru += row.units;
+  }
+  add('DynamoDB writes', `${(wru / n).toFixed(2)} WRU /msg`, (wru / n) * PRICE_DDB_WRU_PER_M);
+  add('DynamoDB reads', `${(rru / n).toFixed(2)} RRU /msg`, (rru / n) * PRICE_DDB_RRU_PER_M);
+
+  let logBytes = 0;
+  for (const [level, row] of t.logBytes) {
+    if (level === 'DEBUG') continue;
+    logBytes += row.bytes + row.lines * LOG_EVENT_OVERHEAD_BYTES;
+  }
+  const accessLogBytes = webhooks * (ACCESS_LOG_LINE_BYTES + LOG_EVENT_OVERHEAD_BYTES);
+  const perMsgLogBytes = logBytes / n + accessLogBytes;
+  add(
+    'CloudWatch Logs (functions + API access log)',
+    `${perMsgLogBytes.toFixed(0)} B /msg`,
+    (perMsgLogBytes * 1e6 * PRICE_LOGS_PER_GB) / 1e9,
+  );
+  add('X-Ray (tracing off, the default)', '0', 0);
+
+  return { lines, total: lines.reduce((a, l) => a + l.perMillion, 0) };
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+async function main(): Promise<void> {
+  const slowCount = Number(process.argv[2] ?? 40);
+  const fastCount = Number(process.argv[3] ?? 300);
+  let current: Tally | undefined;
+  const untap = tapLogs(() => current);
+  const print = (line = '') => process.stdout.write(`${line}\n`);
+
+  const dynamo = await startDynamoDbLocal();
+  const sqs = await startSqsEmulator();
+  const ddbProxy = await startAwsProxy({
+    upstream: dynamo.endpoint,
+    askConsumedCapacity: true,
+    onExchange: (e) => current?.onDynamo(e),
+  });
+  const sqsProxy = await startAwsProxy({ upstream: sqs.endpoint, onExchange: (e) => current?.onSqs(e) });
+  let stackUrl = '';
+  const front = await startFrontProxy({
+    upstream: () => stackUrl,
+    delayFor: (method, path) =>
+      method === 'POST' && /^\/agent\/agents\/[^/]+\/events$/.test(path)
+        ? AGENT_LATENCY_MS
+        : method === 'POST' && path === '/sandbox/v1/messages'
+          ? CHAT2DESK_SEND_MS
+          : 0,
+    onExchange: (x) => {
+      if (!current) return;
+      if (x.method === 'POST' && x.path.startsWith('/webhooks/')) current.webhookMs.push(x.upstreamMs);
+      else if (x.path.startsWith('/agent/agents/') && x.method === 'POST') current.agentCalls += 1;
+      else if (x.path === '/sandbox/v1/messages' && x.method === 'POST') current.chat2deskSends += 1;
+      else if (x.path.startsWith('/sandbox/v1/')) current.chat2deskOther += 1;
+    },
+  });
+
+  const stack = await startLocalStack({
+    port: 0,
+    inMemory: true,
+    quiet: true,
+    prefix: `cost-${randomBytes(3).toString('hex')}`,
+    emulators: { dynamodbEndpoint: ddbProxy.url, sqsEndpoint: sqsProxy.url },
+    waitTimeSeconds: 5,
+    healerIntervalMs: 0,
+    env: {
+      PUBLIC_BASE_URL: front.url,
+      AGENT_API_URL: `${front.url}/agent`,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      // As in AWS: the metrics' EMF documents are log lines too.
+      POWERTOOLS_METRICS_DISABLED: 'false',
+      CHAT2DESK_RATE_LIMIT_PER_SECOND: '1000',
+    },
+    report: () => undefined,
+  });
+  stackUrl = stack.url;
+  const peaks: PeakMemory[] = [];
+  const phases: PhaseResult[] = [];
+  try {
+    await stack.firstHeal;
+    const token = `cost-token-${randomBytes(8).toString('hex')}`;
+    const created = (await (
+      await fetch(`${stack.url}/management`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          action: 'create',
+          agentId: 'cost-agent',
+          channel: { name: 'Cost', apiUrl: `${front.url}/sandbox`, token },
+          activate: true,
+        }),
+      })
+    ).json()) as { ok: boolean; channel?: { id: string; status: string } };
+    if (!created.ok || created.channel?.status !== 'active') {
+      throw new Error(`the bench channel did not activate: ${JSON.stringify(created)}`);
+    }
+    const channelId = created.channel.id;
+
+    const runPhase = async (rate: number, count: number, clients: number, label: string) => {
+      const tally = new Tally();
+      current = tally;
+      const started = performance.now();
+      const expected: { client: string; text: string }[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const due = started + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+        const client = String(300_001 + (i % clients));
+        const text = `${label}-${i}`;
+        expected.push({ client, text: `You said: ${text}` });
+        void stack.sandbox.clientMessage(token, client, { text });
+      }
+      await waitFor(
+        () =>
+          expected.every(({ client, text }) =>
+            stack.sandbox.transcript(token, client).some((m) => m.direction === 'out' && m.text === text),
+          ),
+        120_000,
+        `the replies at ${rate}/s`,
+      );
+      // Then every echo handled: each queue's sends deleted again.
+      const settled = () => {
+        const sent = (q: string) =>
+          (tally.sqs.get(`SendMessage ${q}`) ?? 0) + (tally.sqs.get(`SendMessageBatch ${q}`) ?? 0);
+        const handled = (q: QueueKind) =>
+          tally.batches
+            .filter((b) => b.queue === q && b.durationMs !== undefined)
+            .reduce((a, b) => a + b.size, 0);
+        return handled('inbound') >= sent('inbound') && handled('outbound') >= sent('outbound');
+      };
+      await waitFor(settled, 60_000, 'the queues to drain');
+      await sleep(1500);
+      current = undefined;
+      phases.push({ rate, messages: count, tally, seconds: (performance.now() - started) / 1000 });
+    };
+
+    print(
+      `cost bench: ${slowCount} messages at 1/s over 5 dialogs, then ${fastCount} at 10/s over 20 dialogs`,
+    );
+    await runPhase(1, slowCount, 5, 'slow');
+    await runPhase(10, fastCount, 20, 'fast');
+    reportPhases(phases, print);
+
+    // Peak memory of each bundle, in a fresh process, with invocations built from this run.
+    print('peak memory: building the bundles as CDK does and invoking them in fresh processes ...');
+    const dir = mkdtempSync(join(tmpdir(), 'cost-bundles-'));
+    try {
+      const bundles = await buildBundles(['webhook', 'worker', 'reply', 'channels', 'webhookHealer'], dir);
+      const invocations = representativeInvocations(stack, phases[0]!.tally, channelId);
+      peaks.push(...(await measurePeakMemory(bundles, invocations, stack.env)));
+    } catch (err) {
+      print(`peak memory not measured: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    current = undefined;
+    await stack.stop();
+    await Promise.allSettled([ddbProxy.stop(), sqsProxy.stop(), front.stop()]);
+    await Promise.allSettled([dynamo.stop(), sqs.stop()]);
+    untap();
+  }
+  report(phases, peaks, print);
+}
+
+type Stack = Awaited<ReturnType<typeof startLocalStack>>;
+
+function sqsRecord(body: string, group: string, queueArn: string) {
+  const now = String(Date.now());
+  return {
+    messageId: randomUUID(),
+    receiptHandle: randomBytes(16).toString('hex'),
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: now,
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: now,
+      MessageGroupId: group,
+      MessageDeduplicationId: randomUUID(),
+      SequenceNumber: now,
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: 'us-east-1',
+  };
+}
+
+/** Invocations like the ones the run just made: its own webhook bodies, queue bodies, commands. */
+function representativeInvocations(stack: Stack, tally: Tally, channelId: string) {
+  const fn = (name: string) => `${stack.env.POWERTOOLS_SERVICE_NAME ?? 'cost'}-${name}`;
+  const delivery = stack.sandbox.deliveries.find((d) => d.hookType === 'inbox' && d.status === 200);
+  if (!delivery) throw new Error('no webhook delivery to replay');
+  const url = new URL(delivery.url);
+  const [, , , id, secret] = url.pathname.split('/');
+  const webhookEvent = (body: string) => ({
+    version: '2.0',
+    routeKey: 'POST /webhooks/chat2desk/{channelId}/{secret}',
+    rawPath: url.pathname,
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/json',
+      'x-timestamp': delivery.timestamp,
+      ...(delivery.signature ? { 'x-signature': delivery.signature } : {}),
+    },
+    pathParameters: { channelId: id, secret },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: url.host,
+      domainPrefix: 'local',
+      http: {
+        method: 'POST',
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'bench',
+      },
+      requestId: randomUUID(),
+      routeKey: 'POST /webhooks/chat2desk/{channelId}/{secret}',
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+    body,
+    isBase64Encoded: false,
+  });
+  const { inbound, outbound } = tally.samples;
+  if (!inbound || !outbound)
+    throw new Error(`no queue bodies captured to replay (${[...tally.sqs.keys()].join(', ')})`);
+  // Fresh Chat2Desk message ids: each worker record is a new event (the agent is called).
+  const inboundBody = () => {
+    const queued = JSON.parse(inbound.body) as { body: string };
+    const event = {
+      ...(JSON.parse(queued.body) as object),
+      message_id: 9_000_000 + Math.floor(Math.random() * 1e6),
+    };
+    return JSON.stringify({ ...queued, body: JSON.stringify(event), receivedAt: new Date().toISOString() });
+  };
+  // Fresh reply ids: each reply record is sent.
+  const outboundBody = () => {
+    const queued = JSON.parse(outbound.body) as { eventId: string };
+    const eventId = `${queued.eventId}-peak-${randomBytes(4).toString('hex')}`;
+    return JSON.stringify({ ...queued, eventId, replyId: `${eventId}:0` });
+  };
+  const batches = (count: number, size: number, make: () => ReturnType<typeof sqsRecord>) =>
+    Array.from({ length: count }, () => ({ Records: Array.from({ length: size }, make) }));
+  const inv = (name: string, timeoutMs: number, events: unknown[]): Invocation[] =>
+    events.map((event) => ({ event, functionName: fn(name), timeoutMs }));
+  return {
+    webhook: inv(
+      'webhook',
+      SIZING.webhook.timeoutSeconds * 1000,
+      Array.from({ length: 20 }, () => webhookEvent(delivery.body)),
+    ),
+    worker: inv(
+      'worker',
+      SIZING.worker.timeoutSeconds * 1000,
+      batches(3, SIZING.worker.batchSize, () =>
+        sqsRecord(inboundBody(), inbound.group, stack.queues.inbound.arn),
+      ),
+    ),
+    reply: inv(
+      'reply',
+      SIZING.reply.timeoutSeconds * 1000,
+      batches(2, SIZING.reply.batchSize, () =>
+        sqsRecord(outboundBody(), outbound.group, stack.queues.outbound.arn),
+      ),
+    ),
+    channels: inv('channels', SIZING.channels.timeoutSeconds * 1000, [
+      { action: 'list', agentId: 'cost-agent' },
+      { action: 'get', channelId },
+      {
+        action: 'create',
+        agentId: 'cost-agent',
+        channel: {
+          name: 'Peak',
+          apiUrl: `${stack.env.PUBLIC_BASE_URL}/sandbox`,
+          token: `peak-${randomBytes(8).toString('hex')}`,
+        },
+        activate: true,
+      },
+      { action: 'list', agentId: 'cost-agent' },
+    ]),
+    webhookHealer: inv('webhook-healer', SIZING.webhookHealer.timeoutSeconds * 1000, [
+      {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '000000000000',
+        time: new Date().toISOString(),
+        region: 'us-east-1',
+        resources: [],
+        detail: {},
+      },
+    ]),
+  } satisfies Partial<Record<FunctionName, Invocation[]>>;
+}
+
+function reportPhases(phases: PhaseResult[], print: (l?: string) => void): void {
+  print();
+  for (const phase of phases) {
+    const t = phase.tally;
+    const n = phase.messages;
+    print(`== ${phase.rate} msg/s: ${n} client messages in ${phase.seconds.toFixed(1)} s`);
+    print(
+      `   webhook requests ${(t.webhookMs.length / n).toFixed(2)}/msg (median ${median(t.webhookMs).toFixed(1)} ms), agent calls ${(t.agentCalls / n).toFixed(2)}/msg, Chat2Desk sends ${(t.chat2deskSends / n).toFixed(2)}/msg`,
+    );
+    for (const q of ['inbound', 'outbound'] as const) {
+      const bs = t.batches.filter((b) => b.queue === q);
+      const ds = bs.flatMap((b) => (b.durationMs === undefined ? [] : [b.durationMs]));
+      const fnName = q === 'inbound' ? 'worker' : 'reply';
+      print(
+        `   ${fnName}: ${bs.length} invocations (${(bs.length / n).toFixed(2)}/msg), batch size mean ${mean(bs.map((b) => b.size)).toFixed(2)} max ${Math.max(0, ...bs.map((b) => b.size))}, duration median ${median(ds).toFixed(0)} ms mean ${mean(ds).toFixed(0)} ms`,
+      );
+    }
+    print('   SQS requests per message:');
+    for (const [k, v] of [...t.sqs].sort()) print(`     ${k.padEnd(34)} ${(v / n).toFixed(3)}`);
+    print(`     (empty long polls of the local pollers, not counted: ${t.emptyReceives})`);
+    print('   DynamoDB requests per message (operation, record, read mode): requests, capacity units');
+    let ops = 0;
+    for (const [k, v] of [...t.dynamo].sort()) {
+      ops += v.requests;
+      print(
+        `     ${k.padEnd(42)} ${(v.requests / n).toFixed(3)}  ${(v.units / n).toFixed(3)} ${v.read ? 'RRU' : 'WRU'}`,
+      );
+    }
+    print(`     total ${(ops / n).toFixed(2)} requests per message`);
+    let logBytes = 0;
+    let logLines = 0;
+    for (const [level, row] of t.logBytes) {
+      if (level === 'DEBUG') continue;
+      logBytes += row.bytes;
+      logLines += row.lines;
+    }
+    print(
+      `   logs (all functions, INFO and above): ${(logBytes / n).toFixed(0)} bytes, ${(logLines / n).toFixed(2)} lines per message`,
+    );
+    for (const [m, row] of [...t.logMessages].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 8)) {
+      print(`     ${(row.bytes / n).toFixed(0).padStart(5)} B  ${(row.lines / n).toFixed(2)} lines  ${m}`);
+    }
+    if (phase === phases[0]) {
+      print('   example lines:');
+      for (const line of t.logExamples.values()) if (!line.startsWith('{"_aws"')) print(`     ${line}`);
+    }
+    print();
+  }
+}
+
+/** The sizing rule of docs/DEPLOY.md ("Memory sizes"): peak × 1.5, rounded up to 64 MB, ≥ 128 MB. */
+function suggestedMemoryMb(peakMb: number): number {
+  return Math.max(128, Math.ceil((peakMb * 1.5) / 64) * 64);
+}
+
+function report(phases: PhaseResult[], peaks: PeakMemory[], print: (l?: string) => void): void {
+  print('== peak memory of the bundles (fresh node process, representative invocations)');
+  print(
+    '   function       invocations  after init  peak RSS  init   deployed  peak × 1.5 in 64 MB steps (≥ 128)',
+  );
+  for (const p of peaks) {
+    const size = SIZING[p.fn as keyof typeof SIZING & FunctionName].memorySize as number;
+    print(
+      `   ${p.fn.padEnd(14)} ${String(p.invocations).padStart(11)}  ${p.afterInitMb.toFixed(0).padStart(7)} MB  ${p.peakMb.toFixed(0).padStart(5)} MB  ${p.initMs.toFixed(0).padStart(3)} ms  ${String(size).padStart(4)} MB  ${suggestedMemoryMb(p.peakMb)} MB${p.failures ? `  (${p.failures} invocation(s) failed)` : ''}`,
+    );
+  }
+  print();
+
+  const totals: { rate: number; total: number }[] = [];
+  for (const phase of phases) {
+    const { lines, total } = costOf(phase, peaks);
+    print(`== cost per million messages at ${phase.rate} msg/s (us-east-1 list prices, arm64, no free tier)`);
+    print(`   ${'item'.padEnd(58)} ${'quantity'.padEnd(18)} per million`);
+    for (const l of lines)
+      print(`   ${l.item.padEnd(58)} ${l.quantity.padEnd(18)} ${usd(l.perMillion).padStart(8)}`);
+    print(`   ${'total'.padEnd(58)} ${''.padEnd(18)} ${usd(total).padStart(8)}`);
+    print();
+    totals.push({ rate: phase.rate, total });
+  }
+  print('assumptions:');
+  print(
+    `  - agent latency ${AGENT_LATENCY_MS} ms per event, Chat2Desk send ${CHAT2DESK_SEND_MS} ms per message (added by the front proxy); one text reply per message, and its outbox echo comes back as a webhook (Chat2Desk sends one for every message)`,
+  );
+  print(
+    '  - batch sizes and durations as measured in this run (local pollers: 2 batches in flight per queue, the deployed batch sizes); durations are local ones, billed rounded up to 1 ms',
+  );
+  print(
+    `  - cold starts: ${COLD_START_SHARE * 100}% of invocations, each billed its module init measured here × ${FULL_VCPU_MB}/memory MB (Lambda's CPU share)`,
+  );
+  print(
+    `  - idle receives: Lambda's event source keeps ${IDLE_POLLERS_PER_QUEUE} long polls of ${IDLE_POLL_SECONDS} s per queue (2 queues), an upper bound while messages flow`,
+  );
+  print(
+    `  - logs: the functions' JSON lines (INFO) as written here + ${LOG_EVENT_OVERHEAD_BYTES} B per event, one HTTP API access-log line (${ACCESS_LOG_LINE_BYTES} B) per webhook; the platform's START/END/REPORT lines are off (system log level WARN)`,
+  );
+  print(
+    `  - X-Ray off (the default \`tracing=off\`); with \`tracing=active\` add ${usd(PRICE_XRAY_PER_M_TRACES)} per million traces recorded (the sampling rate decides how many)`,
+  );
+  print(
+    '  - not per message: alarms, dashboard, secrets, the KMS key, custom metrics, storage, PITR (docs/PERFORMANCE.md)',
+  );
+  print();
+  for (const { rate, total } of totals) print(`cost per million messages at ${rate} msg/s: ${usd(total)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,150 @@
+/**
+ * A Chat2Desk account's send schedule in the one table, shared by every reply instance:
+ * `rate#<hmac(type+token)>` (the token's keyed hash, as the token lock; never the token) with
+ * `nextFreeMs`, the start of the first slot nobody holds yet (epoch ms), and a TTL.
+ *
+ * A claim of n slots is ONE conditional UpdateItem, whichever state the schedule is in:
+ * - idle (`nextFreeMs` ≤ notBefore, or no item): SET nextFreeMs = notBefore + n·interval;
+ * - busy (notBefore < `nextFreeMs` ≤ latestFirst): SET nextFreeMs = nextFreeMs + n·interval, an
+ *   atomic add, so concurrent claimers queue up one after the other and never collide.
+ * Which branch to try is guessed from what this process saw last (the value, and whether the
+ * account was booked ahead: then others have most likely booked it further since); a wrong guess
+ * fails its condition and returns the stored value (ReturnValuesOnConditionCheckFailure), and the
+ * second write is right. The schedule only moves forward, so a remembered value is a lower bound: "busy
+ * beyond latestFirst" needs no write at all.
+ */
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
+import '../../zod-en';
+import { RetryableError } from '../../errors';
+import type { ClaimResult, SendSchedule } from '../../outbound/rate-limiter';
+import { keys } from './table-definition';
+
+export interface SendScheduleOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** An idle account's item is left to expire this long after its last slot (default 1 h). */
+  ttlSeconds?: number;
+}
+
+const ATTEMPTS = 4;
+
+/** The stored value, as the DocumentClient returns it or as a condition failure carries it (raw). */
+const storedNextSchema = z.union([
+  z.object({ nextFreeMs: z.number() }),
+  z.object({ nextFreeMs: z.object({ N: z.string() }) }),
+  z.object({}),
+]);
+
+function nextFreeOf(item: unknown): number {
+  const parsed = storedNextSchema.safeParse(item ?? {});
+  if (!parsed.success || !('nextFreeMs' in parsed.data)) return 0;
+  const value = parsed.data.nextFreeMs;
+  const n = typeof value === 'number' ? value : Number(value.N);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function conditionFailure(err: unknown): { item: unknown } | undefined {
+  if (!(err instanceof Error) || err.name !== 'ConditionalCheckFailedException') return undefined;
+  return { item: (err as Error & { Item?: unknown }).Item };
+}
+
+export function createDynamoSendSchedule(options: SendScheduleOptions): SendSchedule {
+  const { client, tableName } = options;
+  const ttlSeconds = options.ttlSeconds ?? 3600;
+  /** The last `nextFreeMs` seen per key: a lower bound of the stored one. */
+  const seen = new Map<string, number>();
+  const remember = (key: string, value: number) => {
+    if (seen.size > 5000) {
+      seen.clear();
+      busy.clear();
+    }
+    seen.set(key, Math.max(seen.get(key) ?? 0, value));
+  };
+  const ttlOf = (ms: number) => Math.floor(ms / 1000) + ttlSeconds;
+  /** Keys whose last claim found the schedule booked ahead. */
+  const busy = new Set<string>();
+
+  return {
+    async claim(key, request): Promise<ClaimResult> {
+      const span = request.count * request.intervalMs;
+      const pk = keys.sendSchedule(key);
+      let known = seen.get(key) ?? 0;
+      let guessBusy = busy.has(key) || known > request.notBeforeMs;
+      for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+        if (known > request.latestFirstMs) return { granted: false, nextFreeMs: known };
+        try {
+          if (!guessBusy) {
+            const end = request.notBeforeMs + span;
+            await client.send(
+              new UpdateCommand({
+                TableName: tableName,
+                Key: { pk },
+                UpdateExpression: 'SET nextFreeMs = :end, #ttl = :ttl',
+                ConditionExpression: 'attribute_not_exists(nextFreeMs) OR nextFreeMs <= :notBefore',
+                ExpressionAttributeNames: { '#ttl': 'ttl' },
+                ExpressionAttributeValues: {
+                  ':end': end,
+                  ':notBefore': request.notBeforeMs,
+                  ':ttl': ttlOf(end),
+                },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              }),
+            );
+            remember(key, end);
+            busy.delete(key);
+            return { granted: true, firstMs: request.notBeforeMs, count: request.count };
+          }
+          const result = await client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk },
+              UpdateExpression: 'SET nextFreeMs = nextFreeMs + :span, #ttl = :ttl',
+              ConditionExpression: 'nextFreeMs > :notBefore AND nextFreeMs <= :latest',
+              ExpressionAttributeNames: { '#ttl': 'ttl' },
+              ExpressionAttributeValues: {
+                ':span': span,
+                ':notBefore': request.notBeforeMs,
+                ':latest': request.latestFirstMs,
+                ':ttl': ttlOf(request.latestFirstMs + span),
+              },
+              ReturnValues: 'UPDATED_NEW',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          );
+          const end = nextFreeOf(result.Attributes);
+          if (end < span)
+            throw new RetryableError('RATE_LIMIT_INVALID', 'the send schedule returned no slot');
+          remember(key, end);
+          busy.add(key);
+          return { granted: true, firstMs: end - span, count: request.count };
+        } catch (err) {
+          const failed = conditionFailure(err);
+          if (!failed) throw err;
+          known = nextFreeOf(failed.item);
+          remember(key, known);
+          guessBusy = known > request.notBeforeMs;
+        }
+      }
+      throw new RetryableError('RATE_LIMIT_CONTENDED', 'the send schedule kept changing under this claim');
+    },
+    async pushBack(key, untilMs) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: keys.sendSchedule(key) },
+            UpdateExpression: 'SET nextFreeMs = :until, #ttl = :ttl',
+            ConditionExpression: 'attribute_not_exists(nextFreeMs) OR nextFreeMs < :until',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':until': untilMs, ':ttl': ttlOf(untilMs) },
+          }),
+        );
+      } catch (err) {
+        // Already pushed further (another instance was told the same): nothing to do.
+        if (!conditionFailure(err)) throw err;
+      }
+      remember(key, untilMs);
+    },
+  };
+}

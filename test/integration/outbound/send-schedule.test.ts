@@ -1,0 +1,173 @@
+/**
+ * The shared send schedule against DynamoDB Local: claims of several slots in one conditional
+ * write, concurrent claimers (separate instances, each with its own memory) never given the same
+ * slot, no slot beyond what a caller can wait for, a 429 push-back seen by everyone — and, end to
+ * end, limiters of several instances on one account never exceeding its rate in any second.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { tokenLockHash } from '../../../shared/adapters/dynamodb/channel-store';
+import { createDynamoSendSchedule } from '../../../shared/adapters/dynamodb/send-schedule';
+import { keys } from '../../../shared/adapters/dynamodb/table-definition';
+import { type ClaimResult, createRateLimiter, slotIntervalMs } from '../../../shared/outbound/rate-limiter';
+import { createTestTable, type TestTable, testDocumentClient } from '../../support/aws';
+import { makeTestToken } from '../../support/tokens';
+
+/** A document client that counts the requests it sends. */
+function countingClient() {
+  const real = testDocumentClient();
+  const counter = { requests: 0 };
+  const client = new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop === 'send') {
+        return (command: Parameters<typeof real.send>[0]) => {
+          counter.requests += 1;
+          return target.send(command);
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+  return { client, counter };
+}
+
+/** Start times of every window of `limit + 1` consecutive sends: each must span at least 1 s. */
+function tightestWindow(times: number[], limit: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let tightest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i + limit < sorted.length; i += 1) {
+    tightest = Math.min(tightest, sorted[i + limit]! - sorted[i]!);
+  }
+  return tightest;
+}
+
+describe('the shared send schedule (DynamoDB)', () => {
+  let table: TestTable;
+  beforeAll(async () => {
+    table = await createTestTable();
+  });
+  afterAll(() => table.drop());
+
+  const granted = (r: ClaimResult) => {
+    if (!r.granted) throw new Error(`not granted: next free ${r.nextFreeMs}`);
+    return r;
+  };
+
+  test('is keyed by the keyed hash of the token, never the token', async () => {
+    const token = makeTestToken('schedule');
+    const key = tokenLockHash('hash-key-0123456789', token);
+    const schedule = createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name });
+    granted(await schedule.claim(key, { count: 2, intervalMs: 100, notBeforeMs: 1000, latestFirstMs: 5000 }));
+    const item = await testDocumentClient().send(
+      new GetCommand({ TableName: table.name, Key: { pk: keys.sendSchedule(key) }, ConsistentRead: true }),
+    );
+    expect(item.Item).toMatchObject({ pk: `rate#${key}`, nextFreeMs: 1200 });
+    expect(typeof item.Item?.ttl).toBe('number');
+    expect(JSON.stringify(item.Item)).not.toContain(token);
+  });
+
+  test('idle: the slots start now; busy: after the last one given; beyond the caller’s limit: nothing', async () => {
+    const { client, counter } = countingClient();
+    const schedule = createDynamoSendSchedule({ client, tableName: table.name });
+    const ask = { intervalMs: 100, latestFirstMs: 10_000 };
+    expect(await schedule.claim('acct-a', { ...ask, count: 3, notBeforeMs: 1000 })).toEqual({
+      granted: true,
+      firstMs: 1000,
+      count: 3,
+    });
+    expect(counter.requests).toBe(1);
+    expect(await schedule.claim('acct-a', { ...ask, count: 2, notBeforeMs: 1050 })).toEqual({
+      granted: true,
+      firstMs: 1300,
+      count: 2,
+    });
+    expect(counter.requests).toBe(2);
+    // Idle again later: from `notBeforeMs`, not from the old end.
+    expect(await schedule.claim('acct-a', { ...ask, count: 1, notBeforeMs: 9000 })).toEqual({
+      granted: true,
+      firstMs: 9000,
+      count: 1,
+    });
+    // The first free slot (9100) is later than the caller can wait: refused without a write.
+    const before = counter.requests;
+    expect(
+      await schedule.claim('acct-a', { count: 1, intervalMs: 100, notBeforeMs: 9000, latestFirstMs: 9050 }),
+    ).toEqual({ granted: false, nextFreeMs: 9100 });
+    expect(counter.requests).toBe(before);
+  });
+
+  test('concurrent claimers of separate instances never get the same slot', async () => {
+    const instances = Array.from({ length: 8 }, () =>
+      createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name }),
+    );
+    const claims = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        instances[i % instances.length]!.claim('acct-b', {
+          count: 1 + (i % 4),
+          intervalMs: 10,
+          notBeforeMs: 5000,
+          latestFirstMs: 1_000_000,
+        }),
+      ),
+    );
+    const slots = claims.flatMap((c) => {
+      const g = granted(c);
+      return Array.from({ length: g.count }, (_, k) => g.firstMs + k * 10);
+    });
+    const expected = Array.from({ length: 40 }, (_, i) => 1 + (i % 4)).reduce((a, b) => a + b, 0);
+    expect(slots).toHaveLength(expected);
+    expect(new Set(slots).size).toBe(expected);
+    // Back to back from the first: no gap, no overlap.
+    expect(Math.min(...slots)).toBe(5000);
+    expect(Math.max(...slots)).toBe(5000 + (expected - 1) * 10);
+  });
+
+  test('a push-back (429) holds every instance until its end', async () => {
+    const a = createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name });
+    const b = createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name });
+    granted(await a.claim('acct-c', { count: 1, intervalMs: 100, notBeforeMs: 1000, latestFirstMs: 9e9 }));
+    await a.pushBack('acct-c', 4000);
+    // An earlier push-back does not pull the schedule forward.
+    await b.pushBack('acct-c', 2000);
+    expect(
+      granted(await b.claim('acct-c', { count: 1, intervalMs: 100, notBeforeMs: 1500, latestFirstMs: 9e9 }))
+        .firstMs,
+    ).toBe(4000);
+  });
+
+  test('limiters of 6 instances on one account: never more than the rate in any second, few writes', async () => {
+    const perSecond = 20;
+    const { client, counter } = countingClient();
+    const limiters = Array.from({ length: 6 }, () =>
+      createRateLimiter({
+        perSecond,
+        slackMs: 50,
+        schedule: createDynamoSendSchedule({ client, tableName: table.name }),
+      }),
+    );
+    const key = tokenLockHash('hash-key-0123456789', makeTestToken('busy'));
+    const starts: number[] = [];
+    const began = Date.now();
+    // Each instance: 5 conversations sending 2 messages each, one after the other.
+    await Promise.all(
+      limiters.flatMap((limiter) =>
+        Array.from({ length: 5 }, async () => {
+          for (let m = 0; m < 2; m += 1) {
+            await limiter.acquire(key, { notAfterMs: Date.now() + 20_000 });
+            starts.push(Date.now());
+          }
+        }),
+      ),
+    );
+    const sends = starts.length;
+    expect(sends).toBe(60);
+    const tightest = tightestWindow(starts, perSecond);
+    const elapsed = Date.now() - began;
+    process.stderr.write(
+      `send schedule: ${sends} sends by 6 instances in ${elapsed} ms, ${counter.requests} DynamoDB writes, tightest ${perSecond + 1}-send window ${tightest} ms\n`,
+    );
+    expect(tightest).toBeGreaterThanOrEqual(1000);
+    // Paced at the rate: 60 sends at ~19/s take about 3 s, not much more.
+    expect(elapsed).toBeLessThan((sends - 1) * slotIntervalMs(perSecond, 50) + 2000);
+    expect(counter.requests).toBeLessThan(sends);
+  }, 30_000);
+});
