@@ -43,10 +43,19 @@ export interface ConversationStore {
   closeRequest(channelId: string, requestId: string, atMs: number): Promise<string | undefined>;
 }
 
+export type IntentClaim = { held: false } | { held: true; retryInMs: number };
+
 export interface OwnMessages {
   recordOwnMessage(channelId: string, messageId: string): Promise<void>;
   isOwnMessage(channelId: string, messageId: string): Promise<boolean>;
-  /** Written before the message is sent, so an echo that overtakes the response is still ours. */
-  recordIntent(channelId: string, intent: SendIntent): Promise<void>;
+  /**
+   * Written before the message is sent, so an echo that overtakes the response is still ours. It is
+   * also the send's claim: while an intent with the same external id is younger than `holdMs` and
+   * not released, another attempt of the same part is in flight (a record delivered twice at once)
+   * and `held` says how long to stay away.
+   */
+  recordIntent(channelId: string, intent: SendIntent, holdMs: number): Promise<IntentClaim>;
+  /** The send failed before Chat2Desk took it: a retry of the same part may send at once. */
+  releaseIntent(channelId: string, intent: SendIntent): Promise<void>;
   findIntent(channelId: string, clientId: string, digest: string): Promise<SendIntent | undefined>;
 }

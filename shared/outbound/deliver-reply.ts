@@ -23,7 +23,8 @@ import { contentDigest } from '../conversations/echoes';
 import type { Conversation, ConversationStore, OwnMessages } from '../conversations/ports';
 import type { Channel } from '../domain/channel';
 import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages';
-import { PermanentError } from '../errors';
+import { PermanentError, RetryLaterError } from '../errors';
+import { FUNCTION_TIMEOUT_SECONDS } from '../timeouts';
 import { renderReply } from './render/render-reply';
 import type { TransferOperation } from './render/send-operations';
 import { isAgentInitiated } from './send-command';
@@ -157,6 +158,14 @@ export async function deliverReply(
   }
 }
 
+/**
+ * How long a part's claim holds off another attempt: the reply function's timeout. By then the
+ * attempt that claimed it has sent and recorded the part, failed (and released it), or died.
+ */
+export const SEND_CLAIM_HOLD_MS = FUNCTION_TIMEOUT_SECONDS.reply * 1000;
+/** The later attempt looks again after at most this (the claimer is usually done in a second). */
+const SEND_CLAIM_RECHECK_MS = 15_000;
+
 async function sendOperations(
   deps: DeliverReplyDeps,
   message: OutboundQueueMessage,
@@ -185,15 +194,28 @@ async function sendOperations(
       const externalId = externalIdFor(replyId, index);
       // Recorded before the call: Chat2Desk may deliver the echo before it answers.
       const digest = contentDigest({ text: op.text, fileUrl: op.file?.url });
-      if (digest) {
-        await deps.ownMessages.recordIntent(channel.id, {
-          clientId: target.clientId,
-          digest,
-          externalId,
-          atMs: Date.now(),
-        });
+      const intent = digest ? { clientId: target.clientId, digest, externalId, atMs: Date.now() } : undefined;
+      if (intent) {
+        // The intent is also the part's claim: the same record handled twice at once (its
+        // visibility ran out mid-send) must not send twice; the later attempt comes back after.
+        const claim = await deps.ownMessages.recordIntent(channel.id, intent, SEND_CLAIM_HOLD_MS);
+        if (claim.held) {
+          throw new RetryLaterError(
+            'SEND_IN_PROGRESS',
+            `part ${index} of reply ${replyId} is being sent by another attempt`,
+            Math.min(claim.retryInMs, SEND_CLAIM_RECHECK_MS),
+          );
+        }
       }
-      const sent = await client.sendMessage(address, op, externalId);
+      let sent: Awaited<ReturnType<typeof client.sendMessage>>;
+      try {
+        sent = await client.sendMessage(address, op, externalId);
+      } catch (err) {
+        // Refused before Chat2Desk took the message (or unknown): a retry may send at once. A
+        // failure to release only delays it until the claim is stale.
+        if (intent) await deps.ownMessages.releaseIntent(channel.id, intent).catch(() => undefined);
+        throw err;
+      }
       await deps.ownMessages.recordOwnMessage(channel.id, sent.messageId);
       await deps.sentReplies.recordPart(replyId, index, sent.messageId);
       messageIds.push(sent.messageId);

@@ -11,7 +11,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Metafile } from 'esbuild';
+import { type Metafile, stop as stopEsbuild } from 'esbuild';
 import {
   BUNDLE_FILE_NAME,
   BUNDLE_SETTINGS,
@@ -37,7 +37,10 @@ beforeAll(async () => {
     built.set(name, { file, metafile: metafile! });
   }
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await stopEsbuild(); // its service process would keep the jest worker from exiting gracefully
+});
 
 /** Runs an ES module script in a fresh node process with only the given environment. */
 function runNode(script: string, env: Record<string, string>): Promise<string> {

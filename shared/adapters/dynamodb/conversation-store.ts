@@ -262,18 +262,55 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
     async isOwnMessage(channelId, messageId) {
       return (await get(keys.ownMessage(channelId, messageId))) !== undefined;
     },
-    async recordIntent(channelId, intent) {
-      await client.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            pk: keys.sendIntent(channelId, intent.clientId, intent.digest),
-            externalId: intent.externalId,
-            atMs: intent.atMs,
-            ttl: expiry(options.ownMessageTtlSeconds),
-          },
-        }),
-      );
+    async recordIntent(channelId, intent, holdMs) {
+      const pk = keys.sendIntent(channelId, intent.clientId, intent.digest);
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              pk,
+              externalId: intent.externalId,
+              atMs: intent.atMs,
+              ttl: expiry(options.ownMessageTtlSeconds),
+            },
+            // Free unless the same part's claim is fresh: the same text to the same client from another
+            // reply (another external id) simply takes the record over.
+            ConditionExpression:
+              'attribute_not_exists(pk) OR externalId <> :ext OR atMs < :stale OR released = :yes',
+            ExpressionAttributeValues: {
+              ':ext': intent.externalId,
+              ':stale': intent.atMs - holdMs,
+              ':yes': true,
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { held: false };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        // The stored item comes back as DynamoDB attribute values (the document client leaves it so).
+        const raw = (err as { Item?: Record<string, unknown> }).Item?.atMs;
+        const stored = typeof raw === 'number' ? raw : Number((raw as { N?: string } | undefined)?.N);
+        const heldSince = Number.isFinite(stored) ? stored : intent.atMs;
+        return { held: true, retryInMs: Math.max(1000, heldSince + holdMs - intent.atMs) };
+      }
+    },
+    async releaseIntent(channelId, intent) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: keys.sendIntent(channelId, intent.clientId, intent.digest) },
+            UpdateExpression: 'SET released = :yes',
+            ConditionExpression: 'externalId = :ext AND atMs = :at',
+            ExpressionAttributeValues: { ':yes': true, ':ext': intent.externalId, ':at': intent.atMs },
+          }),
+        );
+      } catch (err) {
+        // Taken over meanwhile: nothing of ours to release.
+        if (!isConditionFailure(err)) throw err;
+      }
     },
     async findIntent(channelId, clientId, digest) {
       const item = await get(keys.sendIntent(channelId, clientId, digest));

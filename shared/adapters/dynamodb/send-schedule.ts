@@ -5,8 +5,9 @@
  *
  * A claim of n slots is ONE conditional UpdateItem, whichever state the schedule is in:
  * - idle (`nextFreeMs` ≤ notBefore, or no item): SET nextFreeMs = notBefore + n·interval;
- * - busy (notBefore < `nextFreeMs` ≤ latestFirst): SET nextFreeMs = nextFreeMs + n·interval, an
- *   atomic add, so concurrent claimers queue up one after the other and never collide.
+ * - busy (`nextFreeMs` ≤ latestFirst, and not long past): SET nextFreeMs = nextFreeMs + n·interval,
+ *   an atomic add, so concurrent claimers queue up one after the other and never collide. Slots
+ *   of it that are already past when the claim returns are simply not used (never anybody else's).
  * Which branch to try is guessed from what this process saw last (the value, and whether the
  * account was booked ahead: then others have most likely booked it further since); a wrong guess
  * fails its condition and returns the stored value (ReturnValuesOnConditionCheckFailure), and the
@@ -28,6 +29,8 @@ export interface SendScheduleOptions {
 }
 
 const ATTEMPTS = 4;
+/** A schedule further in the past than this is idle: claim from now, not from its old end. */
+const STALE_MS = 1000;
 
 /** The stored value, as the DocumentClient returns it or as a condition failure carries it (raw). */
 const storedNextSchema = z.union([
@@ -100,11 +103,13 @@ export function createDynamoSendSchedule(options: SendScheduleOptions): SendSche
               TableName: tableName,
               Key: { pk },
               UpdateExpression: 'SET nextFreeMs = nextFreeMs + :span, #ttl = :ttl',
-              ConditionExpression: 'nextFreeMs > :notBefore AND nextFreeMs <= :latest',
+              // Not `> notBefore`: with racing claimers the value may sit just below it, and the add
+              // must then still win (else the claimers take turns failing each other's conditions).
+              ConditionExpression: 'nextFreeMs > :floor AND nextFreeMs <= :latest',
               ExpressionAttributeNames: { '#ttl': 'ttl' },
               ExpressionAttributeValues: {
                 ':span': span,
-                ':notBefore': request.notBeforeMs,
+                ':floor': request.notBeforeMs - STALE_MS,
                 ':latest': request.latestFirstMs,
                 ':ttl': ttlOf(request.latestFirstMs + span),
               },
@@ -123,7 +128,7 @@ export function createDynamoSendSchedule(options: SendScheduleOptions): SendSche
           if (!failed) throw err;
           known = nextFreeOf(failed.item);
           remember(key, known);
-          guessBusy = known > request.notBeforeMs;
+          guessBusy = known > request.notBeforeMs - STALE_MS;
         }
       }
       throw new RetryableError('RATE_LIMIT_CONTENDED', 'the send schedule kept changing under this claim');

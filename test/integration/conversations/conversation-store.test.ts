@@ -101,7 +101,7 @@ describe('conversation store', () => {
   });
 
   it('send intents are found by client and digest', async () => {
-    await store.recordIntent('ch', { clientId: 'c10', digest: 'abc', externalId: 'ch:x:0', atMs: T });
+    await store.recordIntent('ch', { clientId: 'c10', digest: 'abc', externalId: 'ch:x:0', atMs: T }, 60_000);
     expect(await store.findIntent('ch', 'c10', 'abc')).toEqual({
       clientId: 'c10',
       digest: 'abc',
@@ -109,5 +109,31 @@ describe('conversation store', () => {
       atMs: T,
     });
     expect(await store.findIntent('ch', 'c11', 'abc')).toBeUndefined();
+  });
+
+  it("an intent is its part's claim: held against the same part, free for another reply, a release or a stale claim", async () => {
+    const part = { clientId: 'c12', digest: 'd12', externalId: 'ch:r12:0', atMs: T };
+    expect(await store.recordIntent('ch', part, 60_000)).toEqual({ held: false });
+    // The same part again 5 s later (the record handled twice at once): held for the rest.
+    expect(await store.recordIntent('ch', { ...part, atMs: T + 5_000 }, 60_000)).toEqual({
+      held: true,
+      retryInMs: 55_000,
+    });
+    // Another reply with the same text for the same client takes the record over.
+    const other = { ...part, externalId: 'ch:r13:0', atMs: T + 6_000 };
+    expect(await store.recordIntent('ch', other, 60_000)).toEqual({ held: false });
+    expect((await store.findIntent('ch', 'c12', 'd12'))?.externalId).toBe('ch:r13:0');
+    // Released after a failed send: a retry may claim it at once.
+    await store.releaseIntent('ch', other);
+    expect(await store.recordIntent('ch', { ...other, atMs: T + 7_000 }, 60_000)).toEqual({ held: false });
+    // A claim older than the hold (its holder died) is free.
+    expect(await store.recordIntent('ch', { ...other, atMs: T + 7_000 + 60_001 }, 60_000)).toEqual({
+      held: false,
+    });
+    // A release of a claim that was taken over meanwhile changes nothing.
+    await store.releaseIntent('ch', other);
+    expect(await store.recordIntent('ch', { ...other, atMs: T + 7_000 + 60_002 }, 60_000)).toMatchObject({
+      held: true,
+    });
   });
 });

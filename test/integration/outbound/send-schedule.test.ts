@@ -121,6 +121,29 @@ describe('the shared send schedule (DynamoDB)', () => {
     expect(Math.max(...slots)).toBe(5000 + (expected - 1) * 10);
   });
 
+  test('racing claimers at a high rate, each with its own "now": every claim served, no slot twice', async () => {
+    const instances = Array.from({ length: 8 }, () =>
+      createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name }),
+    );
+    // 1-ms slots and clocks a few ms apart: the stored value often lands just below some
+    // claimers' "now", so both kinds of conditional claim are exercised against each other.
+    const claims = await Promise.all(
+      Array.from({ length: 48 }, (_, i) =>
+        instances[i % instances.length]!.claim('acct-race', {
+          count: 2,
+          intervalMs: 1,
+          notBeforeMs: 50_000 + (i % 7),
+          latestFirstMs: 1_000_000,
+        }),
+      ),
+    );
+    const slots = claims.flatMap((c) => {
+      const g = granted(c);
+      return [g.firstMs, g.firstMs + 1];
+    });
+    expect(new Set(slots).size).toBe(96);
+  });
+
   test('a push-back (429) holds every instance until its end', async () => {
     const a = createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name });
     const b = createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name });

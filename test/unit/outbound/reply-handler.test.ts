@@ -26,6 +26,7 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
   const sent: string[] = [];
   const deadLettered: { id: string; code: string }[] = [];
   const delivered = new Set<string>();
+  const claims = new Map<string, { released: boolean }>();
   const deps: ReplyDeps = {
     recordBudgetMs: 1_000,
     deadLetters: {
@@ -46,7 +47,16 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
     ownMessages: {
       recordOwnMessage: async () => undefined,
       isOwnMessage: async () => false,
-      recordIntent: async () => undefined,
+      recordIntent: async (_ch, intent) => {
+        const claim = claims.get(intent.externalId);
+        if (claim && !claim.released) return { held: true, retryInMs: 60_000 };
+        claims.set(intent.externalId, { released: false });
+        return { held: false };
+      },
+      releaseIntent: async (_ch, intent) => {
+        const claim = claims.get(intent.externalId);
+        if (claim) claim.released = true;
+      },
       findIntent: async () => undefined,
     },
     messagesClientFor: async () => ({
@@ -64,6 +74,51 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
   };
   return { deps, sent, deadLettered };
 }
+
+test('a record handled twice at once (its visibility ran out mid-send) sends once; the later attempt comes back', async () => {
+  const { deps, sent } = fakeDeps(new Set());
+  let releaseSend: () => void = () => undefined;
+  const sendGate = new Promise<void>((resolve) => {
+    releaseSend = resolve;
+  });
+  const slowClient = await deps.messagesClientFor(channel);
+  deps.messagesClientFor = async () => ({
+    ...slowClient,
+    sendMessage: async (...args: Parameters<typeof slowClient.sendMessage>) => {
+      await sendGate;
+      return slowClient.sendMessage(...args);
+    },
+  });
+  const handler = createReplyHandler(deps);
+  const event = (): SQSEvent => ({ Records: [record('1', outbound('100', 'hello', 0), 'ch1:100')] });
+  const first = handler(event());
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const second = await handler(event());
+  expect(second.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['1']);
+  releaseSend();
+  expect((await first).batchItemFailures).toEqual([]);
+  // The comeback finds the part recorded and sends nothing.
+  expect((await handler(event())).batchItemFailures).toEqual([]);
+  expect(sent).toEqual(['100:hello']);
+});
+
+test('a send that failed releases its claim: the retry sends at once', async () => {
+  const { deps, sent } = fakeDeps(new Set());
+  const client = await deps.messagesClientFor(channel);
+  let failures = 1;
+  deps.messagesClientFor = async () => ({
+    ...client,
+    sendMessage: async (...args: Parameters<typeof client.sendMessage>) => {
+      if (failures-- > 0) throw new RetryableError('CHAT2DESK_SERVERERROR', 'HTTP 503');
+      return client.sendMessage(...args);
+    },
+  });
+  const handler = createReplyHandler(deps);
+  const event = (): SQSEvent => ({ Records: [record('1', outbound('100', 'again', 0), 'ch1:100')] });
+  expect((await handler(event())).batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['1']);
+  expect((await handler(event())).batchItemFailures).toEqual([]);
+  expect(sent).toEqual(['100:again']);
+});
 
 function record(id: string, body: string, group: string) {
   return {
