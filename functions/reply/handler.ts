@@ -13,6 +13,7 @@ import { outboundQueueMessageSchema } from '../../shared/domain/queue-messages';
 import { classifyError, failureReason } from '../../shared/errors';
 import { countMetric, logger, metrics } from '../../shared/observability';
 import { deliverReply } from '../../shared/outbound/deliver-reply';
+import { withSlotWaitFor } from '../../shared/outbound/rate-limiter';
 import { buildReplyDeps, type ReplyDeps } from './composition';
 
 function parseRecord(record: SQSRecord) {
@@ -45,7 +46,11 @@ export function createReplyHandler(deps: ReplyDeps) {
       receiveCount: record.attributes.ApproximateReceiveCount,
     };
     try {
-      const outcome = await deliverReply(deps, message);
+      // A throttled account's record waits a short while for its slot on its first receives and is
+      // put back until the slot is due, so it does not hold this instance (rate-limiter.ts).
+      const outcome = await withSlotWaitFor(Number(record.attributes.ApproximateReceiveCount) || 1, () =>
+        deliverReply(deps, message),
+      );
       if (outcome.status === 'delivered') {
         logger.info('reply delivered', {
           ...keys,

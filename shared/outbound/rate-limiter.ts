@@ -24,6 +24,8 @@
  * - `pause` (Chat2Desk answered 429): no slot of that account before the given time, here at once
  *   and in the shared schedule, so the other instances slow down too.
  */
+
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { RetryableError, RetryLaterError } from '../errors';
 import { logger } from '../observability';
 
@@ -92,6 +94,27 @@ interface KeyState {
 
 export const DEFAULT_RATE_SLACK_MS = 100;
 export const DEFAULT_RATE_MAX_WAIT_MS = 20_000;
+
+/**
+ * How long a send may wait for its slot inside the invocation, per record: a record received for
+ * the first few times waits at most `SHORT_SLOT_WAIT_MS` and is otherwise put back until its slot
+ * is due, so a throttled account's backlog does not hold reply instances (and the other accounts'
+ * conversations behind them); a record received more often waits up to the full
+ * `CHAT2DESK_RATE_LIMIT_MAX_WAIT_MS`, so a long backlog never walks a record into the DLQ.
+ */
+export const SHORT_SLOT_WAIT_MS = 2_000;
+export const SHORT_SLOT_WAIT_RECEIVES = 3;
+const slotWait = new AsyncLocalStorage<number>();
+
+/** Runs `run` with the slot wait of a record received `receiveCount` times. */
+export function withSlotWaitFor<T>(receiveCount: number, run: () => Promise<T>): Promise<T> {
+  return receiveCount <= SHORT_SLOT_WAIT_RECEIVES ? slotWait.run(SHORT_SLOT_WAIT_MS, run) : run();
+}
+
+/** The current record's slot wait, when shorter than the limiter's own maximum. */
+export function currentSlotWaitMs(): number | undefined {
+  return slotWait.getStore();
+}
 /** A claim may wait for more sends when the account is booked at least this far ahead… */
 const GATHER_WHEN_BOOKED_MS = 200;
 /** …and for at most this long. */

@@ -16,7 +16,7 @@ import { currentDeadline } from '../deadline';
 import { CUSTOM_METRICS } from '../metric-names';
 import { countMetric } from '../observability';
 import { type RetryRules, withRetries } from '../retry';
-import type { RateLimiter } from './rate-limiter';
+import { currentSlotWaitMs, type RateLimiter } from './rate-limiter';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -89,9 +89,14 @@ export function createResilientHttp(options: {
         attempts += 1;
         // No slot later than the record's deadline leaves time for the attempt: else it fails back to SQS.
         const deadline = currentDeadline();
+        const shortWait = currentSlotWaitMs();
+        const notAfter = Math.min(
+          deadline === undefined ? Number.POSITIVE_INFINITY : deadline - (policy.attemptMs ?? 0),
+          shortWait === undefined ? Number.POSITIVE_INFINITY : Date.now() + shortWait,
+        );
         await options.limiter.acquire(
           options.limiterKey,
-          deadline === undefined ? {} : { notAfterMs: deadline - (policy.attemptMs ?? 0) },
+          Number.isFinite(notAfter) ? { notAfterMs: notAfter } : {},
         );
         return options.http(request);
       },

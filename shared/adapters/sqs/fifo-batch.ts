@@ -12,7 +12,10 @@
  *   again at once (else FIFO holds the group until the visibility timeout);
  * - a record that failed with `RetryLaterError` (its Chat2Desk account is booked for a while) is
  *   failed back, and it and the records behind it come back after that while, not after the whole
- *   visibility timeout.
+ *   visibility timeout;
+ * - conversations done while the batch is still held by another one for more than
+ *   `RELEASE_FINISHED_AFTER_MS` are deleted at once (`requeue.done`), so their next messages are
+ *   not held back by a throttled or slow conversation until the invocation ends.
  */
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -21,6 +24,13 @@ import { classifyError, failureReason, RetryableError, RetryLaterError } from '.
 import { countMetric, logger } from '../../observability';
 import type { DeadLetters } from './dead-letters';
 import type { Requeue } from './requeue';
+
+/**
+ * A batch still running this long after a conversation of it is done: that conversation's records
+ * are deleted at once (one request), so its next messages need not wait for the slowest
+ * conversation of the batch (a throttled account, a slow agent answer).
+ */
+export const RELEASE_FINISHED_AFTER_MS = 1000;
 
 /** Kept back from the remaining time for the batch response itself. */
 const RESPONSE_MARGIN_MS = 500;
@@ -86,15 +96,37 @@ export async function runFifoBatch(
     if (records) records.push(record);
     else groups.set(group, [record]);
   }
+  const finished: SQSRecord[][] = [];
+  const releasing: Promise<void>[] = [];
+  const releaseFinished = () => {
+    const records = finished.splice(0).flat();
+    if (records.length === 0 || !options.requeue?.done) return;
+    releasing.push(
+      options.requeue.done(records).catch((err: unknown) =>
+        // Harmless: they are deleted when the invocation ends, as without the early release.
+        logger.warn('handled records not deleted early; deleted at the end of the batch', failureReason(err)),
+      ),
+    );
+  };
+  const timer = groups.size > 1 ? setInterval(releaseFinished, RELEASE_FINISHED_AFTER_MS) : undefined;
+  timer?.unref?.();
   const responses = await Promise.all(
-    [...groups.values()].map((records) =>
-      processPartialResponse({ Records: records }, recordHandler, new SqsFifoPartialProcessorAsync(), {
-        ...(context ? { context } : {}),
-        skipGroupOnError: true,
-        throwOnFullBatchFailure: false,
-      }),
-    ),
-  );
+    [...groups.values()].map(async (records) => {
+      const result = await processPartialResponse(
+        { Records: records },
+        recordHandler,
+        new SqsFifoPartialProcessorAsync(),
+        {
+          ...(context ? { context } : {}),
+          skipGroupOnError: true,
+          throwOnFullBatchFailure: false,
+        },
+      );
+      if (result.batchItemFailures.length === 0) finished.push(records);
+      return result;
+    }),
+  ).finally(() => clearInterval(timer));
+  await Promise.all(releasing);
   const response: SQSBatchResponse = { batchItemFailures: responses.flatMap((r) => r.batchItemFailures) };
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
   if (comeBack.size > 0 && options.requeue?.later) {
