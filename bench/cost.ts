@@ -16,6 +16,7 @@
  * Durations are the local ones (this 2-core machine, emulators on loopback) plus the added
  * latencies; the model multiplies them by the deployed memory sizes (SIZING).
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ import type { FunctionName } from '../infra/constructs/function-bundling';
 import { startDynamoDbLocal, startSqsEmulator } from '../infra/local/emulators';
 import { startLocalStack } from '../infra/local/runtime/stack';
 import { SIZING } from '../infra/stacks/stateless-stack';
+import { createActiveChannel } from './support/channels';
 import { type Exchange, startAwsProxy, startFrontProxy } from './support/counting-proxy';
 import { buildBundles, type Invocation, measurePeakMemory, type PeakMemory } from './support/peak-memory';
 
@@ -396,22 +398,12 @@ async function main(): Promise<void> {
   try {
     await stack.firstHeal;
     const token = `cost-token-${randomBytes(8).toString('hex')}`;
-    const created = (await (
-      await fetch(`${stack.url}/management`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          action: 'create',
-          agentId: 'cost-agent',
-          channel: { name: 'Cost', apiUrl: `${front.url}/sandbox`, token },
-          activate: true,
-        }),
-      })
-    ).json()) as { ok: boolean; channel?: { id: string; status: string } };
-    if (!created.ok || created.channel?.status !== 'active') {
-      throw new Error(`the bench channel did not activate: ${JSON.stringify(created)}`);
-    }
-    const channelId = created.channel.id;
+    const channelId = await createActiveChannel(stack.url, {
+      agentId: 'cost-agent',
+      name: 'Cost',
+      apiUrl: `${front.url}/sandbox`,
+      token,
+    });
 
     const runPhase = async (rate: number, count: number, clients: number, label: string) => {
       const tally = new Tally();

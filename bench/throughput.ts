@@ -19,6 +19,7 @@
  * main thread instead (for comparison); THROUGHPUT_TASKS=1 lists every thread of the process
  * with its CPU (V8's platform threads do the GC and JIT work of all isolates).
  */
+
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -26,6 +27,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { startDynamoDbLocal, startSqsEmulatorThread } from '../infra/local/emulators';
 import { type LocalStack, startLocalStack } from '../infra/local/runtime/stack';
 import { threadCpuMs } from '../infra/local/runtime/thread-cpu';
+import { createActiveChannel } from './support/channels';
 
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
@@ -101,20 +103,12 @@ function post(session: Session, method: string, params?: object): Promise<unknow
 async function createChannels(stack: LocalStack, accounts: number): Promise<string[]> {
   const tokens = Array.from({ length: accounts }, (_, i) => `bench-${i}-${randomBytes(8).toString('hex')}`);
   for (const token of tokens) {
-    const created = (await (
-      await fetch(`${stack.url}/management`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          action: 'create',
-          agentId: 'bench-agent',
-          channel: { name: 'Bench', apiUrl: `${stack.url}/sandbox`, token },
-          activate: true,
-        }),
-      })
-    ).json()) as { ok: boolean; channel?: { status: string } };
-    if (!created.ok || created.channel?.status !== 'active')
-      throw new Error('a bench channel did not activate');
+    await createActiveChannel(stack.url, {
+      agentId: 'bench-agent',
+      name: 'Bench',
+      apiUrl: `${stack.url}/sandbox`,
+      token,
+    });
   }
   return tokens;
 }

@@ -109,7 +109,9 @@ export function createDynamoSendSchedule(options: SendScheduleOptions): SendSche
               ExpressionAttributeNames: { '#ttl': 'ttl' },
               ExpressionAttributeValues: {
                 ':span': span,
-                ':floor': request.notBeforeMs - STALE_MS,
+                // A schedule left behind by more than a slot is idle: its past slots are of no use
+                // (the limiter would drop them as late and claim again); the idle path takes it.
+                ':floor': request.notBeforeMs - Math.min(STALE_MS, request.intervalMs),
                 ':latest': request.latestFirstMs,
                 ':ttl': ttlOf(request.latestFirstMs + span),
               },
@@ -128,7 +130,7 @@ export function createDynamoSendSchedule(options: SendScheduleOptions): SendSche
           if (!failed) throw err;
           known = nextFreeOf(failed.item);
           remember(key, known);
-          guessBusy = known > request.notBeforeMs - STALE_MS;
+          guessBusy = known > request.notBeforeMs - Math.min(STALE_MS, request.intervalMs);
         }
       }
       throw new RetryableError('RATE_LIMIT_CONTENDED', 'the send schedule kept changing under this claim');
