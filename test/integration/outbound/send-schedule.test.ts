@@ -193,4 +193,17 @@ describe('the shared send schedule (DynamoDB)', () => {
     expect(elapsed).toBeLessThan((sends - 1) * slotIntervalMs(perSecond, 50) + 2000);
     expect(counter.requests).toBeLessThan(sends);
   }, 30_000);
+
+  test('a schedule left behind by more than a slot gives slots from now, not past ones (no claim storm)', async () => {
+    const key = tokenLockHash('hash-key-0123456789', makeTestToken('behind'));
+    const schedule = createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name });
+    const T = 50_000;
+    const claim = (notBeforeMs: number) =>
+      schedule.claim(key, { count: 1, intervalMs: 73, notBeforeMs, latestFirstMs: notBeforeMs + 5000 });
+    expect(granted(await claim(T)).firstMs).toBe(T);
+    // Booked: the next claim adds to the schedule (and the instance now guesses it busy).
+    expect(granted(await claim(T)).firstMs).toBe(T + 73);
+    // 400 ms later the schedule ended 254 ms ago: its old end would be a slot already late.
+    expect(granted(await claim(T + 400)).firstMs).toBe(T + 400);
+  });
 });
