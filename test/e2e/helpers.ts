@@ -1,5 +1,6 @@
 /** What the e2e tests do the way a user does: management commands, sandbox hooks, waiting. */
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+
+import { SQSClient } from '@aws-sdk/client-sqs';
 import {
   type LocalRuntimeMode,
   type LocalStack,
@@ -7,6 +8,7 @@ import {
   runtimeModeFromEnv,
   startLocalStack,
 } from '../../infra/local/runtime/stack';
+import { queueDepth } from '../support/queues';
 
 /**
  * Where the e2e tests run the functions: in jest's process by default (a worker thread per
@@ -106,18 +108,7 @@ export async function settled(stack: LocalStack): Promise<void> {
     endpoint: stack.sqsEndpoint,
     useQueueUrlAsEndpoint: false,
   });
-  const depth = async (url: string) => {
-    const r = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    return (
-      Number(r.Attributes?.ApproximateNumberOfMessages ?? 0) +
-      Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-    );
-  };
+  const depth = (url: string) => queueDepth(sqs, url);
   const deadline = Date.now() + 30_000;
   try {
     let quiet = 0;

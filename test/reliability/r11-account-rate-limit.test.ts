@@ -30,7 +30,7 @@ import type { OutboundQueueMessage } from '../../shared/domain/queue-messages';
 import { slotIntervalMs } from '../../shared/outbound/rate-limiter';
 import { createTestTable, type TestTable, testDocumentClient } from '../support/aws';
 import { storeTestChannel, testChannel } from '../support/channels';
-import { createTestQueues, type TestQueues } from '../support/queues';
+import { createTestQueues, queueDepth, type TestQueues } from '../support/queues';
 import { makeTestToken, TEST_TOKEN_MARKER } from '../support/tokens';
 import { drillTimeout, figure, scaled } from './support/world';
 
@@ -272,18 +272,7 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
       }
       const expectedSends = (a: Account) =>
         a.clients.length * (a.limited ? LIMITED_REPLIES : 2 * UNLIMITED_REPLIES + 1);
-      const depth = async (url: string) => {
-        const r = await queues.client.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: url,
-            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-          }),
-        );
-        return (
-          Number(r.Attributes?.ApproximateNumberOfMessages ?? 0) +
-          Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-        );
-      };
+      const depth = (url: string) => queueDepth(queues.client, url);
       const totalB = backlog.length + phaseB.length;
       figure(
         `R11 account rate limit: instances=${INSTANCES} limited=${LIMITED_ACCOUNTS}×${backlog.length / LIMITED_ACCOUNTS} replies at ${LIMIT_PER_SECOND}/s, unlimited=${UNLIMITED_ACCOUNTS}×${phaseB.length / UNLIMITED_ACCOUNTS} busiestSecond=${JSON.stringify(perLimited.map((p) => p.busiest))} limited429=${perLimited.reduce((n, p) => n + p.throttled, 0)} slackMs=${slackMs} unlimitedAloneMs=${baselineMs} unlimitedWithLimitedMs=${unlimitedMs} limitedMs=${limitedMs} scheduleWrites=${counter.writes - writesBefore} forSends=${totalB} lost=${lost.length} duplicates=${doubled.length}`,

@@ -12,7 +12,6 @@
  * Default RUNS = 10,000; RELIABILITY_SCALE scales it; FUZZ_SEED picks another seed.
  */
 import { randomBytes } from 'node:crypto';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { createWebhookHandler } from '../../functions/webhook/handler';
@@ -21,7 +20,7 @@ import { createInboundQueue } from '../../shared/adapters/sqs/inbound-queue';
 import { webhookSecret } from '../../shared/webhook-url';
 import { createTestTable, type TestTable, testDocumentClient } from '../support/aws';
 import { storeTestChannel, testChannel } from '../support/channels';
-import { createTestQueues, type TestQueues } from '../support/queues';
+import { createTestQueues, queueDepth, type TestQueues } from '../support/queues';
 import { makeTestToken, TEST_TOKEN_MARKER } from '../support/tokens';
 import { inboxBody, newMessageId, signChat2Desk, webhookRequest } from '../support/webhook-events';
 import { drillTimeout, figure, scaled } from './support/world';
@@ -244,15 +243,7 @@ describe('R7 webhook fuzzing', () => {
         { numRuns: RUNS, seed: SEED },
       );
 
-      const attributes = await queues.client.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queues.inboundUrl,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      const queued =
-        Number(attributes.Attributes?.ApproximateNumberOfMessages ?? '0') +
-        Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible ?? '0');
+      const queued = await queueDepth(queues.client, queues.inboundUrl);
       const valid = byKind.get('valid')?.total ?? 0;
       const invalidTotal = [...byKind.entries()]
         .filter(([k]) => k !== 'valid')

@@ -89,3 +89,17 @@ export async function createTestQueues(options: TestQueueOptions = {}): Promise<
     },
   };
 }
+
+/** Messages in a queue, visible and in flight (what "drained" is measured by). */
+export async function queueDepth(client: SQSClient, queueUrl: string): Promise<number> {
+  const result = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(result.Attributes?.ApproximateNumberOfMessages ?? '0') +
+    Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? '0')
+  );
+}

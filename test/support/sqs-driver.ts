@@ -9,16 +9,17 @@
  *
  * fauxqs returns at most one message per message group per receive (AWS may return several).
  */
+
 import { randomUUID } from 'node:crypto';
 import {
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { testSqsClient } from './aws';
+import { queueDepth } from './queues';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
@@ -94,15 +95,7 @@ export function toSqsEvent(queueUrl: string, messages: Message[]): SQSEvent {
 }
 
 async function queueIsEmpty(client: SQSClient, queueUrl: string): Promise<boolean> {
-  const result = await client.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  const visible = Number(result.Attributes?.ApproximateNumberOfMessages ?? '0');
-  const inFlight = Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? '0');
-  return visible === 0 && inFlight === 0;
+  return (await queueDepth(client, queueUrl)) === 0;
 }
 
 /** Receives one batch, runs the handler, deletes what succeeded. Returns the counts. */

@@ -29,7 +29,10 @@ export interface SendScheduleOptions {
 }
 
 const ATTEMPTS = 4;
-/** A schedule further in the past than this is idle: claim from now, not from its old end. */
+/**
+ * A schedule further in the past than one slot (at most this) is idle: claimed from now, not from
+ * its old end, whose slots would already be late.
+ */
 const STALE_MS = 1000;
 
 /** The stored value, as the DocumentClient returns it or as a condition failure carries it (raw). */

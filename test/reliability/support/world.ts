@@ -40,7 +40,7 @@ import type { RetryPolicy } from '../../../shared/outbound/retry-policy';
 import { webhookSecret } from '../../../shared/webhook-url';
 import { createTestTable, type TestTable } from '../../support/aws';
 import { storeTestChannel, testChannel } from '../../support/channels';
-import { createTestQueues, type TestQueues } from '../../support/queues';
+import { createTestQueues, queueDepth, type TestQueues } from '../../support/queues';
 import {
   type RecordingAgent,
   type RecordingAgentOptions,
@@ -286,18 +286,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     handler: reply,
   });
 
-  const depth: World['depth'] = async (queueUrl) => {
-    const result = await queues.client.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    return (
-      Number(result.Attributes?.ApproximateNumberOfMessages ?? '0') +
-      Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? '0')
-    );
-  };
+  const depth: World['depth'] = (queueUrl) => queueDepth(queues.client, queueUrl);
 
   const world: World = {
     table,
