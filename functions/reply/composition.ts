@@ -21,6 +21,7 @@ import { createSentReplies } from '../../shared/adapters/dynamodb/sent-replies';
 import { createUrlGuard, type UrlGuard } from '../../shared/adapters/http/url-guard';
 import { createDeadLetters, type DeadLetters } from '../../shared/adapters/sqs/dead-letters';
 import { createRequeue, type Requeue } from '../../shared/adapters/sqs/requeue';
+import { buildOnce } from '../../shared/build-once';
 import { type Config, ConfigError, loadConfig, required, resolveSecret } from '../../shared/config';
 import type { Channel } from '../../shared/domain/channel';
 import { PermanentError, RetryableError } from '../../shared/errors';
@@ -64,14 +65,9 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
     throw new ConfigError('Missing environment variable TOKEN_HASH_KEY (or TOKEN_HASH_KEY_SECRET_ARN)');
   }
   // The rate-limit key of an account: the token's keyed hash, as the token lock (never the token).
-  let hashKey: Promise<string> | undefined;
-  const limiterKeyOf = async (token: string) => {
-    hashKey ??= resolveSecret(config, 'TOKEN_HASH_KEY').catch((err: unknown) => {
-      hashKey = undefined;
-      throw err;
-    });
-    return tokenLockHash(await hashKey, token);
-  };
+  // Read once; a failed read is tried again on the next send (buildOnce).
+  const hashKey = buildOnce(() => resolveSecret(config, 'TOKEN_HASH_KEY'));
+  const limiterKeyOf = async (token: string) => tokenLockHash(await hashKey(), token);
   const limiter =
     options.limiter ??
     createRateLimiter({
