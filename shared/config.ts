@@ -11,6 +11,7 @@
 import * as z from 'zod/mini';
 // zod/mini ships without messages; this loads the English locale (and only that one).
 import './zod-en';
+import { OUTBOUND_QUEUE } from './adapters/sqs/queue-definitions';
 
 const optionalString = z.optional(z.string().check(z.trim(), z.minLength(1)));
 const optionalUrl = z.optional(z.url());
@@ -53,6 +54,11 @@ export const configSchema = z.object({
   CHAT2DESK_RATE_LIMIT_SLACK_MS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 100),
   /** Longest wait for a send slot in one invocation; beyond, the record comes back later. */
   CHAT2DESK_RATE_LIMIT_MAX_WAIT_MS: positiveInt(20_000),
+  /**
+   * The outbound queue's `maxReceiveCount` (its redrive policy): a throttled record waits briefly
+   * for its slot only on its first receives, leaving full waits before the DLQ (rate-limiter.ts).
+   */
+  OUTBOUND_MAX_RECEIVE_COUNT: positiveInt(OUTBOUND_QUEUE.maxReceiveCount),
   CHANNEL_CACHE_TTL_MS: positiveInt(30_000),
   /** How long dedup records live; at least Chat2Desk's whole retry horizon (~2 h) plus margin. */
   DEDUP_TTL_SECONDS: positiveInt(6 * 3600),

@@ -55,6 +55,8 @@ export interface ReplyDeps extends DeliverReplyDeps {
   requeue?: Requeue;
   /** A record is started only with this much of the invocation left. */
   recordBudgetMs: number;
+  /** The outbound queue's receives before the DLQ: the slot wait depends on it. */
+  maxReceiveCount: number;
 }
 
 export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps {
@@ -120,6 +122,7 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
     ownMessages: conversations,
     messagesClientFor,
     recordBudgetMs: recordBudgetMs(config.CHAT2DESK_TIMEOUT_MS),
+    maxReceiveCount: config.OUTBOUND_MAX_RECEIVE_COUNT,
     ...(config.OUTBOUND_QUEUE_URL
       ? {
           requeue: createRequeue({

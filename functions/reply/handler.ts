@@ -48,8 +48,10 @@ export function createReplyHandler(deps: ReplyDeps) {
     try {
       // A throttled account's record waits a short while for its slot on its first receives and is
       // put back until the slot is due, so it does not hold this instance (rate-limiter.ts).
-      const outcome = await withSlotWaitFor(Number(record.attributes.ApproximateReceiveCount) || 1, () =>
-        deliverReply(deps, message),
+      const outcome = await withSlotWaitFor(
+        Number(record.attributes.ApproximateReceiveCount) || 1,
+        deps.maxReceiveCount,
+        () => deliverReply(deps, message),
       );
       if (outcome.status === 'delivered') {
         logger.info('reply delivered', {

@@ -106,9 +106,25 @@ export const SHORT_SLOT_WAIT_MS = 2_000;
 export const SHORT_SLOT_WAIT_RECEIVES = 3;
 const slotWait = new AsyncLocalStorage<number>();
 
-/** Runs `run` with the slot wait of a record received `receiveCount` times. */
-export function withSlotWaitFor<T>(receiveCount: number, run: () => Promise<T>): Promise<T> {
-  return receiveCount <= SHORT_SLOT_WAIT_RECEIVES ? slotWait.run(SHORT_SLOT_WAIT_MS, run) : run();
+/**
+ * The receives with the short wait on a queue that moves a record to its DLQ after
+ * `maxReceiveCount` receives: at most `SHORT_SLOT_WAIT_RECEIVES`, and never more than the receives
+ * left with the full wait, so a throttled record always has several full waits before the DLQ
+ * (8 → 3 short, 5 full; 3 → 1 short, 2 full; 2 or 1 → none).
+ */
+export function shortSlotWaitReceives(maxReceiveCount: number): number {
+  return Math.max(0, Math.min(SHORT_SLOT_WAIT_RECEIVES, Math.floor((maxReceiveCount - 1) / 2)));
+}
+
+/** Runs `run` with the slot wait of a record received `receiveCount` times of `maxReceiveCount`. */
+export function withSlotWaitFor<T>(
+  receiveCount: number,
+  maxReceiveCount: number,
+  run: () => Promise<T>,
+): Promise<T> {
+  return receiveCount <= shortSlotWaitReceives(maxReceiveCount)
+    ? slotWait.run(SHORT_SLOT_WAIT_MS, run)
+    : run();
 }
 
 /** The current record's slot wait, when shorter than the limiter's own maximum. */

@@ -24,6 +24,7 @@ import { type SqsPoller, startSqsPoller } from '../../infra/local/runtime/sqs-po
 import { startSandboxServer } from '../../infra/local/sandbox/index';
 import { accountLabel } from '../../infra/local/sandbox/model';
 import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
+import { OUTBOUND_QUEUE } from '../../shared/adapters/sqs/queue-definitions';
 import { loadConfig } from '../../shared/config';
 import type { Channel } from '../../shared/domain/channel';
 import type { OutboundQueueMessage } from '../../shared/domain/queue-messages';
@@ -92,7 +93,11 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
 
   beforeAll(async () => {
     table = await createTestTable();
-    queues = await createTestQueues({ maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
+    queues = await createTestQueues({
+      // As deployed: the slot wait depends on the receives left before the DLQ.
+      maxReceiveCount: OUTBOUND_QUEUE.maxReceiveCount,
+      visibilityTimeoutSeconds: 30,
+    });
     sandboxServer = await startSandboxServer({ port: 0 });
     const documents = testDocumentClient();
     for (let a = 0; a < LIMITED_ACCOUNTS + UNLIMITED_ACCOUNTS; a += 1) {
@@ -202,7 +207,10 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
     for (;;) {
       const count = accounts.reduce((n, a) => n + delivered(phase, a).size, 0);
       if (count >= expected.length) return;
-      if (Date.now() > deadline) throw new Error(`${phase}: ${count} of ${expected.length} delivered`);
+      if (Date.now() > deadline) {
+        const dead = await queueDepth(queues.client, queues.outboundDlqUrl);
+        throw new Error(`${phase}: ${count} of ${expected.length} delivered, ${dead} in the outbound DLQ`);
+      }
       await sleep(100);
     }
   }

@@ -23,6 +23,7 @@ import type {
 } from 'aws-lambda';
 import { createChannelStore } from '../../../shared/adapters/dynamodb/channel-store';
 import { createConversationStore } from '../../../shared/adapters/dynamodb/conversation-store';
+import { OUTBOUND_QUEUE } from '../../../shared/adapters/sqs/queue-definitions';
 import { resetConfig } from '../../../shared/config';
 import { logger as functionsLogger } from '../../../shared/observability';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../../shared/timeouts';
@@ -350,6 +351,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       OUTBOUND_QUEUE_URL: queues.outbound.url,
       INBOUND_DLQ_URL: queues.inbound.dlqUrl,
       OUTBOUND_DLQ_URL: queues.outbound.dlqUrl,
+      // The slot wait of a throttled reply depends on the receives left before the DLQ.
+      OUTBOUND_MAX_RECEIVE_COUNT: String(
+        options.queueOverrides?.outbound?.maxReceiveCount ?? OUTBOUND_QUEUE.maxReceiveCount,
+      ),
       PUBLIC_BASE_URL: fromUser('PUBLIC_BASE_URL') ?? url,
       AGENT_API_URL: fromUser('AGENT_API_URL') ?? `${url}/agent`,
       AGENT_API_KEY: fromUser('AGENT_API_KEY') ?? keys.agentApiKey,

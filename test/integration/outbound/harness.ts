@@ -73,6 +73,9 @@ export async function startOutboundWorld(
   const config = loadConfig({
     TABLE_NAME: table.name,
     OUTBOUND_DLQ_URL: queues.outboundDlqUrl,
+    ...(options.queues?.maxReceiveCount !== undefined
+      ? { OUTBOUND_MAX_RECEIVE_COUNT: String(options.queues.maxReceiveCount) }
+      : {}),
     LOCAL_MODE: 'true',
     CHANNEL_CACHE_TTL_MS: '1',
     CHAT2DESK_TIMEOUT_MS: '2000',

@@ -137,8 +137,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const table = await createTestTable();
+  const maxReceiveCount = options.maxReceiveCount ?? 3;
   const queues = await createTestQueues({
-    maxReceiveCount: options.maxReceiveCount ?? 3,
+    maxReceiveCount,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5,
   });
   const agent = await startRecordingAgent(options.agent);
@@ -237,6 +238,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     OUTBOUND_QUEUE_URL: queues.outboundUrl,
     INBOUND_DLQ_URL: queues.inboundDlqUrl,
     OUTBOUND_DLQ_URL: queues.outboundDlqUrl,
+    OUTBOUND_MAX_RECEIVE_COUNT: String(maxReceiveCount),
     AGENT_API_URL: agent.url,
     AGENT_API_KEY: AGENT_KEY,
     WEBHOOK_SECRET_KEY: webhookKey,

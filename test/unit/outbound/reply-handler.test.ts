@@ -29,6 +29,7 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
   const claims = new Map<string, { released: boolean }>();
   const deps: ReplyDeps = {
     recordBudgetMs: 1_000,
+    maxReceiveCount: 8,
     deadLetters: {
       send: async (record, reason) => void deadLettered.push({ id: record.messageId, code: reason.code }),
     },

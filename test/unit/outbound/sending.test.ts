@@ -9,8 +9,12 @@ import { externalIdFor, planTransfer } from '../../../shared/outbound/deliver-re
 import {
   createMemorySchedule,
   createRateLimiter,
+  currentSlotWaitMs,
   type RateLimiter,
   type SendSchedule,
+  SHORT_SLOT_WAIT_MS,
+  shortSlotWaitReceives,
+  withSlotWaitFor,
 } from '../../../shared/outbound/rate-limiter';
 import { createResilientHttp, DEFAULT_RETRY_POLICY } from '../../../shared/outbound/retry-policy';
 
@@ -253,6 +257,29 @@ describe('the per-account rate limiter', () => {
       'back in 1500',
     ]);
   });
+
+  test.each([
+    // [maxReceiveCount, the slot wait on receive 1, 2, 3, …, maxReceiveCount]
+    [8, ['short', 'short', 'short', 'full', 'full', 'full', 'full', 'full']],
+    [5, ['short', 'short', 'full', 'full', 'full']],
+    [3, ['short', 'full', 'full']],
+    [2, ['full', 'full']],
+    [1, ['full']],
+  ])(
+    'a throttled record waits briefly only on receives that leave full waits before the DLQ (maxReceiveCount %i)',
+    async (maxReceiveCount, expected) => {
+      const waits: string[] = [];
+      for (let receive = 1; receive <= maxReceiveCount; receive += 1) {
+        const wait = await withSlotWaitFor(receive, maxReceiveCount, async () => currentSlotWaitMs());
+        waits.push(wait === SHORT_SLOT_WAIT_MS ? 'short' : wait === undefined ? 'full' : String(wait));
+      }
+      expect(waits).toEqual(expected);
+      // A record put back on each short wait still has more full waits than short ones.
+      expect(maxReceiveCount - shortSlotWaitReceives(maxReceiveCount)).toBeGreaterThan(
+        shortSlotWaitReceives(maxReceiveCount),
+      );
+    },
+  );
 
   test('a schedule that cannot be reached fails the send as retryable, never sends unmetered', async () => {
     const schedule: SendSchedule = {
