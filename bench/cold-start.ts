@@ -3,7 +3,7 @@
  * (bench/hello/handler.ts), all bundled with the deployed settings (infra/constructs/function-bundling.ts)
  * and measured in the same run.
  *
- *   npm run bench:cold-start -- [runs=11] [--before]
+ *   npm run bench:cold-start -- [runs=11] [--before] [--floor]
  *
  * "Module init" is what Lambda's Init phase spends on the code: loading the bundle and evaluating
  * its top level, from the runtime's `import()` (ESM, `.mjs`) or `require()` (CommonJS) to the
@@ -18,7 +18,10 @@
  * against the target (≤ 1.25×), and for the functions that call Chat2Desk what loading undici adds
  * to their first Chat2Desk call (moved out of Init, not removed). `--before` also measures, in the
  * same interleaved run, the bundles as built before (CommonJS, default credential chain, undici
- * inside). Exit code 0 either way (a benchmark, not a test).
+ * inside). `--floor` also measures two floors (bench/hello/floor-*.ts): the SQS and DynamoDB
+ * clients alone, and those with the libraries the functions are built on (Powertools, middy, zod,
+ * Secrets Manager) but none of the connector's code — what any function on this stack adds over
+ * hello before its own code. Exit code 0 either way (a benchmark, not a test).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -36,6 +39,11 @@ import {
 
 const TARGET_RATIO = 1.25;
 const HELLO_ENTRY = 'bench/hello/handler.ts';
+const FLOOR_ENTRIES = {
+  floorClients: 'bench/hello/floor-clients.ts',
+  floorLibraries: 'bench/hello/floor-libraries.ts',
+} as const;
+type BundleName = FunctionName | 'hello' | keyof typeof FLOOR_ENTRIES;
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
@@ -75,7 +83,7 @@ const CONSTRUCT_ENVIRONMENT: Record<string, string> = {
 };
 
 /** The variables infra/stacks/stateless-stack.ts binds to each function (values are stand-ins). */
-const STACK_ENVIRONMENT: Record<FunctionName | 'hello', Record<string, string>> = {
+const STACK_ENVIRONMENT: Record<BundleName, Record<string, string>> = {
   webhook: {
     TABLE_NAME: 'c2d-channels',
     INBOUND_QUEUE_URL: queueUrl('inbound'),
@@ -109,6 +117,8 @@ const STACK_ENVIRONMENT: Record<FunctionName | 'hello', Record<string, string>> 
     WEBHOOK_SECRET_KEY_SECRET_ARN: secretArn('webhook-secret-key'),
   },
   hello: { QUEUE_URL: queueUrl('inbound') },
+  floorClients: { QUEUE_URL: queueUrl('inbound') },
+  floorLibraries: { QUEUE_URL: queueUrl('inbound') },
 };
 
 /**
@@ -137,7 +147,7 @@ process.stdout.write(JSON.stringify({ initMs, lazyMs }));
 type Variant = 'deployed' | 'before';
 
 interface Bundle {
-  name: FunctionName | 'hello';
+  name: BundleName;
   variant: Variant;
   file: string;
   bytes: number;
@@ -204,7 +214,14 @@ function table(bundles: Bundle[], withLazy: boolean): string[] {
   const helloMin = min(bundles.find((b) => b.name === 'hello')!.samples);
   const rows = bundles.map((b) => {
     const ratio = min(b.samples) / helloMin;
-    const verdict = b.name === 'hello' ? '(reference)' : ratio <= TARGET_RATIO ? 'PASS' : 'MISS';
+    const verdict =
+      b.name === 'hello'
+        ? '(reference)'
+        : b.name in FLOOR_ENTRIES
+          ? `(floor${ratio <= TARGET_RATIO ? '' : ': over the target'})`
+          : ratio <= TARGET_RATIO
+            ? 'PASS'
+            : 'MISS';
     const lazy = b.lazySamples.length
       ? `${min(b.lazySamples).toFixed(1)} / ${median(b.lazySamples).toFixed(1)} ms`
       : '—';
@@ -220,6 +237,7 @@ function table(bundles: Bundle[], withLazy: boolean): string[] {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const withBefore = args.includes('--before');
+  const withFloor = args.includes('--floor');
   const runs = Math.max(11, Number(args.find((a) => /^\d+$/.test(a)) ?? 11));
   const dir = mkdtempSync(join(tmpdir(), 'c2d-cold-start-'));
   try {
@@ -227,11 +245,15 @@ async function main(): Promise<void> {
     writeFileSync(loader, LOADER);
     const entries: Array<[Bundle['name'], string]> = [
       ['hello', HELLO_ENTRY],
+      ...(withFloor ? (Object.entries(FLOOR_ENTRIES) as Array<[keyof typeof FLOOR_ENTRIES, string]>) : []),
       ...(Object.entries(FUNCTION_ENTRIES) as Array<[FunctionName, string]>),
     ];
     const bundles: Bundle[] = [];
     for (const variant of withBefore ? (['deployed', 'before'] as const) : (['deployed'] as const)) {
-      for (const [name, entry] of entries) bundles.push(await buildBundle(dir, variant, name, entry));
+      for (const [name, entry] of entries) {
+        if (variant === 'before' && name in FLOOR_ENTRIES) continue;
+        bundles.push(await buildBundle(dir, variant, name, entry));
+      }
     }
     for (const bundle of bundles) initOnce(loader, bundle); // file cache warm, not measured
     for (const bundle of bundles) {
@@ -245,7 +267,7 @@ async function main(): Promise<void> {
     const loadAfter = loadavg()[0]!;
     const deployed = bundles.filter((b) => b.variant === 'deployed');
     const misses = deployed.filter(
-      (b) => b.name !== 'hello' && min(b.samples) / min(deployed[0]!.samples) > TARGET_RATIO,
+      (b) => b.name in FUNCTION_ENTRIES && min(b.samples) / min(deployed[0]!.samples) > TARGET_RATIO,
     );
     const lines = [
       `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, load average ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)}`,

@@ -674,6 +674,7 @@ function report(phases: PhaseResult[], peaks: PeakMemory[], print: (l?: string) 
     print(
       `   ${p.fn.padEnd(14)} ${String(p.invocations).padStart(11)}  ${p.afterInitMb.toFixed(0).padStart(7)} MB  ${p.peakMb.toFixed(0).padStart(5)} MB  ${p.initMs.toFixed(0).padStart(3)} ms  ${String(size).padStart(4)} MB  ${suggestedMemoryMb(p.peakMb)} MB${p.failures ? `  (${p.failures} invocation(s) failed)` : ''}`,
     );
+    for (const line of p.errors) print(`      ${line}`);
   }
   print();
 

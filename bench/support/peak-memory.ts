@@ -1,6 +1,6 @@
 /**
- * Peak memory of each function's deployed bundle: built with the same esbuild options as CDK
- * (`esbuildOptions` of infra/constructs/function-bundling.ts), then loaded in a fresh `node` process
+ * Peak memory of each function's deployed bundle: built as CDK builds it (`buildFunctionBundle` of
+ * infra/constructs/function-bundling.ts: the bundle and its lazy modules beside it), then loaded in a fresh `node` process
  * with the environment of a running local stack and handed representative invocations (batches of
  * the deployed batch size, real bodies captured from the stack). The child reports its peak
  * resident set (`process.resourceUsage().maxRSS`, what Lambda's "Max Memory Used" measures for the
@@ -10,9 +10,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import {
-  esbuildOptions,
+  buildFunctionBundle,
   FUNCTION_ENTRIES,
   type FunctionName,
 } from '../../infra/constructs/function-bundling';
@@ -28,6 +27,8 @@ export interface PeakMemory {
   initMs: number;
   /** Invocations that threw or reported failed records. */
   failures: number;
+  /** The first ERROR lines the bundle logged (level ERROR only), when something failed. */
+  errors: string[];
 }
 
 export interface Invocation {
@@ -76,10 +77,8 @@ const [bundle, eventsFile] = process.argv.slice(2);
 export async function buildBundles(names: FunctionName[], dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const name of names) {
-    const probe = esbuildOptions(FUNCTION_ENTRIES[name], join(dir, `${name}.js`));
-    const outfile = join(dir, `${name}.${(probe.format as string) === 'esm' ? 'mjs' : 'js'}`);
-    await build({ ...esbuildOptions(FUNCTION_ENTRIES[name], outfile), logLevel: 'error' });
-    out[name] = outfile;
+    // Each in its own folder, as each asset is: the lazy modules (undici) sit beside the bundle.
+    out[name] = (await buildFunctionBundle(FUNCTION_ENTRIES[name], join(dir, name))).file;
   }
   return out;
 }
@@ -115,7 +114,7 @@ export async function measurePeakMemory(
         p.on('error', reject);
         p.on('exit', (code) =>
           code === 0
-            ? resolve(stdout)
+            ? resolve(`${stdout}\n${stderr}`)
             : reject(new Error(`${fn} bundle: exit ${code}: ${stderr.slice(-500)}`)),
         );
       });
@@ -135,6 +134,13 @@ export async function measurePeakMemory(
         peakMb: r.maxRss / 2 ** 20,
         initMs: r.initMs,
         failures: r.failures,
+        errors: r.failures
+          ? output
+              .split('\n')
+              .filter((l) => l.trim() && !l.startsWith('PEAK ') && !l.startsWith('{"_aws"'))
+              .slice(0, 3)
+              .map((l) => l.slice(0, 400))
+          : [],
       });
     }
   } finally {
