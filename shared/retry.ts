@@ -17,7 +17,7 @@
  * minimum wait). This module is small and the only one of its kind.
  */
 
-import { currentDeadline } from './deadline';
+import { currentDeadline } from './record-context';
 
 export interface Backoff {
   baseDelayMs: number;
@@ -46,7 +46,7 @@ export interface RetryRules extends Backoff {
   /** Total waiting of one call. */
   maxTotalWaitMs: number;
   /**
-   * The time this invocation must be done by (epoch ms; default: the record's, `shared/deadline.ts`):
+   * The time this invocation must be done by (epoch ms; default: the record's, `shared/record-context.ts`):
    * a retry whose wait plus one more attempt (`attemptMs`) would end past it is not started — the
    * failure is thrown and SQS redelivers.
    */

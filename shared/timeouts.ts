@@ -8,7 +8,7 @@
  * delivery when the agent is slow (a timeout is retried by redelivery, 240 s later), fast
  * failures (5xx, 429) retried in the invocation while they fit; at most AGENT_MAX_ATTEMPTS (3)
  * calls per message over all deliveries.
- * Reply (60 s): a Chat2Desk request waits at most 30 s in retries (`maxTotalWaitMs`), each attempt
+ * Reply (60 s): a Chat2Desk request waits at most 20 s in retries (`maxTotalWaitMs` of shared/outbound/retry-policy.ts), each attempt
  * at most CHAT2DESK_TIMEOUT_MS (10 s).
  */
 export const FUNCTION_TIMEOUT_SECONDS = {

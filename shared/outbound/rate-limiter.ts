@@ -25,9 +25,9 @@
  *   and in the shared schedule, so the other instances slow down too.
  */
 
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { RetryableError, RetryLaterError } from '../errors';
 import { logger } from '../observability';
+import { withSlotWait } from '../record-context';
 
 export interface RateLimiter {
   /** Resolves when one more request for `key` may go out now (and uses up that slot). */
@@ -104,7 +104,6 @@ export const DEFAULT_RATE_MAX_WAIT_MS = 20_000;
  */
 export const SHORT_SLOT_WAIT_MS = 2_000;
 export const SHORT_SLOT_WAIT_RECEIVES = 3;
-const slotWait = new AsyncLocalStorage<number>();
 
 /**
  * The receives with the short wait on a queue that moves a record to its DLQ after
@@ -123,14 +122,10 @@ export function withSlotWaitFor<T>(
   run: () => Promise<T>,
 ): Promise<T> {
   return receiveCount <= shortSlotWaitReceives(maxReceiveCount)
-    ? slotWait.run(SHORT_SLOT_WAIT_MS, run)
+    ? withSlotWait(SHORT_SLOT_WAIT_MS, run)
     : run();
 }
 
-/** The current record's slot wait, when shorter than the limiter's own maximum. */
-export function currentSlotWaitMs(): number | undefined {
-  return slotWait.getStore();
-}
 /** A claim may wait for more sends when the account is booked at least this far ahead… */
 const GATHER_WHEN_BOOKED_MS = 200;
 /** …and for at most this long. */

@@ -12,11 +12,11 @@
  * record (FIFO keeps the conversation's order), a `PermanentError` ends in the DLQ.
  */
 import { type Chat2DeskHttp, Chat2DeskRetryableError } from '../adapters/chat2desk/http';
-import { currentDeadline } from '../deadline';
 import { CUSTOM_METRICS } from '../metric-names';
 import { countMetric } from '../observability';
+import { currentDeadline, currentSlotWaitMs } from '../record-context';
 import { type RetryRules, withRetries } from '../retry';
-import { currentSlotWaitMs, type RateLimiter } from './rate-limiter';
+import type { RateLimiter } from './rate-limiter';
 
 export interface RetryPolicy {
   maxAttempts: number;

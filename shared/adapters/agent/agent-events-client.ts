@@ -15,7 +15,7 @@ import { withRetries } from '../../retry';
 import { parseRetryAfter } from '../http/retry-after';
 import { callAgentApi, parseAgentJson } from './agent-http';
 
-/** The invocation's time budget comes from the record's deadline (`shared/deadline.ts`). */
+/** The invocation's time budget comes from the record's deadline (`shared/record-context.ts`). */
 export interface SendEventOptions {
   /** Runs before every HTTP attempt; may throw to stop (the attempt cap across redeliveries). */
   beforeAttempt?: () => Promise<void>;

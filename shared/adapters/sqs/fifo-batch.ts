@@ -3,7 +3,7 @@
  * - the batch's conversations (message groups) concurrently, each one's records one by one in
  *   queue order; a failure fails the rest of its own group only (Powertools
  *   `SqsFifoPartialProcessorAsync` per group, `skipGroupOnError`), reported as partial failures;
- * - each record runs inside the invocation's deadline (`shared/deadline.ts`), so no retry starts
+ * - each record runs inside the invocation's deadline (`shared/record-context.ts`), so no retry starts
  *   that could not finish;
  * - the failure policy, decided once: a permanent failure (`classifyError`) moves the record to its
  *   DLQ at once with the reason and counts it as handled; a retryable one fails it back;
@@ -19,9 +19,9 @@
  */
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { withDeadline } from '../../deadline';
 import { classifyError, failureReason, RetryableError, RetryLaterError } from '../../errors';
 import { countMetric, logger } from '../../observability';
+import { withDeadline } from '../../record-context';
 import type { DeadLetters } from './dead-letters';
 import type { Requeue } from './requeue';
 

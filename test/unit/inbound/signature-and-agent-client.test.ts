@@ -6,7 +6,7 @@ import {
   verifyChat2DeskSignature,
   verifySignatureWithKey,
 } from '../../../shared/adapters/chat2desk/signature';
-import { withDeadline } from '../../../shared/deadline';
+import { withDeadline } from '../../../shared/record-context';
 import type { AgentEvent } from '../../../shared/domain/agent-contract';
 import { PermanentError, RetryableError } from '../../../shared/errors';
 import { backoffDelay } from '../../../shared/retry';

@@ -9,7 +9,6 @@ import { externalIdFor, planTransfer } from '../../../shared/outbound/deliver-re
 import {
   createMemorySchedule,
   createRateLimiter,
-  currentSlotWaitMs,
   type RateLimiter,
   type SendSchedule,
   SHORT_SLOT_WAIT_MS,
@@ -17,6 +16,7 @@ import {
   withSlotWaitFor,
 } from '../../../shared/outbound/rate-limiter';
 import { createResilientHttp, DEFAULT_RETRY_POLICY } from '../../../shared/outbound/retry-policy';
+import { currentSlotWaitMs } from '../../../shared/record-context';
 
 describe('the POST /v1/messages body', () => {
   const address = { clientId: '500482964', operatorId: '1001', c2dChannelId: '7001', transport: 'telegram' };
