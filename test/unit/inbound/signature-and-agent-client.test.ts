@@ -6,9 +6,9 @@ import {
   verifyChat2DeskSignature,
   verifySignatureWithKey,
 } from '../../../shared/adapters/chat2desk/signature';
-import { withDeadline } from '../../../shared/record-context';
 import type { AgentEvent } from '../../../shared/domain/agent-contract';
 import { PermanentError, RetryableError } from '../../../shared/errors';
+import { withDeadline } from '../../../shared/record-context';
 import { backoffDelay } from '../../../shared/retry';
 import { makeTestToken } from '../../support/tokens';
 import { signChat2Desk } from '../../support/webhook-events';
