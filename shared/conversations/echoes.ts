@@ -38,8 +38,6 @@ export function contentDigest(content: MessageContent): string | undefined {
   return basis && createHash('sha256').update(basis, 'utf8').digest('hex').slice(0, 32);
 }
 
-export { isOurExternalId } from './own-external-id';
-
 export function intentMatches(intent: SendIntent | undefined, echoAtMs: number): boolean {
   return intent !== undefined && Math.abs(echoAtMs - intent.atMs) <= ECHO_MATCH_WINDOW_MS;
 }

@@ -17,7 +17,8 @@ import {
   type Transition,
   transferTransition,
 } from '../conversations/conversation';
-import { contentDigest, intentMatches, isOurExternalId } from '../conversations/echoes';
+import { contentDigest, intentMatches } from '../conversations/echoes';
+import { externalIdOf, isOurExternalId } from '../conversations/own-external-id';
 import type { Conversation, ConversationRef } from '../conversations/ports';
 import type { AgentEvent } from '../domain/agent-contract';
 import type { Channel } from '../domain/channel';
@@ -178,7 +179,7 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
 
   /** Our own send, by the external id we gave it (no I/O) or the message id recorded after it. */
   async function isRecordedEcho(channelId: string, event: WebhookEvent): Promise<boolean> {
-    if (isOurExternalId(channelId, event.external_id ?? event.extra_data?.external_id)) return true;
+    if (isOurExternalId(channelId, externalIdOf(event))) return true;
     return event.message_id !== undefined && deps.ownMessages.isOwnMessage(channelId, event.message_id);
   }
 

@@ -29,6 +29,7 @@ import type {
   ConversationStore,
   OwnMessages,
 } from '../../conversations/ports';
+import { isConditionFailure, numberAttribute, storedItemOf } from './condition-failure';
 import { keys } from './table-definition';
 
 export interface ConversationStoreOptions {
@@ -44,10 +45,6 @@ export interface ConversationStoreOptions {
 type Item = Record<string, unknown>;
 
 const STATES: ReadonlySet<string> = new Set(['bot', 'human', 'closed']);
-
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
-}
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -289,10 +286,7 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
         return { held: false };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
-        // The stored item comes back as DynamoDB attribute values (the document client leaves it so).
-        const raw = (err as { Item?: Record<string, unknown> }).Item?.atMs;
-        const stored = typeof raw === 'number' ? raw : Number((raw as { N?: string } | undefined)?.N);
-        const heldSince = Number.isFinite(stored) ? stored : intent.atMs;
+        const heldSince = numberAttribute(storedItemOf(err), 'atMs') ?? intent.atMs;
         return { held: true, retryInMs: Math.max(1000, heldSince + holdMs - intent.atMs) };
       }
     },

@@ -15,10 +15,9 @@
  * beyond latestFirst" needs no write at all.
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod/mini';
-import '../../zod-en';
 import { RetryableError } from '../../errors';
 import type { ClaimResult, SendSchedule } from '../../outbound/rate-limiter';
+import { isConditionFailure, numberAttribute, storedItemOf } from './condition-failure';
 import { keys } from './table-definition';
 
 export interface SendScheduleOptions {
@@ -35,25 +34,8 @@ const ATTEMPTS = 4;
  */
 const STALE_MS = 1000;
 
-/** The stored value, as the DocumentClient returns it or as a condition failure carries it (raw). */
-const storedNextSchema = z.union([
-  z.object({ nextFreeMs: z.number() }),
-  z.object({ nextFreeMs: z.object({ N: z.string() }) }),
-  z.object({}),
-]);
-
-function nextFreeOf(item: unknown): number {
-  const parsed = storedNextSchema.safeParse(item ?? {});
-  if (!parsed.success || !('nextFreeMs' in parsed.data)) return 0;
-  const value = parsed.data.nextFreeMs;
-  const n = typeof value === 'number' ? value : Number(value.N);
-  return Number.isFinite(n) ? n : 0;
-}
-
-function conditionFailure(err: unknown): { item: unknown } | undefined {
-  if (!(err instanceof Error) || err.name !== 'ConditionalCheckFailedException') return undefined;
-  return { item: (err as Error & { Item?: unknown }).Item };
-}
+/** The stored value, as the document client returns it or as a condition failure carries it (raw). */
+const nextFreeOf = (item: unknown): number => numberAttribute(item, 'nextFreeMs') ?? 0;
 
 export function createDynamoSendSchedule(options: SendScheduleOptions): SendSchedule {
   const { client, tableName } = options;
@@ -129,9 +111,8 @@ export function createDynamoSendSchedule(options: SendScheduleOptions): SendSche
           busy.add(key);
           return { granted: true, firstMs: end - span, count: request.count };
         } catch (err) {
-          const failed = conditionFailure(err);
-          if (!failed) throw err;
-          known = nextFreeOf(failed.item);
+          if (!isConditionFailure(err)) throw err;
+          known = nextFreeOf(storedItemOf(err));
           remember(key, known);
           guessBusy = known > request.notBeforeMs - Math.min(STALE_MS, request.intervalMs);
         }
@@ -152,7 +133,7 @@ export function createDynamoSendSchedule(options: SendScheduleOptions): SendSche
         );
       } catch (err) {
         // Already pushed further (another instance was told the same): nothing to do.
-        if (!conditionFailure(err)) throw err;
+        if (!isConditionFailure(err)) throw err;
       }
       remember(key, untilMs);
     },

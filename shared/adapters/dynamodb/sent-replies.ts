@@ -8,6 +8,7 @@
  * Conditional puts (first writer wins), TTL of at least Chat2Desk's and SQS's retry horizon.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from './condition-failure';
 import { keys } from './table-definition';
 
 export interface SentPart {
@@ -33,10 +34,6 @@ export const MIN_SENT_RECORD_TTL_SECONDS = 6 * 3600;
 
 export function sentPartKey(replyId: string, index: number): string {
   return keys.sentReply(`${replyId}#part#${index}`);
-}
-
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
 }
 
 export function createSentReplies(options: SentRepliesOptions): SentReplies {

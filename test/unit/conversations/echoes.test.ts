@@ -1,10 +1,6 @@
 /** Recognising our own echoes: digests that survive what Chat2Desk does to a text, ids, the window. */
-import {
-  contentDigest,
-  ECHO_MATCH_WINDOW_MS,
-  intentMatches,
-  isOurExternalId,
-} from '../../../shared/conversations/echoes';
+import { contentDigest, ECHO_MATCH_WINDOW_MS, intentMatches } from '../../../shared/conversations/echoes';
+import { isOurExternalId } from '../../../shared/conversations/own-external-id';
 
 describe('echo recognition', () => {
   test('the digest of a text is the same for the body we send and its echo with HTML and spacing', () => {
