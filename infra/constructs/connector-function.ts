@@ -27,7 +27,9 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../../shared/config';
 import {
+  aliasPaths,
   BUNDLE_BANNER,
+  BUNDLE_EXTERNALS,
   BUNDLE_SETTINGS,
   FUNCTION_ENTRIES,
   type FunctionName,
@@ -145,11 +147,9 @@ export class ConnectorFunction extends Construct {
         mainFields: [...BUNDLE_SETTINGS.mainFields],
         ...(BUNDLE_BANNER ? { banner: BUNDLE_BANNER } : {}),
         bundleAwsSDK: BUNDLE_SETTINGS.bundleAwsSDK,
-        externalModules: [...BUNDLE_SETTINGS.externalModules, ...BUNDLE_SETTINGS.lazyModules],
+        externalModules: [...BUNDLE_EXTERNALS],
         esbuildArgs: {
-          '--alias': Object.entries(BUNDLE_SETTINGS.alias).map(
-            ([module, file]) => `${module}=${join(PROJECT_ROOT, file)}`,
-          ),
+          '--alias': Object.entries(aliasPaths()).map(([module, file]) => `${module}=${file}`),
         },
         // The lazy modules' own files, next to the bundle (function-bundling.ts).
         commandHooks: {

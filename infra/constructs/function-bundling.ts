@@ -72,11 +72,18 @@ export function lazyModuleFile(name: string): string {
   return join('node_modules', name, 'index.js');
 }
 
-function aliasPaths(): Record<string, string> {
+/** The modules replaced in every bundle, with the absolute path of each replacement. */
+export function aliasPaths(): Record<string, string> {
   return Object.fromEntries(
     Object.entries(BUNDLE_SETTINGS.alias).map(([module, file]) => [module, join(PROJECT_ROOT, file)]),
   );
 }
+
+/** Left out of every bundle: the external modules and the lazy ones (their own files). */
+export const BUNDLE_EXTERNALS: string[] = [
+  ...BUNDLE_SETTINGS.externalModules,
+  ...BUNDLE_SETTINGS.lazyModules,
+];
 
 /** The same settings as esbuild `build()` options (what NodejsFunction runs on the command line). */
 export function esbuildOptions(entry: string, outfile: string) {
@@ -93,7 +100,7 @@ export function esbuildOptions(entry: string, outfile: string) {
     mainFields: [...BUNDLE_SETTINGS.mainFields],
     banner: { js: BUNDLE_BANNER },
     alias: aliasPaths(),
-    external: [...BUNDLE_SETTINGS.externalModules, ...BUNDLE_SETTINGS.lazyModules],
+    external: BUNDLE_EXTERNALS,
     metafile: true,
     logLevel: 'warning' as const,
   };
@@ -126,7 +133,7 @@ export function lazyModuleCommands(bundleDir: string): string[] {
       `--format=${o.format}`,
       `--target=${o.target}`,
       ...(o.minify ? ['--minify'] : []),
-      '--log-level=warning',
+      `--log-level=${o.logLevel}`,
       `--outfile="${o.outfile}"`,
     ].join(' ');
   });

@@ -37,7 +37,7 @@ export interface StatelessStackProps extends StackProps {
  * Event-source and function sizing, in one place (docs/DEPLOY.md explains each). Memory sizes:
  * the peak resident set of each bundle handling representative invocations in a fresh process
  * (`npm run bench:cost`, docs/PERFORMANCE.md), × 1.5 headroom, rounded up to 64 MB, at least 128:
- * webhook 65 MB → 128, worker 102 MB (a batch of 5) → 192, reply 114 MB (a batch of 10) → 192,
+ * webhook 65 MB → 128, worker 102 MB (a batch of 5) → 192, reply 104–114 MB (a batch of 10) → 192,
  * channels 89–135 MB (create + activate varies most between runs) → 256, healer 77 MB → 128.
  */
 export const SIZING = {

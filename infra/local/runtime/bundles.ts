@@ -9,14 +9,16 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { buildFunctionBundle, FUNCTION_ENTRIES } from '../../constructs/function-bundling';
-
-export type BundledFunction = keyof typeof FUNCTION_ENTRIES;
+import {
+  BUNDLE_SETTINGS,
+  buildFunctionBundle,
+  FUNCTION_ENTRIES,
+  type FunctionName,
+} from '../../constructs/function-bundling';
 
 export interface FunctionBundles {
   /** The bundle of each function, as Lambda finds it in its task root. */
-  files: Record<BundledFunction, string>;
+  files: Record<FunctionName, string>;
   /** function-thread.ts as JavaScript (CommonJS), for `threadFile`. */
   threadFile: string;
   /** How long the builds took, ms. */
@@ -24,11 +26,13 @@ export interface FunctionBundles {
 }
 
 export async function buildFunctionBundles(dir: string): Promise<FunctionBundles> {
+  // Loaded here, not at the top: the local stack imports this module whether or not it runs bundles.
+  const { build } = require('esbuild') as typeof import('esbuild');
   const started = performance.now();
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const keys = Object.keys(FUNCTION_ENTRIES) as BundledFunction[];
-  const files = {} as Record<BundledFunction, string>;
+  const keys = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
+  const files = {} as Record<FunctionName, string>;
   const threadFile = join(dir, 'function-thread.cjs');
   await Promise.all([
     ...keys.map(async (key) => {
@@ -40,7 +44,7 @@ export async function buildFunctionBundles(dir: string): Promise<FunctionBundles
       bundle: true,
       platform: 'node',
       format: 'cjs',
-      target: 'node20',
+      target: BUNDLE_SETTINGS.target,
       logLevel: 'warning',
     }),
   ]);

@@ -29,14 +29,12 @@ for (const stream of ['stdout', 'stderr'] as const) {
   let pending = '';
   const target = process[stream];
   target.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    let end = pending.indexOf('\n');
-    while (end >= 0) {
-      const line = pending.slice(0, end);
-      pending = pending.slice(end + 1);
-      if (line.length > 0) send({ type: 'log', stream, line: nameLine(line) });
-      end = pending.indexOf('\n');
-    }
+    const lines = (pending + (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))).split(
+      '\n',
+    );
+    // The last piece is a line not yet ended (empty when the chunk ended with a newline).
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.length > 0) send({ type: 'log', stream, line: nameLine(line) });
     const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     callback?.();
     return true;

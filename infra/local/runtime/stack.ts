@@ -27,6 +27,7 @@ import { OUTBOUND_QUEUE } from '../../../shared/adapters/sqs/queue-definitions';
 import { resetConfig } from '../../../shared/config';
 import { logger as functionsLogger } from '../../../shared/observability';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../../shared/timeouts';
+import { FUNCTION_ENTRIES, type FunctionName } from '../../constructs/function-bundling';
 import { createConsoleApp } from '../console/index';
 import { createDemoAgent, type DemoAgent } from '../demo-agent/index';
 import {
@@ -81,15 +82,6 @@ export function localFunctions(prefix: string) {
 
 /** Where the functions run: each in its own worker thread (as on Lambda), or all in this process. */
 export type LocalRuntimeMode = 'threads' | 'in-process';
-
-/** The handler modules, relative to the repository (the same entries CDK bundles). */
-const HANDLER_MODULES: Record<keyof LocalHandlers, string> = {
-  webhook: 'functions/webhook/handler',
-  channels: 'functions/channels/handler',
-  worker: 'functions/worker/handler',
-  reply: 'functions/reply/handler',
-  webhookHealer: 'functions/webhook-healer/handler',
-};
 
 export function runtimeModeFromEnv(value: string | undefined): LocalRuntimeMode | undefined {
   if (value === undefined || value === '') return undefined;
@@ -211,7 +203,8 @@ function importHandler<T>(relative: string): T {
  */
 const setByStacks = new Map<string, string>();
 
-const FUNCTION_KEYS = ['webhook', 'channels', 'worker', 'reply', 'webhookHealer'] as const;
+/** The functions, from the entries CDK bundles (`FUNCTION_ENTRIES`, relative to the repository). */
+const FUNCTION_KEYS = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -414,7 +407,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sourceOf = (key: keyof LocalHandlers): FunctionSource =>
       bundled
         ? { kind: 'bundle', file: bundled.files[key] }
-        : { kind: 'source', file: join(REPO_ROOT, HANDLER_MODULES[key]) };
+        : { kind: 'source', file: join(REPO_ROOT, FUNCTION_ENTRIES[key]) };
     /**
      * What Lambda adds to an environment (a thread is one): the deployed code sees the same names,
      * and Powertools reports `cold_start: true` for the first invocation of each (on-demand).
@@ -446,7 +439,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         threads[key] = pool;
         (handlers as unknown as Record<string, unknown>)[key] = pool.handler;
       } else {
-        (handlers as unknown as Record<string, unknown>)[key] = importHandler(HANDLER_MODULES[key]);
+        (handlers as unknown as Record<string, unknown>)[key] = importHandler(FUNCTION_ENTRIES[key]);
       }
     }
     await Promise.all(Object.values(threads).map((t) => t.ready()));
