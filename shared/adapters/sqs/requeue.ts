@@ -23,11 +23,15 @@ export interface Requeue {
   done?(records: SQSRecord[]): Promise<void>;
 }
 
+/** SQS's batch requests take at most 10 entries: `send` runs once per chunk, in order. */
+async function inChunksOf10(records: SQSRecord[], send: (chunk: SQSRecord[]) => Promise<void>) {
+  for (let i = 0; i < records.length; i += 10) await send(records.slice(i, i + 10));
+}
+
 export function createRequeue(options: { client: SQSClient; queueUrl: string }): Requeue {
-  const after = async (records: SQSRecord[], seconds: number) => {
+  const after = (records: SQSRecord[], seconds: number) => {
     const visibility = Math.max(0, Math.min(43_200, Math.ceil(seconds)));
-    for (let i = 0; i < records.length; i += 10) {
-      const chunk = records.slice(i, i + 10);
+    return inChunksOf10(records, async (chunk) => {
       await options.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: options.queueUrl,
@@ -38,11 +42,10 @@ export function createRequeue(options: { client: SQSClient; queueUrl: string }):
           })),
         }),
       );
-    }
+    });
   };
-  const done = async (records: SQSRecord[]) => {
-    for (let i = 0; i < records.length; i += 10) {
-      const chunk = records.slice(i, i + 10);
+  const done = (records: SQSRecord[]) =>
+    inChunksOf10(records, async (chunk) => {
       const result = await options.client.send(
         new DeleteMessageBatchCommand({
           QueueUrl: options.queueUrl,
@@ -50,7 +53,6 @@ export function createRequeue(options: { client: SQSClient; queueUrl: string }):
         }),
       );
       if (result.Failed?.length) throw new Error(`${result.Failed.length} handled records not deleted early`);
-    }
-  };
+    });
   return { now: (records) => after(records, 0), later: after, done };
 }
