@@ -15,6 +15,25 @@ export interface LocalFunction {
   memoryLimitInMB?: number;
 }
 
+/** What a function is given where its settings leave it open (as `Context` and as environment). */
+const FUNCTION_VERSION = '$LATEST';
+const DEFAULT_MEMORY_MB = 512;
+const logGroupOf = (fn: LocalFunction) => `/aws/lambda/${fn.functionName}`;
+
+/**
+ * What Lambda adds to an environment (a worker thread is one): the deployed code sees the same
+ * names, and Powertools reports `cold_start: true` for the first invocation (on-demand).
+ */
+export function lambdaEnvironment(fn: LocalFunction): Record<string, string> {
+  return {
+    AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: FUNCTION_VERSION,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryLimitInMB ?? DEFAULT_MEMORY_MB),
+    AWS_LAMBDA_LOG_GROUP_NAME: logGroupOf(fn),
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+  };
+}
+
 export function createLambdaContext(
   fn: LocalFunction,
   region: string,
@@ -29,11 +48,11 @@ export function createLambdaContext(
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: fn.functionName,
-    functionVersion: '$LATEST',
+    functionVersion: FUNCTION_VERSION,
     invokedFunctionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${fn.functionName}`,
-    memoryLimitInMB: String(fn.memoryLimitInMB ?? 512),
+    memoryLimitInMB: String(fn.memoryLimitInMB ?? DEFAULT_MEMORY_MB),
     awsRequestId,
-    logGroupName: `/aws/lambda/${fn.functionName}`,
+    logGroupName: logGroupOf(fn),
     logStreamName: `local/${awsRequestId}`,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: unsupported,

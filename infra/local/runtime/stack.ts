@@ -44,7 +44,7 @@ import { createConnectorStateApp, createCounterBook, observeLogger, observeLogLi
 import type { FunctionSource } from './function-thread-protocol';
 import { type FunctionThreads, startFunctionThreads } from './function-threads';
 import { closeServer, type HttpRoutes, listen } from './http-server';
-import type { LambdaHandler, LocalFunction } from './lambda-context';
+import { type LambdaHandler, type LocalFunction, lambdaEnvironment } from './lambda-context';
 import { type LocalSchedule, startSchedule } from './schedule';
 import { type SqsPoller, startSqsPoller } from './sqs-poller';
 
@@ -408,16 +408,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bundled
         ? { kind: 'bundle', file: bundled.files[key] }
         : { kind: 'source', file: join(REPO_ROOT, FUNCTION_ENTRIES[key]) };
-    /**
-     * What Lambda adds to an environment (a thread is one): the deployed code sees the same names,
-     * and Powertools reports `cold_start: true` for the first invocation of each (on-demand).
-     */
     const lambdaEnv = (key: keyof LocalHandlers): Record<string, string> => ({
-      AWS_LAMBDA_FUNCTION_NAME: functions[key].functionName,
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(functions[key].memoryLimitInMB ?? 512),
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functions[key].functionName}`,
-      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      ...lambdaEnvironment(functions[key]),
       ...(bundled ? { LAMBDA_TASK_ROOT: dirname(bundled.files[key]), _HANDLER: 'index.handler' } : {}),
     });
     const handlers = {} as LocalHandlers;
