@@ -415,9 +415,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const handlers = {} as LocalHandlers;
     for (const key of FUNCTION_KEYS) {
       const given = options.handlers?.[key];
-      if (given) {
-        (handlers as unknown as Record<string, unknown>)[key] = given;
-      } else if (runtime === 'threads') {
+      const startThreads = () => {
         const pool = startFunctionThreads({
           fn: functions[key],
           region,
@@ -429,10 +427,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           report,
         });
         threads[key] = pool;
-        (handlers as unknown as Record<string, unknown>)[key] = pool.handler;
-      } else {
-        (handlers as unknown as Record<string, unknown>)[key] = importHandler(FUNCTION_ENTRIES[key]);
-      }
+        return pool.handler;
+      };
+      (handlers as unknown as Record<string, unknown>)[key] =
+        given ?? (runtime === 'threads' ? startThreads() : importHandler(FUNCTION_ENTRIES[key]));
     }
     await Promise.all(Object.values(threads).map((t) => t.ready()));
     step(
