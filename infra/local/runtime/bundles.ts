@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
   BUNDLE_SETTINGS,
   buildFunctionBundle,
+  buildLazyModules,
   FUNCTION_ENTRIES,
   type FunctionName,
 } from '../../constructs/function-bundling';
@@ -34,9 +35,14 @@ export async function buildFunctionBundles(dir: string): Promise<FunctionBundles
   const keys = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
   const files = {} as Record<FunctionName, string>;
   const threadFile = join(dir, 'function-thread.cjs');
+  // The lazy modules are the same for every function: built once, copied next to each bundle.
+  const lazyModulesFrom = join(dir, 'lazy-modules');
+  await buildLazyModules(lazyModulesFrom);
   await Promise.all([
     ...keys.map(async (key) => {
-      files[key] = (await buildFunctionBundle(FUNCTION_ENTRIES[key], join(dir, key))).file;
+      files[key] = (
+        await buildFunctionBundle(FUNCTION_ENTRIES[key], join(dir, key), { lazyModulesFrom })
+      ).file;
     }),
     build({
       entryPoints: [join(__dirname, 'function-thread.ts')],
