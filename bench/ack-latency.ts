@@ -16,11 +16,7 @@ import { createInboundQueue, inboundQueueRouting } from '../shared/adapters/sqs/
 import { FIFO_ATTRIBUTES } from '../shared/adapters/sqs/queue-definitions';
 import { webhookSecret } from '../shared/webhook-url';
 import { fixedWebhookChannel, inboxBody, webhookRequest } from '../test/support/webhook-events';
-
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
-}
+import { percentile } from './support/stats';
 
 export async function runAckLatency(runs = 2000): Promise<{ p50: [number, number]; p99: [number, number] }> {
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';

@@ -23,11 +23,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FunctionName } from '../infra/constructs/function-bundling';
 import { startDynamoDbLocal, startSqsEmulator } from '../infra/local/emulators';
-import { startLocalStack } from '../infra/local/runtime/stack';
+import { buildFunctionBundles } from '../infra/local/runtime/bundles';
+import { type LocalStack, startLocalStack } from '../infra/local/runtime/stack';
 import { SIZING } from '../infra/stacks/stateless-stack';
 import { createActiveChannel } from './support/channels';
 import { type Exchange, startAwsProxy, startFrontProxy } from './support/counting-proxy';
-import { buildBundles, type Invocation, measurePeakMemory, type PeakMemory } from './support/peak-memory';
+import { type Invocation, measurePeakMemory, type PeakMemory } from './support/peak-memory';
+import { mean } from './support/stats';
 
 // ---------------------------------------------------------------------------------------------
 // AWS list prices, us-east-1, checked 2026-12; no free tier counted.
@@ -233,7 +235,6 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s[Math.floor((s.length - 1) / 2)] ?? 0) : 0;
 };
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 interface CostLine {
@@ -287,7 +288,7 @@ function costOf(phase: PhaseResult, peaks: PeakMemory[]): { lines: CostLine[]; t
   let coldGbs = 0;
   for (const [fn, inv] of Object.entries(invocations) as [FunctionName, { count: number }][]) {
     const peak = peaks.find((p) => p.fn === fn);
-    const memory = SIZING[fn as keyof typeof SIZING & FunctionName].memorySize as number;
+    const memory = SIZING[fn].memorySize;
     const initSeconds = ((peak?.initMs ?? 200) * Math.max(1, FULL_VCPU_MB / memory)) / 1000;
     coldGbs += ((inv.count * COLD_START_SHARE) / n) * initSeconds * (memory / 1024);
   }
@@ -454,7 +455,7 @@ async function main(): Promise<void> {
     print('peak memory: building the bundles as CDK does and invoking them in fresh processes ...');
     const dir = mkdtempSync(join(tmpdir(), 'cost-bundles-'));
     try {
-      const bundles = await buildBundles(['webhook', 'worker', 'reply', 'channels', 'webhookHealer'], dir);
+      const bundles = (await buildFunctionBundles(dir)).files;
       const invocations = representativeInvocations(stack, phases[0]!.tally, channelId);
       peaks.push(...(await measurePeakMemory(bundles, invocations, stack.env)));
     } catch (err) {
@@ -471,8 +472,6 @@ async function main(): Promise<void> {
   }
   report(phases, peaks, print);
 }
-
-type Stack = Awaited<ReturnType<typeof startLocalStack>>;
 
 function sqsRecord(body: string, group: string, queueArn: string) {
   const now = String(Date.now());
@@ -498,7 +497,7 @@ function sqsRecord(body: string, group: string, queueArn: string) {
 }
 
 /** Invocations like the ones the run just made: its own webhook bodies, queue bodies, commands. */
-function representativeInvocations(stack: Stack, tally: Tally, channelId: string) {
+function representativeInvocations(stack: LocalStack, tally: Tally, channelId: string) {
   const fn = (name: string) => `${stack.env.POWERTOOLS_SERVICE_NAME ?? 'cost'}-${name}`;
   const delivery = stack.sandbox.deliveries.find((d) => d.hookType === 'inbox' && d.status === 200);
   if (!delivery) throw new Error('no webhook delivery to replay');
@@ -670,7 +669,7 @@ function report(phases: PhaseResult[], peaks: PeakMemory[], print: (l?: string) 
     '   function       invocations  after init  peak RSS  init   deployed  peak × 1.5 in 64 MB steps (≥ 128)',
   );
   for (const p of peaks) {
-    const size = SIZING[p.fn as keyof typeof SIZING & FunctionName].memorySize as number;
+    const size = SIZING[p.fn].memorySize;
     print(
       `   ${p.fn.padEnd(14)} ${String(p.invocations).padStart(11)}  ${p.afterInitMb.toFixed(0).padStart(7)} MB  ${p.peakMb.toFixed(0).padStart(5)} MB  ${p.initMs.toFixed(0).padStart(3)} ms  ${String(size).padStart(4)} MB  ${suggestedMemoryMb(p.peakMb)} MB${p.failures ? `  (${p.failures} invocation(s) failed)` : ''}`,
     );

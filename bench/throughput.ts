@@ -28,14 +28,9 @@ import { startDynamoDbLocal, startSqsEmulatorThread } from '../infra/local/emula
 import { type LocalStack, startLocalStack } from '../infra/local/runtime/stack';
 import { threadCpuMs } from '../infra/local/runtime/thread-cpu';
 import { createActiveChannel } from './support/channels';
+import { percentile } from './support/stats';
 
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
-}
 
 /** CPU ms (user + system) of a process, from /proc/<pid>/stat (clock ticks of 10 ms). */
 function processCpuMs(pid: number): number {

@@ -12,6 +12,7 @@
  */
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../../infra/local/runtime/http-event';
 
 export interface Exchange {
   target: string;
@@ -27,6 +28,9 @@ export interface RunningProxy {
   stop(): Promise<void>;
 }
 
+/** The proxies pass on bodies of any size (no API Gateway payload limit here). */
+const NO_BODY_LIMIT = Number.POSITIVE_INFINITY;
+
 const CAPACITY_ACTIONS = new Set([
   'GetItem',
   'PutItem',
@@ -39,15 +43,6 @@ const CAPACITY_ACTIONS = new Set([
   'TransactWriteItems',
   'TransactGetItems',
 ]);
-
-function readBody(stream: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
-}
 
 function listenLocal(server: Server): Promise<string> {
   return new Promise((resolve) => {
@@ -102,7 +97,7 @@ export async function startAwsProxy(options: {
   const upstream = new URL(options.upstream);
   const server = createServer((req, res) => {
     const startedAt = Date.now();
-    void readBody(req).then((raw) => {
+    void readBody(req, NO_BODY_LIMIT).then((raw) => {
       const target =
         String(req.headers['x-amz-target'] ?? '')
           .split('.')
@@ -145,7 +140,7 @@ export async function startFrontProxy(options: {
   onExchange(exchange: FrontExchange): void;
 }): Promise<RunningProxy> {
   const server = createServer((req, res) => {
-    void readBody(req).then(async (body) => {
+    void readBody(req, NO_BODY_LIMIT).then(async (body) => {
       const method = req.method ?? 'GET';
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       const delayMs = options.delayFor(method, path);

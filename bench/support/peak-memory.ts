@@ -1,20 +1,17 @@
 /**
- * Peak memory of each function's deployed bundle: built as CDK builds it (`buildFunctionBundle` of
- * infra/constructs/function-bundling.ts: the bundle and its lazy modules beside it), then loaded in a fresh `node` process
- * with the environment of a running local stack and handed representative invocations (batches of
- * the deployed batch size, real bodies captured from the stack). The child reports its peak
- * resident set (`process.resourceUsage().maxRSS`, what Lambda's "Max Memory Used" measures for the
- * runtime process) and the module-initialisation time.
+ * Peak memory of each function's deployed bundle: built as CDK builds it (`buildFunctionBundles` of
+ * infra/local/runtime/bundles.ts, i.e. `buildFunctionBundle` of infra/constructs/function-bundling.ts:
+ * the bundle and its lazy modules beside it), then loaded in a fresh `node` process with the
+ * environment of a running local stack and handed representative invocations (batches of the
+ * deployed batch size, real bodies captured from the stack). The child reports its peak resident
+ * set (`process.resourceUsage().maxRSS`, what Lambda's "Max Memory Used" measures for the runtime
+ * process) and the module-initialisation time.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  buildFunctionBundle,
-  FUNCTION_ENTRIES,
-  type FunctionName,
-} from '../../infra/constructs/function-bundling';
+import type { FunctionName } from '../../infra/constructs/function-bundling';
 
 export interface PeakMemory {
   fn: FunctionName;
@@ -73,15 +70,6 @@ const [bundle, eventsFile] = process.argv.slice(2);
   process.exit(0);
 })().catch((err) => { process.stderr.write(String(err && err.stack || err)); process.exit(1); });
 `;
-
-export async function buildBundles(names: FunctionName[], dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of names) {
-    // Each in its own folder, as each asset is: the lazy modules (undici) sit beside the bundle.
-    out[name] = (await buildFunctionBundle(FUNCTION_ENTRIES[name], join(dir, name))).file;
-  }
-  return out;
-}
 
 export async function measurePeakMemory(
   bundles: Record<string, string>,

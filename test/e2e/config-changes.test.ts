@@ -3,25 +3,15 @@
  * caches (CHANNEL_CACHE_TTL_MS = 10 minutes) and a sandbox that does not retry a refused delivery:
  * a message sent right after a change must be answered on its first delivery.
  */
-import { type LocalStack, startLocalStack } from '../../infra/local/runtime/stack';
+import type { LocalStack } from '../../infra/local/runtime/stack';
 import { makeTestToken } from '../support/tokens';
-import { clientSays, createActiveChannel, E2E_RUNTIME, manage, replyMatching } from './helpers';
+import { clientSays, createActiveChannel, manage, replyMatching, startTestStack } from './helpers';
 
 jest.setTimeout(90_000);
 
 /** A local stack on the test run's emulators whose sandbox never retries a refused delivery. */
 function quietStack(prefix: string, sandbox: { signWebhooks?: boolean } = {}): Promise<LocalStack> {
-  return startLocalStack({
-    port: 0,
-    inMemory: true,
-    runtime: E2E_RUNTIME,
-    prefix: `${prefix}-${process.pid}`,
-    emulators: {
-      dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
-      sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
-    },
-    print: () => undefined,
-    report: () => undefined,
+  return startTestStack(prefix, {
     env: { CHANNEL_CACHE_TTL_MS: '600000' },
     sandbox: { webhookRetryDelaysMs: [], ...sandbox },
   });

@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../infra/local/emulators';
-import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../infra/local/runtime/stack';
+import type { LocalStack } from '../../infra/local/runtime/stack';
 import { makeTestToken } from '../support/tokens';
-import { clientSays, createActiveChannel, E2E_RUNTIME, manage, replyMatching } from './helpers';
+import { clientSays, createActiveChannel, manage, replyMatching, startTestStack } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -23,27 +23,16 @@ describe('local stack restart with kept data', () => {
 
   it('keeps keys and channels, and re-registers the webhook in the new sandbox', async () => {
     const port = await freePort();
-    const options: LocalStackOptions = {
-      port,
-      inMemory: false,
-      quiet: true,
-      runtime: E2E_RUNTIME,
-      stateDir,
-      prefix: `restart-${process.pid}`,
-      emulators: {
-        dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
-        sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
-      },
-      report: () => undefined,
-    };
-    stack = await startLocalStack(options);
+    // The same port, state folder and prefix both times.
+    const start = () => startTestStack('restart', { port, inMemory: false, stateDir });
+    stack = await start();
     await stack.firstHeal;
     const token = makeTestToken('restart');
     const { id, webhookUrl } = await createActiveChannel(stack.url, token);
     const keys = readFileSync(join(stateDir, 'keys.json'), 'utf8');
     await stack.stop();
 
-    stack = await startLocalStack(options);
+    stack = await start();
     expect(readFileSync(join(stateDir, 'keys.json'), 'utf8')).toBe(keys);
     await stack.firstHeal;
     const webhooks = stack.sandbox.webhooks(token);

@@ -16,7 +16,6 @@
  * DLQs empty. The replies are queued as the worker queues them (the outbound queue adapter): the
  * drill is about the reply function.
  */
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildReplyDeps } from '../../functions/reply/composition';
 import { createReplyHandler } from '../../functions/reply/handler';
@@ -29,9 +28,9 @@ import { loadConfig } from '../../shared/config';
 import type { Channel } from '../../shared/domain/channel';
 import type { OutboundQueueMessage } from '../../shared/domain/queue-messages';
 import { slotIntervalMs } from '../../shared/outbound/rate-limiter';
-import { createTestTable, type TestTable, testDocumentClient } from '../support/aws';
+import { countingDocumentClient, createTestTable, type TestTable, testDocumentClient } from '../support/aws';
 import { storeTestChannel, testChannel } from '../support/channels';
-import { createTestQueues, queueDepth, type TestQueues } from '../support/queues';
+import { createTestQueues, queueArn, queueDepth, type TestQueues } from '../support/queues';
 import { makeTestToken, TEST_TOKEN_MARKER } from '../support/tokens';
 import { drillTimeout, figure, scaled } from './support/world';
 
@@ -57,15 +56,9 @@ interface Account {
 
 /** A document client that counts the writes to send schedules (`rate#…` items). */
 function scheduleWriteCounter(client: DynamoDBDocumentClient, counter: { writes: number }) {
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      if (prop !== 'send') return Reflect.get(target, prop, receiver);
-      return (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
-        const input = (command as { input?: { Key?: { pk?: unknown } } }).input;
-        if (String(input?.Key?.pk ?? '').startsWith('rate#')) counter.writes += 1;
-        return target.send(command);
-      };
-    },
+  return countingDocumentClient(client, (command) => {
+    const input = (command as { input?: { Key?: { pk?: unknown } } }).input;
+    if (String(input?.Key?.pk ?? '').startsWith('rate#')) counter.writes += 1;
   });
 }
 
@@ -127,12 +120,9 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
       CHAT2DESK_RATE_LIMIT_SLACK_MS: String(slackMs),
       CHANNEL_CACHE_TTL_MS: '30000',
     });
-    const queueArn =
-      (
-        await queues.client.send(
-          new GetQueueAttributesCommand({ QueueUrl: queues.outboundUrl, AttributeNames: ['QueueArn'] }),
-        )
-      ).Attributes?.QueueArn ?? 'arn:aws:sqs:us-east-1:000000000000:outbound.fifo';
+    const outboundArn =
+      (await queueArn(queues.client, queues.outboundUrl)) ??
+      'arn:aws:sqs:us-east-1:000000000000:outbound.fifo';
     for (let i = 0; i < INSTANCES; i += 1) {
       const handler = createReplyHandler(
         buildReplyDeps({
@@ -146,7 +136,7 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
           sqs: queues.client,
           region: REGION,
           queueUrl: queues.outboundUrl,
-          queueArn,
+          queueArn: outboundArn,
           fn: { functionName: `r11-reply-${i}`, timeoutMs: 20_000 },
           handler,
           batchSize: 10,

@@ -17,6 +17,22 @@ export function testDocumentClient(client = testDynamoClient()): DynamoDBDocumen
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
+/** The same document client, telling `onCommand` of every command before sending it (to count them). */
+export function countingDocumentClient(
+  client: DynamoDBDocumentClient,
+  onCommand: (command: Parameters<DynamoDBDocumentClient['send']>[0]) => void,
+): DynamoDBDocumentClient {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+        onCommand(command);
+        return target.send(command);
+      };
+    },
+  });
+}
+
 export function testSqsClient(): SQSClient {
   // fauxqs queue URLs name a host that does not resolve here: always use the configured endpoint.
   return new SQSClient({ region: 'us-east-1', useQueueUrlAsEndpoint: false });

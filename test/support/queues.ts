@@ -38,6 +38,14 @@ export interface TestQueueOptions {
   visibilityTimeoutSeconds?: number;
 }
 
+/** A queue's ARN as the emulator reports it (undefined if it reports none). */
+export async function queueArn(client: SQSClient, queueUrl: string): Promise<string | undefined> {
+  const result = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  return result.Attributes?.QueueArn;
+}
+
 async function createPair(
   client: SQSClient,
   prefix: string,
@@ -51,10 +59,7 @@ async function createPair(
     }),
   );
   const dlqUrl = dlq.QueueUrl!;
-  const attributes = await client.send(
-    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
-  );
-  const dlqArn = attributes.Attributes?.QueueArn;
+  const dlqArn = await queueArn(client, dlqUrl);
   if (!dlqArn) throw new Error(`the emulator returned no QueueArn for ${dlqUrl}`);
   const queue = await client.send(
     new CreateQueueCommand({

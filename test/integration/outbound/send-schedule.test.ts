@@ -8,24 +8,25 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { tokenLockHash } from '../../../shared/adapters/dynamodb/channel-store';
 import { createDynamoSendSchedule } from '../../../shared/adapters/dynamodb/send-schedule';
 import { keys } from '../../../shared/adapters/dynamodb/table-definition';
-import { type ClaimResult, createRateLimiter, slotIntervalMs } from '../../../shared/outbound/rate-limiter';
-import { createTestTable, type TestTable, testDocumentClient } from '../../support/aws';
+import {
+  type ClaimRequest,
+  type ClaimResult,
+  createRateLimiter,
+  slotIntervalMs,
+} from '../../../shared/outbound/rate-limiter';
+import {
+  countingDocumentClient,
+  createTestTable,
+  type TestTable,
+  testDocumentClient,
+} from '../../support/aws';
 import { makeTestToken } from '../../support/tokens';
 
 /** A document client that counts the requests it sends. */
 function countingClient() {
-  const real = testDocumentClient();
   const counter = { requests: 0 };
-  const client = new Proxy(real, {
-    get(target, prop, receiver) {
-      if (prop === 'send') {
-        return (command: Parameters<typeof real.send>[0]) => {
-          counter.requests += 1;
-          return target.send(command);
-        };
-      }
-      return Reflect.get(target, prop, receiver);
-    },
+  const client = countingDocumentClient(testDocumentClient(), () => {
+    counter.requests += 1;
   });
   return { client, counter };
 }
@@ -47,6 +48,18 @@ describe('the shared send schedule (DynamoDB)', () => {
   });
   afterAll(() => table.drop());
 
+  /** A schedule as one instance has it: its own client (by default) and memory. */
+  const newSchedule = (client = testDocumentClient()) =>
+    createDynamoSendSchedule({ client, tableName: table.name });
+
+  /** `claims` claims of `key` at once, spread over 8 instances; claim `i` asks `request(i)`. */
+  const claimConcurrently = (key: string, claims: number, request: (i: number) => ClaimRequest) => {
+    const instances = Array.from({ length: 8 }, () => newSchedule());
+    return Promise.all(
+      Array.from({ length: claims }, (_, i) => instances[i % instances.length]!.claim(key, request(i))),
+    );
+  };
+
   const granted = (r: ClaimResult) => {
     if (!r.granted) throw new Error(`not granted: next free ${r.nextFreeMs}`);
     return r;
@@ -55,7 +68,7 @@ describe('the shared send schedule (DynamoDB)', () => {
   test('is keyed by the keyed hash of the token, never the token', async () => {
     const token = makeTestToken('schedule');
     const key = tokenLockHash('hash-key-0123456789', token);
-    const schedule = createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name });
+    const schedule = newSchedule();
     granted(await schedule.claim(key, { count: 2, intervalMs: 100, notBeforeMs: 1000, latestFirstMs: 5000 }));
     const item = await testDocumentClient().send(
       new GetCommand({ TableName: table.name, Key: { pk: keys.sendSchedule(key) }, ConsistentRead: true }),
@@ -67,7 +80,7 @@ describe('the shared send schedule (DynamoDB)', () => {
 
   test('idle: the slots start now; busy: after the last one given; beyond the caller’s limit: nothing', async () => {
     const { client, counter } = countingClient();
-    const schedule = createDynamoSendSchedule({ client, tableName: table.name });
+    const schedule = newSchedule(client);
     const ask = { intervalMs: 100, latestFirstMs: 10_000 };
     expect(await schedule.claim('acct-a', { ...ask, count: 3, notBeforeMs: 1000 })).toEqual({
       granted: true,
@@ -96,19 +109,12 @@ describe('the shared send schedule (DynamoDB)', () => {
   });
 
   test('concurrent claimers of separate instances never get the same slot', async () => {
-    const instances = Array.from({ length: 8 }, () =>
-      createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name }),
-    );
-    const claims = await Promise.all(
-      Array.from({ length: 40 }, (_, i) =>
-        instances[i % instances.length]!.claim('acct-b', {
-          count: 1 + (i % 4),
-          intervalMs: 10,
-          notBeforeMs: 5000,
-          latestFirstMs: 1_000_000,
-        }),
-      ),
-    );
+    const claims = await claimConcurrently('acct-b', 40, (i) => ({
+      count: 1 + (i % 4),
+      intervalMs: 10,
+      notBeforeMs: 5000,
+      latestFirstMs: 1_000_000,
+    }));
     const slots = claims.flatMap((c) => {
       const g = granted(c);
       return Array.from({ length: g.count }, (_, k) => g.firstMs + k * 10);
@@ -122,21 +128,14 @@ describe('the shared send schedule (DynamoDB)', () => {
   });
 
   test('racing claimers at a high rate, each with its own "now": every claim served, no slot twice', async () => {
-    const instances = Array.from({ length: 8 }, () =>
-      createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name }),
-    );
     // 1-ms slots and clocks a few ms apart: the stored value often lands just below some
     // claimers' "now", so both kinds of conditional claim are exercised against each other.
-    const claims = await Promise.all(
-      Array.from({ length: 48 }, (_, i) =>
-        instances[i % instances.length]!.claim('acct-race', {
-          count: 2,
-          intervalMs: 1,
-          notBeforeMs: 50_000 + (i % 7),
-          latestFirstMs: 1_000_000,
-        }),
-      ),
-    );
+    const claims = await claimConcurrently('acct-race', 48, (i) => ({
+      count: 2,
+      intervalMs: 1,
+      notBeforeMs: 50_000 + (i % 7),
+      latestFirstMs: 1_000_000,
+    }));
     const slots = claims.flatMap((c) => {
       const g = granted(c);
       return [g.firstMs, g.firstMs + 1];
@@ -145,8 +144,8 @@ describe('the shared send schedule (DynamoDB)', () => {
   });
 
   test('a push-back (429) holds every instance until its end', async () => {
-    const a = createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name });
-    const b = createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name });
+    const a = newSchedule();
+    const b = newSchedule();
     granted(await a.claim('acct-c', { count: 1, intervalMs: 100, notBeforeMs: 1000, latestFirstMs: 9e9 }));
     await a.pushBack('acct-c', 4000);
     // An earlier push-back does not pull the schedule forward.
@@ -164,7 +163,7 @@ describe('the shared send schedule (DynamoDB)', () => {
       createRateLimiter({
         perSecond,
         slackMs: 50,
-        schedule: createDynamoSendSchedule({ client, tableName: table.name }),
+        schedule: newSchedule(client),
       }),
     );
     const key = tokenLockHash('hash-key-0123456789', makeTestToken('busy'));
@@ -196,7 +195,7 @@ describe('the shared send schedule (DynamoDB)', () => {
 
   test('a schedule left behind by more than a slot gives slots from now, not past ones (no claim storm)', async () => {
     const key = tokenLockHash('hash-key-0123456789', makeTestToken('behind'));
-    const schedule = createDynamoSendSchedule({ client: testDocumentClient(), tableName: table.name });
+    const schedule = newSchedule();
     const T = 50_000;
     const claim = (notBeforeMs: number) =>
       schedule.claim(key, { count: 1, intervalMs: 73, notBeforeMs, latestFirstMs: notBeforeMs + 5000 });

@@ -19,7 +19,7 @@ import { appendFileSync, mkdirSync, writeSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { buildReplyDeps } from '../../../functions/reply/composition';
 import { createReplyHandler } from '../../../functions/reply/handler';
@@ -40,7 +40,7 @@ import type { RetryPolicy } from '../../../shared/outbound/retry-policy';
 import { webhookSecret } from '../../../shared/webhook-url';
 import { createTestTable, type TestTable } from '../../support/aws';
 import { storeTestChannel, testChannel } from '../../support/channels';
-import { createTestQueues, queueDepth, type TestQueues } from '../../support/queues';
+import { createTestQueues, queueArn, queueDepth, type TestQueues } from '../../support/queues';
 import {
   type RecordingAgent,
   type RecordingAgentOptions,
@@ -121,11 +121,8 @@ export interface World {
   stop(): Promise<void>;
 }
 
-async function queueArn(queues: TestQueues, url: string): Promise<string> {
-  const result = await queues.client.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
-  );
-  return result.Attributes?.QueueArn ?? `arn:aws:sqs:${REGION}:000000000000:${url.split('/').pop()}`;
+async function arnOf(queues: TestQueues, url: string): Promise<string> {
+  return (await queueArn(queues.client, url)) ?? `arn:aws:sqs:${REGION}:000000000000:${url.split('/').pop()}`;
 }
 
 function webhookPathParameters(path: string): Record<string, string> {
@@ -268,7 +265,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     inbound = startSqsPoller({
       ...pollerBase,
       queueUrl: queues.inboundUrl,
-      queueArn: await queueArn(queues, queues.inboundUrl),
+      queueArn: await arnOf(queues, queues.inboundUrl),
       fn: { functionName: 'rel-worker', timeoutMs: options.workerTimeoutMs ?? 20_000 },
       handler: worker,
     });
@@ -283,7 +280,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const outbound = startSqsPoller({
     ...pollerBase,
     queueUrl: queues.outboundUrl,
-    queueArn: await queueArn(queues, queues.outboundUrl),
+    queueArn: await arnOf(queues, queues.outboundUrl),
     fn: { functionName: 'rel-reply', timeoutMs: 20_000 },
     handler: reply,
   });
