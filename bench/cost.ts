@@ -198,6 +198,9 @@ class Tally {
   }
 }
 
+/** The function's name a worker thread of the local runtime puts first in each JSON line. */
+const THREAD_FUNCTION_NAME = /^\{"function_name":"[^"]*",/;
+
 /** Every JSON log line the functions write (stdout or stderr of this process) goes to `tally()`. */
 function tapLogs(tally: () => Tally | undefined): () => void {
   const originals = { out: process.stdout.write, err: process.stderr.write };
@@ -206,11 +209,14 @@ function tapLogs(tally: () => Tally | undefined): () => void {
       const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
       const lines = text.split('\n');
       const others: string[] = [];
-      for (const line of lines) {
+      for (const written of lines) {
+        // As CloudWatch would get it: the local runtime's threads name the function in each line
+        // (infra/local/runtime/function-thread.ts); in AWS the log group does.
+        const line = written.replace(THREAD_FUNCTION_NAME, '{');
         // Powertools log lines, and the metrics' EMF documents (CloudWatch ingests both as logs).
         if (line.startsWith('{"_aws"') || (line.startsWith('{') && line.includes('"level"')))
           tally()?.onLogLine(line);
-        else others.push(line);
+        else others.push(written);
       }
       const rest0 = others.join('\n');
       if (rest0.trim() === '') return true;
