@@ -61,4 +61,22 @@ describe('sandbox chat page in a browser', () => {
       'Yes',
     ]);
   });
+
+  it("shows a client's file once, whatever fields the sandbox fills for it", async () => {
+    const base = stack!.url;
+    const token = makeTestToken('browser-file');
+    await createActiveChannel(base, token);
+    await page.goto(`${base}/sandbox/`);
+    await page.fill('#token', token);
+    await page.fill('#client-id', '9002');
+    await page.fill('#message', 'my invoice');
+    await page.fill('#attachment-url', 'https://files.example.com/invoice.pdf');
+    await page.click('#send');
+
+    const mine = page.locator('#transcript .msg.in', { hasText: 'my invoice' });
+    await mine.waitFor();
+    await page.locator('#transcript .msg.out', { hasText: 'You said: my invoice' }).waitFor();
+    expect(await mine.locator('a.file-link').allTextContents()).toEqual(['📎 invoice.pdf']);
+    expect(await page.locator('#transcript a[href="https://files.example.com/invoice.pdf"]').count()).toBe(1);
+  });
 });

@@ -138,17 +138,24 @@
       else body.textContent = message.text;
       el.appendChild(body);
     }
-    for (const file of message.attachments || []) {
+    // Chat2Desk names a client's PDF twice, in `attachments` and in `pdf`: one file, shown once.
+    const files = (message.attachments || []).map((file) => ({
+      url: file.url,
+      name: message.attachmentFilename || file.name,
+    }));
+    if (message.pdf && !files.some((file) => file.url === message.pdf)) {
+      files.push({ url: message.pdf, name: 'document.pdf' });
+    }
+    for (const file of files) {
       if (IMAGE.test(file.url)) {
         const img = document.createElement('img');
         img.src = file.url;
         img.alt = file.name || 'image';
         el.appendChild(img);
       } else {
-        el.appendChild(fileLink(file.url, message.attachmentFilename || file.name));
+        el.appendChild(fileLink(file.url, file.name));
       }
     }
-    if (message.pdf) el.appendChild(fileLink(message.pdf, 'document.pdf'));
     if (message.coordinates) {
       const loc = document.createElement('div');
       loc.textContent = `📍 ${message.coordinates}`;
