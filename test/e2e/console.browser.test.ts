@@ -151,7 +151,7 @@ it('shows a failing check with its reason, field errors next to their fields, an
   await page.getByLabel('Chat2Desk token', { exact: true }).fill(t);
   await button(page, 'CREATE & ACTIVATE').click();
   const apiUrlError = page.locator('#err-apiUrl');
-  await apiUrlError.getByText('Invalid URL').waitFor();
+  await apiUrlError.getByText('must be a web address, such as https://api.chat2desk.com').waitFor();
   expect(await page.getByLabel('Chat2Desk webhook URL', { exact: true }).getAttribute('aria-invalid')).toBe(
     'true',
   );
@@ -219,5 +219,126 @@ it('the chat page, for the README screenshot', async () => {
   await page.click('#send');
   await page.locator('#transcript button.reply-button', { hasText: 'Yes' }).first().waitFor();
   await page.screenshot({ path: join(SHOTS, 'chat.png') });
+  await page.close();
+});
+
+/** The next refresh of the list and then two of the counters, each of which renders the rows. */
+async function refreshCycles(page: Page) {
+  await page.waitForResponse(
+    (r) => r.url().endsWith('/management') && (r.request().postData() ?? '').includes('"list"'),
+    { timeout: 15_000 },
+  );
+  for (let i = 0; i < 2; i++) {
+    await page.waitForResponse((r) => r.url().endsWith('/local/counters'), { timeout: 15_000 });
+  }
+  // The render follows the response's body; one more frame for it.
+  await page.evaluate(
+    () =>
+      new Promise((done) =>
+        (globalThis as unknown as { requestAnimationFrame(run: () => void): void }).requestAnimationFrame(
+          () => done(null),
+        ),
+      ),
+  );
+}
+
+it('field errors in plain words next to their fields, whatever the command (channel.* or changes.*)', async () => {
+  const page = await openConsole('plain-words');
+  await button(page, 'Add channel').click();
+  await page.getByLabel('Chat2Desk webhook URL', { exact: true }).fill('not a url');
+  await page.getByLabel('Chat2Desk operator ID', { exact: true }).fill('abc');
+  await button(page, 'CREATE').click();
+  await page.locator('#err-token').getByText('required', { exact: true }).waitFor();
+  expect(await page.locator('#err-apiUrl').textContent()).toBe(
+    'must be a web address, such as https://api.chat2desk.com',
+  );
+  expect(await page.locator('#err-operatorId').textContent()).toBe('must be a number');
+  expect(await page.getByLabel('Chat2Desk token', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+  expect(await page.getByRole('alert').textContent()).toBe('Not saved: correct the fields marked below.');
+
+  // An existing channel: the same words for an issue at `changes.<field>`.
+  const t = token('console-plain');
+  await page.getByLabel('Chat2Desk webhook URL', { exact: true }).fill(`${stack.url}/sandbox`);
+  await page.getByLabel('Chat2Desk operator ID', { exact: true }).fill('');
+  await page.getByLabel('Chat2Desk token', { exact: true }).fill(t);
+  await button(page, 'CREATE').click();
+  await button(page, 'SAVE').waitFor();
+  expect(await page.locator('#err-token').textContent()).toBe('');
+  await page.getByLabel('Chat2Desk token', { exact: true }).fill('two words');
+  await button(page, 'SAVE').click();
+  await page
+    .locator('#err-token')
+    .getByText('must have no spaces: copy the token exactly as Chat2Desk shows it')
+    .waitFor();
+  await page.getByLabel('Chat2Desk operator ID', { exact: true }).fill('12x');
+  await button(page, 'SAVE').click();
+  await page.locator('#err-operatorId').getByText('must be a number', { exact: true }).waitFor();
+  expect(await page.locator('#err-token').textContent()).toBe('');
+  await expectNoTokenIn(page);
+  await page.close();
+});
+
+it('the new-channel panel shows no counters of the channel viewed before', async () => {
+  const page = await openConsole('new-after-view');
+  const t = token('console-counters');
+  await button(page, 'Add channel').click();
+  await page.getByLabel('Name', { exact: true }).fill('Counted');
+  await page.getByLabel('Chat2Desk token', { exact: true }).fill(t);
+  await button(page, 'CREATE').click();
+  const counters = page.getByRole('form').getByText('Messages received');
+  await counters.waitFor();
+  await button(page, 'Add channel').click();
+  await page.getByRole('heading', { name: 'New channel' }).waitFor();
+  await refreshCycles(page);
+  expect(await counters.isVisible()).toBe(false);
+  expect(await page.locator('#panel-counters').isVisible()).toBe(false);
+  await page.close();
+});
+
+it('refreshes patch the rows in place: a focused row keeps its focus and stays the same node', async () => {
+  const page = await openConsole('focus-kept');
+  for (const name of ['First row', 'Second row']) {
+    await button(page, 'Add channel').click();
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    await page.getByLabel('Chat2Desk token', { exact: true }).fill(token('console-focus'));
+    await button(page, 'CREATE').click();
+    await row(page, name).waitFor();
+  }
+  await button(page, 'CANCEL').click();
+  const focused = await row(page, 'First row').elementHandle();
+  await focused?.focus();
+  await refreshCycles(page);
+  await refreshCycles(page);
+  // In the page (no DOM types here): is the focused element still that row, in the document?
+  const kept = await page.evaluate((before) => {
+    type Node = { isConnected: boolean; getAttribute(name: string): string | null };
+    const active = (globalThis as unknown as { document: { activeElement: Node | null } }).document
+      .activeElement;
+    return {
+      same: active === (before as unknown),
+      connected: (before as unknown as Node).isConnected,
+      label: active?.getAttribute('aria-label') ?? null,
+    };
+  }, focused);
+  expect(kept).toEqual({ same: true, connected: true, label: 'Channel First row' });
+  // The keyboard still works on it: Enter opens that channel.
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'First row' }).waitFor();
+  await page.close();
+});
+
+it('a notice about a channel of another agent goes away when the agent changes', async () => {
+  const page = await openConsole('notice-one');
+  await button(page, 'Add channel').click();
+  await page.getByLabel('Name', { exact: true }).fill('Agent one bot');
+  await page.getByLabel('Chat2Desk token', { exact: true }).fill(token('console-notice'));
+  await button(page, 'CREATE').click();
+  const created = page.getByRole('alert').getByText('Channel Agent one bot created (inactive).');
+  await created.waitFor();
+  await page.getByLabel('Agent', { exact: true }).fill('notice-two');
+  await page.getByLabel('Agent', { exact: true }).press('Tab');
+  await page.getByText('No channels yet').waitFor();
+  expect(await page.getByRole('alert').isVisible()).toBe(false);
+  expect(await created.count()).toBe(0);
   await page.close();
 });

@@ -56,7 +56,38 @@ function clearFieldErrors() {
   }
 }
 
-/** VALIDATION_FAILED issues next to their fields (`channel.apiUrl`, `changes.token`, ...); the rest above. */
+/** The management function's validation messages (zod's English ones) in a person's words. */
+const PLAIN_WORDS = [
+  [/received undefined$|^Too small: expected string to have >=1 characters?$/, () => 'required'],
+  [/^Too big: expected string to have <=(\d+) characters?$/, (m) => `at most ${m[1]} characters`],
+  [/^too long \(\d+ characters, at most (\d+)\)$/, (m) => `at most ${m[1]} characters`],
+  [
+    /^must be printable ASCII without spaces$/,
+    () => 'must have no spaces: copy the token exactly as Chat2Desk shows it',
+  ],
+  [/expected boolean/, () => 'must be on or off'],
+];
+/** What an "Invalid …" message means for a field whose kind of value is known. */
+const FIELD_WORDS = {
+  apiUrl: 'must be a web address, such as https://api.chat2desk.com',
+  operatorId: 'must be a number',
+};
+
+function plainWords(field, message) {
+  const text = String(message || '');
+  for (const [pattern, words] of PLAIN_WORDS) {
+    const match = pattern.exec(text);
+    if (match) return words(match);
+  }
+  if (/^Invalid\b|must be a numeric id/.test(text)) return FIELD_WORDS[field] || 'not valid';
+  // Messages written for people already ("apiUrl resolves to a private address"): the field is named beside it.
+  return text.startsWith(`${field} `) ? text.slice(field.length + 1) : text;
+}
+
+/**
+ * VALIDATION_FAILED issues next to their fields, in plain words: any path whose second part is a
+ * field (`channel.apiUrl`, `changes.token`, ...) goes beside that field; the rest above.
+ */
 function showError(error) {
   clearFieldErrors();
   if (error.code === 'VERSION_CONFLICT') {
@@ -67,14 +98,25 @@ function showError(error) {
     return;
   }
   const issues = error.details?.issues || [];
+  const byField = new Map();
   const unplaced = [];
   for (const issue of issues) {
     const field = String(issue.path || '').split('.')[1];
     if (error.code === 'VALIDATION_FAILED' && FIELDS.includes(field)) {
-      const target = $(`err-${field}`);
-      target.textContent = target.textContent ? `${target.textContent}; ${issue.message}` : issue.message;
-      $(`f-${field}`).setAttribute('aria-invalid', 'true');
+      const words = byField.get(field) || [];
+      const word = plainWords(field, issue.message);
+      if (!words.includes(word)) words.push(word);
+      byField.set(field, words);
     } else unplaced.push(issue.path ? `${issue.path}: ${issue.message}` : issue.message);
+  }
+  for (const [field, words] of byField) {
+    // An empty field is only "required": what else is wrong with it follows from that.
+    $(`err-${field}`).textContent = words.includes('required') ? 'required' : words.join('; ');
+    $(`f-${field}`).setAttribute('aria-invalid', 'true');
+  }
+  if (unplaced.length === 0 && byField.size > 0) {
+    notice('Not saved: correct the fields marked below.', 'error');
+    return;
   }
   const text = unplaced.length > 0 ? `${error.message}: ${unplaced.join('; ')}` : error.message;
   notice(`${error.code}: ${text}`, 'error');
@@ -126,30 +168,66 @@ function countersText(c) {
   ].join(' · ');
 }
 
+function setText(node, text) {
+  const value = String(text);
+  if (node.textContent !== value) node.textContent = value;
+}
+
+function setAttr(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}
+
+function channelRow(id) {
+  return el(
+    'tr',
+    {
+      'data-id': id,
+      tabindex: '0',
+      onclick: () => openChannel(id),
+      onkeydown: (e) => {
+        if (e.key === 'Enter') openChannel(id);
+      },
+    },
+    el('td', { class: 'name' }),
+    el('td', {}, el('span', {})),
+    el('td', { class: 'token' }),
+    el('td', { class: 'url' }),
+    el('td', { class: 'counters' }),
+  );
+}
+
+function patchRow(tr, c) {
+  setAttr(tr, 'class', `channel${state.selected === c.id ? ' selected' : ''}`);
+  setAttr(tr, 'aria-label', `Channel ${c.name}`);
+  const [name, status, token, url, counters] = tr.cells;
+  setText(name, c.name);
+  setAttr(status.firstChild, 'class', `status ${c.status}`);
+  setText(status.firstChild, c.status);
+  setText(token, c.token);
+  setText(url, c.webhookUrl);
+  setText(counters, countersText(state.counters[c.id]));
+}
+
+/**
+ * The rows are patched in place, never rebuilt: a refresh (every few seconds) keeps the focused
+ * row focused and lets a click that lands during it reach the row it was aimed at.
+ */
 function renderList() {
   const rows = [...state.channels.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  $('channels').tBodies[0].replaceChildren(
-    ...rows.map((c) =>
-      el(
-        'tr',
-        {
-          class: `channel${state.selected === c.id ? ' selected' : ''}`,
-          'data-id': c.id,
-          tabindex: '0',
-          'aria-label': `Channel ${c.name}`,
-          onclick: () => openChannel(c.id),
-          onkeydown: (e) => {
-            if (e.key === 'Enter') openChannel(c.id);
-          },
-        },
-        el('td', { class: 'name' }, c.name),
-        el('td', {}, el('span', { class: `status ${c.status}` }, c.status)),
-        el('td', { class: 'token' }, c.token),
-        el('td', { class: 'url' }, c.webhookUrl),
-        el('td', { class: 'counters' }, countersText(state.counters[c.id])),
-      ),
-    ),
-  );
+  const body = $('channels').tBodies[0];
+  const existing = new Map();
+  for (const tr of [...body.rows]) {
+    if (state.channels.has(tr.dataset.id)) existing.set(tr.dataset.id, tr);
+    else tr.remove();
+  }
+  let next = body.firstElementChild;
+  for (const c of rows) {
+    const tr = existing.get(c.id) || channelRow(c.id);
+    patchRow(tr, c);
+    // Only a row out of place is moved (moving a node drops its focus).
+    if (tr === next) next = next.nextElementSibling;
+    else body.insertBefore(tr, next);
+  }
   $('no-channels').hidden = rows.length > 0;
   renderPanelCounters();
 }
@@ -294,7 +372,9 @@ function closePanel() {
 async function reloadSelected() {
   const id = state.selected;
   if (!id || id === 'new') return;
+  const at = where();
   const result = await manage({ action: 'get', channelId: id });
+  if (!stillThere(at)) return;
   if (!result.ok) return showError(result.error);
   remember(result.channel);
   notice('Reloaded: the panel shows the channel as it is now.');
@@ -306,6 +386,8 @@ function renderPanelCounters() {
   const box = $('panel-counters');
   const view = state.channels.get(state.selected);
   if (!view) {
+    // Emptied too: nothing of the channel viewed before may show on another panel.
+    box.replaceChildren();
     box.hidden = true;
     return;
   }
@@ -342,10 +424,27 @@ function takeToken() {
   return token;
 }
 
-function afterResult(result, okText) {
+/** Where the person is when a command is sent: its answer may only change the panel it came from. */
+function where() {
+  return { agentId: state.agentId, selected: state.selected };
+}
+
+function stillThere(at) {
+  return at.agentId === state.agentId && at.selected === state.selected;
+}
+
+function afterResult(result, okText, at) {
+  // The person moved on to another agent: nothing of this one's channels shows there.
+  if (at.agentId !== state.agentId) return false;
   if (!result.ok) {
-    showError(result.error);
+    if (stillThere(at)) showError(result.error);
     return false;
+  }
+  if (!stillThere(at)) {
+    // Another panel is open now (another channel, or a new one): the list shows the result.
+    remember(result.channel);
+    renderList();
+    return true;
   }
   clearFieldErrors();
   remember(result.channel);
@@ -356,6 +455,7 @@ function afterResult(result, okText) {
 }
 
 async function submitCreate(activate) {
+  const at = where();
   const fields = readFields();
   takeToken();
   const channel = { apiUrl: fields.apiUrl, token: fields.token, serviceMessages: fields.serviceMessages };
@@ -367,12 +467,15 @@ async function submitCreate(activate) {
     channel,
     ...(activate ? { activate } : {}),
   });
-  afterResult(result, (r) =>
-    r.activation
-      ? r.activation.activated
-        ? `Channel ${r.channel.name} created and activated.`
-        : `Channel ${r.channel.name} saved but not activated.`
-      : `Channel ${r.channel.name} created (inactive).`,
+  afterResult(
+    result,
+    (r) =>
+      r.activation
+        ? r.activation.activated
+          ? `Channel ${r.channel.name} created and activated.`
+          : `Channel ${r.channel.name} saved but not activated.`
+        : `Channel ${r.channel.name} created (inactive).`,
+    at,
   );
   refreshList();
 }
@@ -380,6 +483,7 @@ async function submitCreate(activate) {
 async function submitUpdate(activate) {
   const view = state.channels.get(state.selected);
   if (!view) return;
+  const at = where();
   const fields = readFields();
   const token = takeToken();
   const changes = {};
@@ -396,16 +500,19 @@ async function submitUpdate(activate) {
     changes,
     ...(activate ? { activate } : {}),
   });
-  afterResult(result, (r) =>
-    view.status === 'active'
-      ? r.activation?.applied
-        ? 'Changes applied.'
-        : 'Changes not applied: a condition is not met.'
-      : r.activation
-        ? r.activation.activated
-          ? 'Saved and activated.'
-          : 'Saved but not activated.'
-        : 'Saved.',
+  afterResult(
+    result,
+    (r) =>
+      view.status === 'active'
+        ? r.activation?.applied
+          ? 'Changes applied.'
+          : 'Changes not applied: a condition is not met.'
+        : r.activation
+          ? r.activation.activated
+            ? 'Saved and activated.'
+            : 'Saved but not activated.'
+          : 'Saved.',
+    at,
   );
   refreshList();
 }
@@ -413,12 +520,21 @@ async function submitUpdate(activate) {
 async function submitSimple(action) {
   const view = state.channels.get(state.selected);
   if (!view) return;
+  const at = where();
   const result = await manage({ action, channelId: view.id, version: view.version });
-  if (!result.ok) return showError(result.error);
+  if (at.agentId !== state.agentId) return;
+  if (!result.ok) {
+    if (stillThere(at)) showError(result.error);
+    return;
+  }
   if (action === 'delete') {
     forget(view.id);
-    closePanel();
+    if (state.selected === view.id) closePanel();
+    else renderList();
     notice(`Channel ${view.name} deleted.`);
+  } else if (!stillThere(at)) {
+    remember(result.channel);
+    renderList();
   } else {
     remember(result.channel);
     showChannel(result.channel);
@@ -434,6 +550,8 @@ function setAgent(agentId) {
   state.agentId = agentId.trim();
   state.channels = new Map();
   state.recent = new Map();
+  // Whatever was said was about the other agent's channels.
+  notice('');
   closePanel();
   const url = new URL(location.href);
   url.searchParams.set('agent', state.agentId);
