@@ -342,3 +342,34 @@ it('a notice about a channel of another agent goes away when the agent changes',
   expect(await created.count()).toBe(0);
   await page.close();
 });
+
+it("a late answer changes only the panel it came from: nothing of agent one's channel shows for agent two", async () => {
+  const page = await openConsole('late-one');
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((done) => {
+    release = done;
+  });
+  const isCreate = (body: string | null) => (body ?? '').includes('"create"');
+  // The create command leaves the page only once the person has moved on to another agent.
+  await page.route('**/management', async (route) => {
+    if (isCreate(route.request().postData())) await held;
+    await route.continue();
+  });
+  await button(page, 'Add channel').click();
+  await page.getByLabel('Name', { exact: true }).fill('Late bot');
+  await page.getByLabel('Chat2Desk token', { exact: true }).fill(token('console-late'));
+  await button(page, 'CREATE').click();
+  await page.getByLabel('Agent', { exact: true }).fill('late-two');
+  await page.getByLabel('Agent', { exact: true }).press('Tab');
+  await page.getByText('No channels yet').waitFor();
+  const answered = page.waitForResponse(
+    (r) => r.url().endsWith('/management') && isCreate(r.request().postData()),
+  );
+  release();
+  expect((await (await answered).json()).ok).toBe(true);
+  await refreshCycles(page);
+  expect(await page.getByRole('form').isVisible()).toBe(false);
+  expect(await page.getByRole('alert').isVisible()).toBe(false);
+  expect(await row(page, 'Late bot').count()).toBe(0);
+  await page.close();
+});
