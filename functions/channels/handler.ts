@@ -55,7 +55,7 @@ export async function handleChannelCommand(
   const parsed = parseChannelCommand(event);
   if (!parsed.ok) {
     logger.info('management command rejected', { paths: parsed.issues.map((i) => i.path) });
-    return toErrorResult(new ValidationError('invalid command', parsed.issues));
+    return toErrorResult(new ValidationError(parsed.message ?? 'invalid command', parsed.issues));
   }
   const { command } = parsed;
   const run = createDispatch(useCases)[command.action] as (c: typeof command) => Promise<ManagementResult>;
