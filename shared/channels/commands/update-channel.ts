@@ -51,7 +51,7 @@ export function updateChannelCommand(ctx: UseCaseContext) {
       // but it starts unsigned again.
       const moved = current.token !== merged.token || current.apiUrl !== merged.apiUrl;
       saved = ctx.bump(merged, moved ? { signedSince: undefined } : {});
-      await ctx.deps.channels.save(saved, current);
+      await ctx.deps.channels.save(saved, current, moved ? { resetSignedSince: true } : {});
       logger.info('channel saved', { channelId: saved.id });
     }
     if (!input.activate) return { ok: true, channel: ctx.view(saved) };
