@@ -71,7 +71,10 @@ export type ChannelCommand = z.output<typeof channelCommandSchema>;
 export type ChannelAction = ChannelCommand['action'];
 export type CommandOf<A extends ChannelAction> = Extract<ChannelCommand, { action: A }>;
 
-export type ParsedCommand = { ok: true; command: ChannelCommand } | { ok: false; issues: FieldIssue[] };
+export type ParsedCommand =
+  | { ok: true; command: ChannelCommand }
+  /** `message`: the error's message when one sentence says it all (else "invalid command"). */
+  | { ok: false; issues: FieldIssue[]; message?: string };
 
 function joinPath(path: readonly PropertyKey[]): string {
   return path.map(String).join('.');
@@ -96,21 +99,40 @@ function oversizeStrings(value: unknown, path: string[], out: FieldIssue[], dept
   }
 }
 
+/** The one answer to a command that is JSON but not an object (`"create"`, `null`, `[1]`, `42`). */
+export const NOT_AN_OBJECT_MESSAGE = 'send one management command as a JSON object';
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function notAnObject(): ParsedCommand {
+  return {
+    ok: false,
+    message: NOT_AN_OBJECT_MESSAGE,
+    issues: [{ path: '', message: NOT_AN_OBJECT_MESSAGE }],
+  };
+}
+
 export function parseChannelCommand(input: unknown): ParsedCommand {
   let raw = input;
-  if (typeof raw === 'string') {
-    if (raw.length > MAX_COMMAND_LENGTH) {
+  if (typeof input === 'string') {
+    if (input.length > MAX_COMMAND_LENGTH) {
       return {
         ok: false,
         issues: [{ path: '', message: `command too large (at most ${MAX_COMMAND_LENGTH} characters)` }],
       };
     }
     try {
-      raw = JSON.parse(raw);
+      raw = JSON.parse(input);
     } catch {
-      return { ok: false, issues: [{ path: '', message: 'not valid JSON' }] };
+      // A Lambda payload `"create"` arrives as the string `create`: not broken JSON, just not a command.
+      if (input.trimStart().startsWith('{'))
+        return { ok: false, issues: [{ path: '', message: 'not valid JSON' }] };
+      return notAnObject();
     }
   }
+  if (!isPlainObject(raw)) return notAnObject();
   const oversize: FieldIssue[] = [];
   oversizeStrings(raw, [], oversize);
   if (oversize.length > 0) return { ok: false, issues: oversize };

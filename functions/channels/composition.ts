@@ -3,17 +3,20 @@
  * into the use cases as ports.
  */
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAgentInfoClient } from '../../shared/adapters/agent/agent-info-client';
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
 import { createChat2DeskAccountClient } from '../../shared/adapters/chat2desk/account-client';
 import { chat2deskFetch } from '../../shared/adapters/chat2desk/edge';
+import { createCallerKeyOnce } from '../../shared/adapters/dynamodb/caller-key-once';
 import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
 import { createChannelStore } from '../../shared/adapters/dynamodb/channel-store';
 import { createUrlGuard, type HostLookup } from '../../shared/adapters/http/url-guard';
 import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
 import { buildOnce } from '../../shared/build-once';
+import { CALLER_KEY_TTL_SECONDS } from '../../shared/channels/caller-key';
 import { createChannelUseCases } from '../../shared/channels/channel-use-cases';
 import { createNotifyCommand } from '../../shared/channels/notify';
 import type { ChannelUseCaseDeps } from '../../shared/channels/ports';
@@ -25,6 +28,8 @@ import type { ManagementUseCases } from './handler';
 
 export interface CompositionOverrides {
   documentClient?: DynamoDBDocumentClient;
+  /** The low-level client of Powertools Idempotency (caller keys). */
+  dynamoDbClient?: DynamoDBClient;
   sqsClient?: SQSClient;
   lookup?: HostLookup;
   /** Replaces the process's Chat2Desk edge (tests). */
@@ -90,6 +95,12 @@ export async function composeChannelUseCases(
   return {
     ...createChannelUseCases(deps),
     send,
+    callerKeys: createCallerKeyOnce({
+      // Powertools Idempotency takes the low-level client; built once here like the others.
+      dynamoDb: overrides.dynamoDbClient ?? new DynamoDBClient({}),
+      tableName: required(config, 'TABLE_NAME'),
+      ttlSeconds: CALLER_KEY_TTL_SECONDS,
+    }),
     notify: createNotifyCommand({
       channels: deps.channels,
       accountFor: (channel) =>

@@ -4,6 +4,8 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { OncePerCallerKey } from '../../shared/channels/caller-key';
 import type {
   ChannelListResult,
   ChannelResult,
@@ -23,6 +25,8 @@ export type ManagementResult = ChannelResult | ChannelListResult | SendResult | 
 export type ManagementUseCases = ChannelUseCases & {
   send?: SendCommandUseCase;
   notify?: NotifyCommandUseCase;
+  /** `requestId` of send/notify: once per channel and key. */
+  callerKeys?: OncePerCallerKey;
 };
 
 type Dispatch = { [A in ChannelAction]: (command: CommandOf<A>) => Promise<ManagementResult> };
@@ -37,15 +41,33 @@ export function createDispatch(useCases: ManagementUseCases): Dispatch {
     delete: ({ channelId, version }) => useCases.remove({ channelId, version }),
     get: ({ channelId }) => useCases.get({ channelId }),
     list: ({ agentId }) => useCases.list({ agentId }),
-    send: ({ channelId, chatId, replies }) =>
-      useCases.send
-        ? useCases.send({ channelId, chatId, replies })
-        : Promise.reject(new ConfigError('send is not configured (OUTBOUND_QUEUE_URL)')),
-    notify: ({ action: _action, ...input }) =>
-      useCases.notify
-        ? useCases.notify(input)
-        : Promise.reject(new ConfigError('notify is not configured (OUTBOUND_QUEUE_URL)')),
+    send: (command) => {
+      const { send } = useCases;
+      if (!send) return Promise.reject(new ConfigError('send is not configured (OUTBOUND_QUEUE_URL)'));
+      const { channelId, chatId, replies } = command;
+      return oncePerKey(useCases, command, () => send({ channelId, chatId, replies }));
+    },
+    notify: (command) => {
+      const { notify } = useCases;
+      if (!notify) return Promise.reject(new ConfigError('notify is not configured (OUTBOUND_QUEUE_URL)'));
+      const { action: _action, requestId: _key, ...input } = command;
+      return oncePerKey(useCases, command, () => notify(input));
+    },
   };
+}
+
+/** With a `requestId`, the command runs once per channel and key (24 h); without, every time. */
+function oncePerKey<T>(
+  useCases: ManagementUseCases,
+  command: { channelId: string; requestId?: string | undefined },
+  run: () => Promise<T>,
+): Promise<T> {
+  const { requestId, ...body } = command;
+  if (requestId === undefined) return run();
+  if (!useCases.callerKeys) {
+    return Promise.reject(new ConfigError('requestId is not configured (TABLE_NAME)'));
+  }
+  return useCases.callerKeys.run({ channelId: command.channelId, requestId }, body, run);
 }
 
 export async function handleChannelCommand(
@@ -55,7 +77,7 @@ export async function handleChannelCommand(
   const parsed = parseChannelCommand(event);
   if (!parsed.ok) {
     logger.info('management command rejected', { paths: parsed.issues.map((i) => i.path) });
-    return toErrorResult(new ValidationError('invalid command', parsed.issues));
+    return toErrorResult(new ValidationError(parsed.message ?? 'invalid command', parsed.issues));
   }
   const { command } = parsed;
   const run = createDispatch(useCases)[command.action] as (c: typeof command) => Promise<ManagementResult>;
@@ -71,7 +93,7 @@ export async function handleChannelCommand(
 }
 
 /** The function without Lambda middleware (tests, the local stack). */
-export async function channelsHandler(event: unknown): Promise<ManagementResult> {
+export async function channelsHandler(event: unknown, context?: Context): Promise<ManagementResult> {
   let useCases: ManagementUseCases;
   try {
     useCases = await getChannelUseCases();
@@ -79,6 +101,7 @@ export async function channelsHandler(event: unknown): Promise<ManagementResult>
     logger.error('channel management is misconfigured', { error: err });
     return toErrorResult(err);
   }
+  if (context) useCases.callerKeys?.registerContext(context);
   return handleChannelCommand(event, useCases);
 }
 

@@ -30,6 +30,11 @@ function lockOptions(reclaimLockFrom: string | undefined) {
   return reclaimLockFrom ? { reclaimLockFrom } : {};
 }
 
+/** Only an account change (and its roll-back) writes `signedSince`; every other save leaves it to the webhook. */
+function signatureReset(accountChange: boolean) {
+  return accountChange ? { resetSignedSince: true } : {};
+}
+
 /** Inactive → active: checks, lock, webhook; anything failing after the lock releases it. */
 export async function activate(
   ctx: UseCaseContext,
@@ -116,7 +121,10 @@ export async function applyChanges(
     : ctx.bump(merged);
   try {
     // Moves the lock when the token changed: the new one taken, the old one released, atomically.
-    await deps.channels.save(next, current, lockOptions(pre.reclaimLockFrom));
+    await deps.channels.save(next, current, {
+      ...lockOptions(pre.reclaimLockFrom),
+      ...signatureReset(moving),
+    });
   } catch (err) {
     if (!(err instanceof TokenInUseError)) throw err;
     pre.checks.tokenUnique = failed('tokenUnique', TOKEN_IN_USE_REASON);
@@ -181,21 +189,22 @@ async function rollBackApply(
   warnings: ActivationWarning[],
 ): Promise<ChannelResult> {
   const { deps, view } = ctx;
+  const moving = accountChanged(current, next);
   try {
-    await deps.channels.save(current, next);
+    await deps.channels.save(current, next, signatureReset(moving));
   } catch (err) {
     if (!(err instanceof TokenInUseError)) throw err;
     const inactive = ctx.bump(
       { ...current, version: next.version },
       { status: 'inactive', webhookId: undefined },
     );
-    await deps.channels.save(inactive, next);
+    await deps.channels.save(inactive, next, signatureReset(moving));
     logger.warn('changes not applied and the old token was taken meanwhile: channel deactivated', {
       channelId: current.id,
     });
     return { ok: true, channel: view(inactive), activation: report(false, false, checks, warnings) };
   }
-  if (accountChanged(current, next)) {
+  if (moving) {
     const newAccount = deps.accounts.forAccount(next.apiUrl, next.token);
     await newAccount.unregisterWebhook({ url: ctx.webhookSpec(next).url }).catch((err: unknown) => {
       logger.warn('could not remove the new webhook URL from the new account', {

@@ -22,6 +22,7 @@ import {
 } from '../errors';
 import { logger } from '../observability';
 import { atLeastOneReplySchema, issuesOf, type SendCommandUseCase } from '../outbound/send-command';
+import { requestIdSchema } from './caller-key';
 import '../zod-en';
 
 /** A client is created on this transport when the command names none (mailings are mostly WhatsApp). */
@@ -36,6 +37,8 @@ export const notifyCommandSchema = z.strictObject({
   ),
   c2dChannelId: z.optional(c2dIdSchema),
   replies: z.array(z.unknown()).check(z.maxLength(MAX_REPLIES_PER_EVENT)),
+  /** The caller's key: the same one on this channel within 24 h mails nothing new (docs/MANAGEMENT.md). */
+  requestId: z.optional(requestIdSchema),
 });
 export type NotifyCommand = z.output<typeof notifyCommandSchema>;
 
@@ -86,7 +89,7 @@ function isRejectedPhone(err: unknown): boolean {
 }
 
 export function createNotifyCommand(deps: NotifyDeps) {
-  return async (input: Omit<NotifyCommand, 'action'>): Promise<NotifyResult> => {
+  return async (input: Omit<NotifyCommand, 'action' | 'requestId'>): Promise<NotifyResult> => {
     const issues: FieldIssue[] = [];
     const phone = normalisePhone(input.phone);
     if (!phone) issues.push({ path: 'phone', message: PHONE_ISSUE });

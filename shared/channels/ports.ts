@@ -11,6 +11,12 @@ export interface SaveOptions {
    * that this owner is still not an active channel holding the token (else `TokenInUseError`).
    */
   reclaimLockFrom?: string;
+  /**
+   * Store `signedSince` exactly as in `next` (removed when absent): only for an account change
+   * (and its roll-back). Without it a save never touches `signedSince`, which the webhook function
+   * sets on the first signed delivery, possibly between this command's read and its write.
+   */
+  resetSignedSince?: boolean;
 }
 
 export interface ChannelRepository {

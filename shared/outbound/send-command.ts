@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { OutboundQueue } from '../adapters/sqs/outbound-queue';
+import { requestIdSchema } from '../channels/caller-key';
 import { type Channel, chatIdSchema } from '../domain/channel';
 import type { OutboundQueueMessage } from '../domain/queue-messages';
 import { MAX_REPLIES_PER_EVENT, repliesSchema } from '../domain/reply';
@@ -26,6 +27,8 @@ export const sendCommandSchema = z.strictObject({
   channelId: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)),
   chatId: z.string().check(z.maxLength(64)),
   replies: z.array(z.unknown()).check(z.maxLength(MAX_REPLIES_PER_EVENT)),
+  /** The caller's key: the same one on this channel within 24 h queues nothing new (docs/MANAGEMENT.md). */
+  requestId: z.optional(requestIdSchema),
 });
 export type SendCommand = z.output<typeof sendCommandSchema>;
 

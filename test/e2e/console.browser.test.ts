@@ -205,6 +205,32 @@ it('two tabs: the second save is VERSION_CONFLICT, shown as "changed elsewhere, 
   await two.close();
 });
 
+it('APPLY to another API address asks for the token again, in plain words next to the token field', async () => {
+  const t = token('console-move');
+  const page = await openConsole('move');
+  await button(page, 'Add channel').click();
+  await page.getByLabel('Name', { exact: true }).fill('Moving bot');
+  await page.getByLabel('Chat2Desk token', { exact: true }).fill(t);
+  await button(page, 'CREATE & ACTIVATE').click();
+  await checks(page).getByText('✓ The channel webhook is registered successfully').waitFor();
+
+  // The same sandbox under another origin: another host as far as the token is concerned.
+  const moved = `${stack.url.replace('127.0.0.1', 'localhost')}/sandbox`;
+  await page.getByLabel('Chat2Desk webhook URL', { exact: true }).fill(moved);
+  await page.getByText('the API address changed: type the token again').waitFor();
+  await button(page, 'APPLY').click();
+  await page.locator('#err-token').getByText('enter the token again when the API address changes').waitFor();
+  expect(await page.getByLabel('Chat2Desk token', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+  const stored = JSON.parse(await manageList('move')) as { channels: { apiUrl: string }[] };
+  expect(stored.channels.map((c) => c.apiUrl)).toEqual([`${stack.url}/sandbox`]);
+
+  await page.getByLabel('Chat2Desk token', { exact: true }).fill(t);
+  await button(page, 'APPLY').click();
+  await page.getByText('Changes applied.').waitFor();
+  await expectNoTokenIn(page);
+  await page.close();
+});
+
 it('the chat page, for the README screenshot', async () => {
   // The token of the one-minute tour: the chat page shows its token field.
   const t = 'demo-token';

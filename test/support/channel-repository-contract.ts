@@ -15,6 +15,8 @@ export interface RepositoryUnderTest {
   repo: ChannelRepository;
   /** Writes a lock item for `token` naming `ownerId`, as a crash or an old version could leave it. */
   plantLock(token: string, ownerId: string): Promise<void>;
+  /** What the webhook function does on the first signed delivery of a generation. */
+  markSigned(channelId: string, generation: number, at: string): Promise<void>;
 }
 
 const inactive = (overrides: Partial<Channel> = {}) =>
@@ -112,6 +114,31 @@ export function channelRepositoryContract(name: string, setup: () => Promise<Rep
       await t.repo.create(c);
       await t.repo.save(activated(c), c, { reclaimLockFrom: 'deleted-channel' });
       expect(await t.repo.tokenLockOwner(gone)).toBe(c.id);
+    });
+
+    it('a save never removes the signedSince set after its read; only resetSignedSince writes it', async () => {
+      const c = inactive();
+      await t.repo.create(c);
+      const read = (await t.repo.get(c.id)) as Channel;
+      await t.markSigned(c.id, c.generation, '2026-12-01T10:00:00.000Z');
+      const renamed = { ...read, name: 'renamed', version: 2 };
+      await t.repo.save(renamed, read);
+      const on = activated(renamed);
+      await t.repo.save(on, renamed);
+      const off = deactivated(on);
+      await t.repo.save(off, on);
+      expect(await t.repo.get(c.id)).toMatchObject({
+        name: 'renamed',
+        signedSince: '2026-12-01T10:00:00.000Z',
+      });
+      // A save that carries another value does not move it either.
+      await t.repo.save({ ...off, signedSince: '2026-01-01T00:00:00.000Z', version: 5 }, off);
+      expect((await t.repo.get(c.id))?.signedSince).toBe('2026-12-01T10:00:00.000Z');
+      // The deliberate reset (account change): stored exactly as given.
+      const moved = { ...off, apiUrl: 'https://other.example', version: 6 };
+      delete moved.signedSince;
+      await t.repo.save(moved, { ...off, version: 5 }, { resetSignedSince: true });
+      expect((await t.repo.get(c.id))?.signedSince).toBeUndefined();
     });
 
     it('no reclaim race: when the stale owner activates again before the take-over, the take-over fails', async () => {

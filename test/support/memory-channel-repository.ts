@@ -59,7 +59,13 @@ export function memoryChannelRepository(): MemoryChannelRepository {
         locks.delete(oldToken);
       }
       if (newToken !== undefined) locks.set(newToken, next.id);
-      items.set(next.id, structuredClone(next));
+      // Like the DynamoDB store: signedSince is the webhook's, kept unless an account change resets it.
+      const written = structuredClone(next);
+      if (!options.resetSignedSince) {
+        if (stored.signedSince === undefined) delete written.signedSince;
+        else written.signedSince = stored.signedSince;
+      }
+      items.set(next.id, written);
     },
     async remove(previous) {
       const stored = items.get(previous.id);

@@ -39,6 +39,9 @@ export interface ChannelStoreOptions {
   maxTransactionAttempts?: number;
 }
 
+/** Channel attributes a save removes when the next channel has none (signedSince apart: see channelUpdate). */
+const OPTIONAL_CHANNEL_ATTRIBUTES = ['operatorId', 'webhookId', 'tokenHash'] as const;
+
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type ItemRole = 'channel' | 'lock' | 'release';
 
@@ -143,6 +146,53 @@ export function createChannelStore(options: ChannelStoreOptions): ChannelReposit
     };
   }
 
+  /**
+   * The channel written field by field, never as a whole item: `signedSince` belongs to the webhook
+   * function (set between our read and our write, a Put would erase it), so a save leaves it alone
+   * unless `resetSignedSince` asks for the account-change reset.
+   */
+  function channelUpdate(
+    next: Channel,
+    tokenHash: string | undefined,
+    expectedVersion: number,
+    saveOptions: SaveOptions,
+  ): TransactItem {
+    const { pk: _pk, signedSince, ...fields } = toChannelItem(next, tokenHash);
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':expected': expectedVersion };
+    const set: string[] = [];
+    const remove: string[] = [];
+    const present = Object.entries(fields).filter(([, value]) => value !== undefined);
+    present.forEach(([attribute, value], i) => {
+      names[`#a${i}`] = attribute;
+      values[`:v${i}`] = value;
+      set.push(`#a${i} = :v${i}`);
+    });
+    OPTIONAL_CHANNEL_ATTRIBUTES.forEach((attribute, i) => {
+      if (attribute in fields && fields[attribute] !== undefined) return;
+      names[`#r${i}`] = attribute;
+      remove.push(`#r${i}`);
+    });
+    if (saveOptions.resetSignedSince) {
+      names['#signed'] = 'signedSince';
+      if (signedSince === undefined) remove.push('#signed');
+      else {
+        values[':signed'] = signedSince;
+        set.push('#signed = :signed');
+      }
+    }
+    return {
+      Update: {
+        TableName: tableName,
+        Key: { pk: keys.channel(next.id) },
+        UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: 'version = :expected',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
   return {
     get: readChannel,
 
@@ -186,16 +236,7 @@ export function createChannelStore(options: ChannelStoreOptions): ChannelReposit
       if (next.id !== previous.id) throw new Error('save: next and previous are different channels');
       const newHash = next.status === 'active' ? hash(next.token) : undefined;
       const oldHash = previous.status === 'active' ? hash(previous.token) : undefined;
-      const items: TransactItem[] = [
-        {
-          Put: {
-            TableName: tableName,
-            Item: toChannelItem(next, newHash),
-            ConditionExpression: 'version = :expected',
-            ExpressionAttributeValues: { ':expected': previous.version },
-          },
-        },
-      ];
+      const items: TransactItem[] = [channelUpdate(next, newHash, previous.version, saveOptions)];
       const roles: ItemRole[] = ['channel'];
       if (newHash) {
         const staleOwner = saveOptions.reclaimLockFrom;

@@ -5,6 +5,7 @@
  * - `channel#<channelId>`            the channel (sparse GSI `byAgent` on agentId + createdAt)
  * - `tokenlock#<hmac(type+token)>`   exists while, and only while, a channel holding that token is active
  * - `idem#...`                       agent-call idempotency records (Powertools Idempotency)
+ * - `mgmt#...`                       caller keys (`requestId`) of send/notify (Powertools Idempotency, 24 h)
  * - `calls#<eventId>`                agent calls made for one event, over all its deliveries (TTL)
  * - `sent#<replyId>`                 replies already sent (TTL)
  * - `echo#<channelId>#<messageId>`   Chat2Desk message ids of our own sends, to ignore their outbox echo (TTL)
@@ -35,6 +36,8 @@ export const keys = {
 
 /** Prefix of the Powertools Idempotency keys, so they share the table without clashing. */
 export const IDEMPOTENCY_KEY_PREFIX = 'idem';
+/** Prefix of the send/notify caller-key records (Powertools Idempotency). */
+export const CALLER_KEY_PREFIX = 'mgmt';
 
 /** CreateTable input for DynamoDB Local and the tests (the CDK stack mirrors it in infra/). */
 export function createTableInput(tableName: string) {

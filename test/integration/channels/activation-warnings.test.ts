@@ -40,12 +40,14 @@ it('has no warnings for a listed operator or without an operator', async () => {
 });
 
 it('APPLY warns too; an unreachable account gives no operator guess', async () => {
-  const created = channelOf(await create(makeTestToken('warn-apply'), 1001));
+  const token = makeTestToken('warn-apply');
+  const created = channelOf(await create(token, 1001));
   const applied = channelOf(
     await h.run({
       action: 'update',
       channelId: created.channel.id,
-      changes: { operatorId: 5555, apiUrl: 'http://127.0.0.1:9/sandbox' },
+      // Another address needs the token entered again.
+      changes: { operatorId: 5555, apiUrl: 'http://127.0.0.1:9/sandbox', token },
     }),
   );
   // Unreachable address: no operator list, so no guess about the operator.

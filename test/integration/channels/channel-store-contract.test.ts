@@ -1,5 +1,6 @@
 /** The DynamoDB channel store against the ChannelRepository contract (DynamoDB Local). */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createWebhookChannelReader } from '../../../functions/webhook/webhook-channel-reader';
 import { createChannelStore, tokenLockHash } from '../../../shared/adapters/dynamodb/channel-store';
 import { keys } from '../../../shared/adapters/dynamodb/table-definition';
 import { createTestTable, type TestTable, testDocumentClient } from '../../support/aws';
@@ -15,6 +16,7 @@ channelRepositoryContract('DynamoDB', async () => {
   table = await createTestTable();
   const client = testDocumentClient();
   const tableName = table.name;
+  const webhookReader = createWebhookChannelReader({ client, tableName, cacheTtlMs: 0 });
   return {
     repo: createChannelStore({ client, tableName, tokenHashKey: HASH_KEY }),
     plantLock: async (token, ownerId) => {
@@ -25,5 +27,6 @@ channelRepositoryContract('DynamoDB', async () => {
         }),
       );
     },
+    markSigned: (channelId, generation, at) => webhookReader.markSigned(channelId, generation, at),
   };
 });

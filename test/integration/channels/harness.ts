@@ -1,10 +1,17 @@
 /** One channel-management setup per test file: a fresh table, the Chat2Desk sandbox, an agent directory. */
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { type CompositionOverrides, composeChannelUseCases } from '../../../functions/channels/composition';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  type CompositionOverrides,
+  composeChannelDeps,
+  composeChannelUseCases,
+} from '../../../functions/channels/composition';
 import { handleChannelCommand, type ManagementResult } from '../../../functions/channels/handler';
 import { startSandboxServer } from '../../../infra/local/sandbox';
 import { tokenLockHash } from '../../../shared/adapters/dynamodb/channel-store';
 import { keys } from '../../../shared/adapters/dynamodb/table-definition';
+import { createChannelUseCases } from '../../../shared/channels/channel-use-cases';
+import type { ChannelUseCaseDeps } from '../../../shared/channels/ports';
 import { loadConfig } from '../../../shared/config';
 import { type AgentInfoServer, startAgentInfoServer } from '../../support/agent-info-server';
 import { createTestTable, type TestTable, testDocumentClient, testDynamoClient } from '../../support/aws';
@@ -23,6 +30,12 @@ export interface Harness {
     overrides: { localMode: boolean } & CompositionOverrides,
     command: unknown,
   ): Promise<ManagementResult>;
+  /** Runs a command on the real ports as adapted by the test (e.g. a step between read and write). */
+  runAdapted(
+    adapt: (deps: ChannelUseCaseDeps) => ChannelUseCaseDeps,
+    command: unknown,
+  ): Promise<ManagementResult>;
+  documentClient: DynamoDBDocumentClient;
   rawChannel(channelId: string): Promise<unknown>;
   lockOwner(token: string): Promise<string | undefined>;
   itemCount(): Promise<number>;
@@ -68,6 +81,11 @@ export async function startHarness(): Promise<Harness> {
       });
       return record(await handleChannelCommand(command, other));
     },
+    runAdapted: async (adapt, command) => {
+      const deps = adapt(await composeChannelDeps(loadConfig(env(true)), { documentClient }));
+      return record(await handleChannelCommand(command, createChannelUseCases(deps)));
+    },
+    documentClient,
     rawChannel: async (channelId) =>
       (
         await dynamo.send(

@@ -9,5 +9,9 @@ channelRepositoryContract('in memory', async () => {
     plantLock: async (token, ownerId) => {
       memory.locks.set(token, ownerId);
     },
+    markSigned: async (channelId, generation, at) => {
+      const stored = memory.items.get(channelId);
+      if (stored && stored.generation === generation) stored.signedSince ??= at;
+    },
   };
 });

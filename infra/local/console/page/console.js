@@ -316,14 +316,31 @@ async function guard(run) {
   }
 }
 
+/** Scheme, host and port of an address, or the text itself when it is not a URL. */
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/** The token is sent only to the address it was entered for: another address asks for it again. */
+function tokenHint() {
+  const view = state.channels.get(state.selected);
+  if (!view) return 'Chat2Desk: API and scripts → Show';
+  if (originOf($('f-apiUrl').value.trim()) !== originOf(view.apiUrl)) {
+    return 'the API address changed: type the token again (it goes only to the address it was entered for)';
+  }
+  return `stored: ${view.token}; leave empty to keep it, or type a new token`;
+}
+
 function fillForm(view) {
   $('f-name').value = view ? view.name : '';
   $('f-apiUrl').value = view ? view.apiUrl : `${location.origin}/sandbox`;
   $('f-token').value = '';
   $('f-token').placeholder = view ? view.token : '';
-  $('token-hint').textContent = view
-    ? `stored: ${view.token}; leave empty to keep it, or type a new token`
-    : 'Chat2Desk: API and scripts → Show';
+  $('token-hint').textContent = tokenHint();
   $('f-operatorId').value = view && view.operatorId !== undefined ? view.operatorId : '';
   $('f-serviceMessages').checked = view ? view.serviceMessages : false;
 }
@@ -437,7 +454,10 @@ function afterResult(result, okText, at) {
   // The person moved on to another agent: nothing of this one's channels shows there.
   if (at.agentId !== state.agentId) return false;
   if (!result.ok) {
-    if (stillThere(at)) showError(result.error);
+    if (stillThere(at)) {
+      showError(result.error);
+      if ($('f-token').getAttribute('aria-invalid') === 'true') $('f-token').focus();
+    }
     return false;
   }
   if (!stillThere(at)) {
@@ -563,6 +583,9 @@ const initial = new URLSearchParams(location.search).get('agent') || 'demo';
 $('agent').value = initial;
 $('agent').addEventListener('change', () => setAgent($('agent').value));
 $('add-channel').addEventListener('click', openNew);
+$('f-apiUrl').addEventListener('input', () => {
+  $('token-hint').textContent = tokenHint();
+});
 setAgent(initial);
 refreshCounters();
 setInterval(refreshList, LIST_EVERY_MS);
