@@ -101,7 +101,9 @@ export function readDeployParameters(
     const problems = parsed.error.issues
       .map((i) => {
         const name = String(i.path[0] ?? '');
-        return `${name} (context -c ${name}=… or env ${envNameOf(name)}): ${i.message}`;
+        const problem =
+          raw[name] === undefined && i.code === 'invalid_type' ? 'required, not given' : i.message;
+        return `${name} (context -c ${name}=… or env ${envNameOf(name)}): ${problem}`;
       })
       .join('\n  ');
     throw new DeployParameterError(`Invalid deployment parameters:\n  ${problems}`);
