@@ -64,9 +64,26 @@ export interface TableBinding {
   key: IKey;
 }
 
+export type TableWriteAction = (typeof TABLE_WRITE_ACTIONS)[number];
+
+/**
+ * Writes to some items only, with IAM's fine-grained access conditions: the partition key must start
+ * with one of `keyPrefixes` (`dynamodb:LeadingKeys`) and, with `attributes`, a request may name no
+ * other top-level attribute (`dynamodb:Attributes`, the key and the attributes of a condition
+ * included) and return no whole item (`dynamodb:ReturnValues`, `dynamodb:Select`).
+ */
+export interface TableWrites {
+  actions: readonly TableWriteAction[];
+  /** Key prefixes (`channel#`, from `KEY_PREFIXES`); `*` is appended. */
+  keyPrefixes: readonly string[];
+  attributes?: readonly string[];
+}
+
 export interface TableAccess {
-  /** Item access on the base table. */
-  items?: 'read' | 'readUpdate' | 'readWrite';
+  /** Item access on the base table: `readWrite` = any item, else `read` plus `writes`. */
+  items?: 'read' | 'readWrite';
+  /** Restricted writes (with `items: 'read'`). */
+  writes?: TableWrites;
   /** Query one global secondary index (e.g. list channels by agent). */
   queryIndex?: string;
   /** Scan one global secondary index (a sparse index holding only the items wanted). */
@@ -101,6 +118,23 @@ function entryFile(scope: Construct, name: FunctionName): string {
   const entry = join(PROJECT_ROOT, FUNCTION_ENTRIES[name]);
   if (existsSync(entry) || Stack.of(scope).bundlingRequired) return entry;
   return join(__dirname, 'template-only-entry.ts');
+}
+
+/** The IAM conditions of restricted table writes (AWS: "Using IAM policy conditions for fine-grained access control"). */
+export function tableWriteConditions(writes: TableWrites): Record<string, Record<string, unknown>> {
+  const forAll: Record<string, string[]> = {
+    'dynamodb:LeadingKeys': writes.keyPrefixes.map((prefix) => `${prefix}*`),
+  };
+  if (!writes.attributes) return { 'ForAllValues:StringLike': forAll };
+  forAll['dynamodb:Attributes'] = [...writes.attributes];
+  return {
+    'ForAllValues:StringLike': forAll,
+    // A write limited to some attributes must not return others (ALL_OLD / ALL_NEW).
+    StringEqualsIfExists: {
+      'dynamodb:Select': 'SPECIFIC_ATTRIBUTES',
+      'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'],
+    },
+  };
 }
 
 export class ConnectorFunction extends Construct {
@@ -193,13 +227,21 @@ export class ConnectorFunction extends Construct {
     const itemActions =
       access.items === 'readWrite'
         ? [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]
-        : access.items === 'readUpdate'
-          ? [...TABLE_READ_ACTIONS, 'dynamodb:UpdateItem']
-          : access.items === 'read'
-            ? [...TABLE_READ_ACTIONS]
-            : [];
+        : access.items === 'read'
+          ? [...TABLE_READ_ACTIONS]
+          : [];
     if (itemActions.length > 0) {
       this.allow(itemActions, [table.tableArn]);
+    }
+    const { writes } = access;
+    if (writes) {
+      this.function.addToRolePolicy(
+        new PolicyStatement({
+          actions: [...writes.actions],
+          resources: [table.tableArn],
+          conditions: tableWriteConditions(writes),
+        }),
+      );
     }
     if (access.queryIndex) {
       this.allow(['dynamodb:Query'], [`${table.tableArn}/index/${access.queryIndex}`]);
@@ -209,7 +251,7 @@ export class ConnectorFunction extends Construct {
     }
     // DynamoDB calls KMS on the caller's behalf: decrypt to read, encrypt/generate to write.
     this.allow(
-      access.items === 'readWrite' || access.items === 'readUpdate'
+      access.items === 'readWrite' || writes
         ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']
         : ['kms:Decrypt'],
       [key.keyArn],

@@ -15,27 +15,21 @@
 import { MissingJavaError } from './emulators';
 import { PortInUseError } from './runtime/http-server';
 import { type LocalStack, startLocalStack } from './runtime/stack';
-import { realismFromEnv } from './sandbox/realism';
+import { describeRealism, realismFromEnv } from './sandbox/realism';
+import { parseStartOptions, readyLine, START_USAGE } from './start-options';
 
 // The SDK's notice about Node 20 support says nothing a local user can act on.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const argv = process.argv.slice(2);
-const args = new Set(argv);
-/** `--name value` or `--name=value`. */
-function optionValue(name: string): string | undefined {
-  const inline = argv.find((a) => a.startsWith(`${name}=`));
-  if (inline) return inline.slice(name.length + 1);
-  const at = argv.indexOf(name);
-  return at >= 0 ? argv[at + 1] : undefined;
+// Strict: an unknown option is a mistake to point out, not something to ignore (exit 2, as usage errors).
+const parsed = parseStartOptions(process.argv.slice(2));
+if (!parsed.ok) {
+  process.stderr.write(`${parsed.message}\n`);
+  process.exit(2);
 }
-if (args.has('--help') || args.has('-h')) {
-  process.stdout.write(
-    'usage: npm start [-- --in-memory] [-- --quiet] [-- --pollers N] [-- --in-process] [-- --bundles]\n' +
-      '                 [-- --sandbox-profile classic|minimal]\n' +
-      'env: PORT (3000), HOST (127.0.0.1), LOCAL_IN_MEMORY, LOCAL_RUNTIME (threads|in-process), PUBLIC_BASE_URL, AGENT_API_URL, AGENT_API_KEY,\n' +
-      '     SANDBOX_PROFILE and the SANDBOX_* switches; see docs/LOCAL.md and docs/SANDBOX.md\n',
-  );
+const cli = parsed.options;
+if (cli.help) {
+  process.stdout.write(`${START_USAGE}\n`);
   process.exit(0);
 }
 
@@ -97,15 +91,16 @@ async function main(): Promise<void> {
     process.stderr.write(`PORT=${process.env.PORT} is not a port number\n`);
     process.exit(1);
   }
-  const pollersValue = optionValue('--pollers');
+  const pollersValue = cli.pollers;
   const pollers = pollersValue === undefined ? undefined : Number(pollersValue);
   if (pollers !== undefined && !(Number.isInteger(pollers) && pollers >= 1 && pollers <= 1000)) {
     process.stderr.write(`--pollers ${pollersValue}: give a whole number of pollers per queue, 1..1000\n`);
     process.exit(1);
   }
+  const sandboxProfile = cli.sandboxProfile ?? process.env.SANDBOX_PROFILE;
   let sandbox: ReturnType<typeof realismFromEnv>;
   try {
-    sandbox = realismFromEnv(process.env, optionValue('--sandbox-profile') ?? process.env.SANDBOX_PROFILE);
+    sandbox = realismFromEnv(process.env, sandboxProfile);
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
@@ -114,11 +109,11 @@ async function main(): Promise<void> {
     stack = await startLocalStack({
       port,
       sandbox,
-      inMemory: args.has('--in-memory') || undefined,
-      quiet: args.has('--quiet'),
+      inMemory: cli.inMemory || undefined,
+      quiet: cli.quiet,
       pollerConcurrency: pollers,
-      runtime: args.has('--in-process') ? 'in-process' : undefined,
-      bundles: args.has('--bundles') || undefined,
+      runtime: cli.inProcess ? 'in-process' : undefined,
+      bundles: cli.bundles || undefined,
       onChildProcess: (pid) => childPids.push(pid),
     });
   } catch (err) {
@@ -133,9 +128,14 @@ async function main(): Promise<void> {
     throw err;
   }
   if (exiting) return; // a signal arrived while starting; shutdown is running
-  const u = stack.url;
   process.stdout.write(
-    `ready     chat ${u}/sandbox/  console ${u}/console/  desk ${u}/sandbox/operator/  management POST ${u}/management  webhooks ${stack.env.PUBLIC_BASE_URL}/webhooks/chat2desk/{channelId}/{secret}  agent ${stack.env.AGENT_API_URL}  (Ctrl-C to stop)\n`,
+    `${readyLine({
+      url: stack.url,
+      publicBaseUrl: stack.env.PUBLIC_BASE_URL ?? stack.url,
+      agentApiUrl: stack.env.AGENT_API_URL ?? '',
+      keptIn: stack.keptIn,
+      sandbox: describeRealism(process.env, sandboxProfile),
+    })}\n`,
   );
 }
 

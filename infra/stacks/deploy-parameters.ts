@@ -7,6 +7,12 @@ import { z } from 'zod';
 
 const ACCOUNT_ID = /^\d{12}$/;
 const IAM_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
+
+/** The account of a principal: the id itself, or the account field of an IAM ARN. */
+export function accountOf(principal: string): string {
+  return ACCOUNT_ID.test(principal) ? principal : (principal.split(':')[4] ?? '');
+}
 
 const optional = z.string().trim().min(1).optional();
 
@@ -27,6 +33,15 @@ export const deployParametersSchema = z
       .refine((v) => ACCOUNT_ID.test(v) || IAM_ARN.test(v), {
         message: 'platformPrincipal must be a 12-digit account id or an IAM role/user ARN',
       }),
+    /**
+     * Only this role (of platformPrincipal's account) may invoke the channels function: the resource
+     * policy names the role instead of the whole account. Optional.
+     */
+    platformRoleArn: z
+      .string()
+      .trim()
+      .regex(ROLE_ARN, 'platformRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)')
+      .optional(),
     /** The public base URL webhook URLs are built from; default: the HTTP API's own URL. */
     publicBaseUrl: z.url({ protocol: /^https$/ }).optional(),
     /** Custom domain of the webhook API (with certificateArn, a regional ACM certificate). */
@@ -55,13 +70,21 @@ export const deployParametersSchema = z
   .refine((p) => (p.domainName === undefined) === (p.certificateArn === undefined), {
     message: 'domainName and certificateArn go together',
     path: ['certificateArn'],
-  });
+  })
+  .refine(
+    (p) => p.platformRoleArn === undefined || accountOf(p.platformRoleArn) === accountOf(p.platformPrincipal),
+    {
+      message: "platformRoleArn must be a role of platformPrincipal's account",
+      path: ['platformRoleArn'],
+    },
+  );
 
 export type DeployParameters = z.infer<typeof deployParametersSchema>;
 
 export const PARAMETER_NAMES = [
   'agentApiUrl',
   'platformPrincipal',
+  'platformRoleArn',
   'publicBaseUrl',
   'domainName',
   'certificateArn',
@@ -101,7 +124,9 @@ export function readDeployParameters(
     const problems = parsed.error.issues
       .map((i) => {
         const name = String(i.path[0] ?? '');
-        return `${name} (context -c ${name}=… or env ${envNameOf(name)}): ${i.message}`;
+        const problem =
+          raw[name] === undefined && i.code === 'invalid_type' ? 'required, not given' : i.message;
+        return `${name} (context -c ${name}=… or env ${envNameOf(name)}): ${problem}`;
       })
       .join('\n  ');
     throw new DeployParameterError(`Invalid deployment parameters:\n  ${problems}`);

@@ -20,10 +20,19 @@ import { AccountPrincipal, ArnPrincipal, type IPrincipal } from 'aws-cdk-lib/aws
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSamplingRule } from 'aws-cdk-lib/aws-xray';
 import type { Construct } from 'constructs';
-import { BY_AGENT_INDEX } from '../../shared/adapters/dynamodb/table-definition';
+import {
+  BY_AGENT_INDEX,
+  KEY_PREFIXES,
+  TABLE_PARTITION_KEY,
+} from '../../shared/adapters/dynamodb/table-definition';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../shared/timeouts';
 import { WEBHOOK_PATH_PREFIX } from '../../shared/webhook-url';
-import { ConnectorFunction, type QueueBinding, type TableBinding } from '../constructs/connector-function';
+import {
+  ConnectorFunction,
+  type QueueBinding,
+  type TableBinding,
+  type TableWrites,
+} from '../constructs/connector-function';
 import { ConnectorMonitoring } from '../constructs/connector-monitoring';
 import type { DeployParameters } from './deploy-parameters';
 import type { StatefulStack } from './stateful-stack';
@@ -56,6 +65,42 @@ export const SIZING = {
   api: { rateLimit: 200, burstLimit: 400 },
   logRetention: RetentionDays.ONE_MONTH,
 } as const;
+
+/**
+ * What the webhook, worker and reply functions may write in the table: the items (key prefixes) and
+ * actions their code uses, nothing else (docs/DEPLOY.md, "Least privilege", lists each call). The
+ * channels function writes channels and token locks in transactions and keeps full item access.
+ */
+export const TABLE_WRITES = {
+  // markSigned: SET signedSince on the channel, on condition of its pk and generation.
+  webhook: {
+    actions: ['dynamodb:UpdateItem'],
+    keyPrefixes: [KEY_PREFIXES.channel],
+    attributes: [TABLE_PARTITION_KEY, 'signedSince', 'generation'],
+  },
+  // Conversation state and links, the agent-call idempotency records and call counters: never a channel.
+  worker: {
+    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    keyPrefixes: [
+      KEY_PREFIXES.conversation,
+      KEY_PREFIXES.requestLink,
+      KEY_PREFIXES.clientLink,
+      KEY_PREFIXES.idempotency,
+      KEY_PREFIXES.callCounter,
+    ],
+  },
+  // Sent parts, own-message and intent records, conversation transitions, the account's send schedule.
+  reply: {
+    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    keyPrefixes: [
+      KEY_PREFIXES.sentReply,
+      KEY_PREFIXES.ownMessage,
+      KEY_PREFIXES.sendIntent,
+      KEY_PREFIXES.conversation,
+      KEY_PREFIXES.sendSchedule,
+    ],
+  },
+} as const satisfies Record<string, TableWrites>;
 
 /** The HTTP API route of the webhook; the only route of the API. */
 export const WEBHOOK_ROUTE = `${WEBHOOK_PATH_PREFIX}/{channelId}/{secret}`;
@@ -134,8 +179,8 @@ export class StatelessStack extends Stack {
       timeout: seconds(SIZING.webhook.timeoutSeconds),
       ...common,
     })
-      // readUpdate: the first signed delivery is recorded on the channel (unsigned ones refused after).
-      .bindTable(table, { items: 'readUpdate' })
+      // The first signed delivery is recorded on the channel (unsigned ones refused after): that update only.
+      .bindTable(table, { items: 'read', writes: TABLE_WRITES.webhook })
       .bindQueueSend(inbound, 'INBOUND_QUEUE_URL')
       .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY');
     this.api.addRoutes({
@@ -155,7 +200,7 @@ export class StatelessStack extends Stack {
       },
       ...common,
     })
-      .bindTable(table, { items: 'readWrite' })
+      .bindTable(table, { items: 'read', writes: TABLE_WRITES.worker })
       .bindQueueConsume(inbound, {
         batchSize: SIZING.worker.batchSize,
         maxConcurrency: p.workerMaxConcurrency,
@@ -174,7 +219,7 @@ export class StatelessStack extends Stack {
       timeout: seconds(SIZING.reply.timeoutSeconds),
       ...common,
     })
-      .bindTable(table, { items: 'readWrite' })
+      .bindTable(table, { items: 'read', writes: TABLE_WRITES.reply })
       .bindQueueConsume(outbound, {
         batchSize: SIZING.reply.batchSize,
         maxConcurrency: p.replyMaxConcurrency,
@@ -197,9 +242,10 @@ export class StatelessStack extends Stack {
       .bindSecret(data.tokenHashKey, 'TOKEN_HASH_KEY')
       .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY')
       .bindSecret(data.agentApiKey, 'AGENT_API_KEY');
-    // Only the platform may invoke it: one resource-policy statement, nothing else.
+    // Only the platform may invoke it: one resource-policy statement, nothing else; with
+    // platformRoleArn, only that role of the platform's account.
     channels.function.addPermission('PlatformInvoke', {
-      principal: platformPrincipal(p.platformPrincipal),
+      principal: platformPrincipal(p.platformRoleArn ?? p.platformPrincipal),
       action: 'lambda:InvokeFunction',
     });
 

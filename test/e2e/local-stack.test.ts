@@ -139,6 +139,8 @@ describe('npm start as a process', () => {
     expect(output()).toMatch(/^dynamodb\s+ready on http:\/\/127\.0\.0\.1:\d+ \(in memory\)$/m);
     expect(output()).toMatch(/^sqs\s+ready on /m);
     expect(output()).toContain(`ready     chat http://127.0.0.1:${port}/sandbox/`);
+    // --in-memory, no sandbox profile asked for: the ready line says so.
+    expect(output()).toContain('  data in memory (nothing kept)  sandbox classic  (Ctrl-C to stop)\n');
     expect(javaOnPort(dynamoPort)).toHaveLength(1);
     const stackPid = parentOf(javaOnPort(dynamoPort)[0]!);
     const exited = waitForExit(child!);

@@ -6,11 +6,20 @@
 
 import { Match } from 'aws-cdk-lib/assertions';
 import type { ConnectorFunction } from '../../infra/constructs/connector-function';
+import { callCounterKey } from '../../shared/adapters/dynamodb/call-counter';
+import { sentPartKey } from '../../shared/adapters/dynamodb/sent-replies';
+import { IDEMPOTENCY_KEY_PREFIX, keys } from '../../shared/adapters/dynamodb/table-definition';
 import { INBOUND_QUEUE, OUTBOUND_QUEUE } from '../../shared/adapters/sqs/queue-definitions';
 import { loadConfig } from '../../shared/config';
 import { DEFAULT_RETRY_POLICY } from '../../shared/outbound/retry-policy';
 import { recordBudgetMs } from '../../shared/timeouts';
-import { logicalId, managedPolicies, rolePermissions, statefulNames } from './iam-view';
+import {
+  logicalId,
+  managedPolicies,
+  rolePermissions,
+  statefulNames,
+  statementsWithConditions,
+} from './iam-view';
 import { type SynthesisedApp, synthConnectorApp, TEST_PARAMETERS } from './synth-app';
 
 let synth: SynthesisedApp;
@@ -31,6 +40,17 @@ function permissionsOf(name: keyof SynthesisedApp['stacks']['stateless']['functi
   );
 }
 
+function conditionalStatementsOf(name: keyof SynthesisedApp['stacks']['stateless']['functions']) {
+  const stack = synth.stacks.stateless;
+  const fn: ConnectorFunction = stack.functions[name];
+  return statementsWithConditions(
+    synth.stateless,
+    logicalId(stack, fn.role),
+    logicalId(stack, fn.logGroup),
+    statefulNames(synth.stacks.stateful),
+  );
+}
+
 // Tracing is off by default (the `tracing` parameter): no X-Ray permissions either.
 const BASELINE = ['logs:CreateLogStream ownLogGroup', 'logs:PutLogEvents ownLogGroup'];
 const TABLE_READ = ['dynamodb:GetItem table', 'kms:Decrypt key'];
@@ -41,6 +61,12 @@ const TABLE_READ_WRITE = [
   'dynamodb:PutItem table',
   'dynamodb:UpdateItem table',
   'kms:Decrypt key',
+  'kms:Encrypt key',
+  'kms:GenerateDataKey key',
+];
+/** Item writes limited by conditions (the statements are asserted in "table writes, by key and attribute"). */
+const tableWrites = (...actions: string[]) => [
+  ...actions.map((a) => `dynamodb:${a} table (conditional)`),
   'kms:Encrypt key',
   'kms:GenerateDataKey key',
 ];
@@ -61,7 +87,7 @@ describe('least privilege, per function (every action on every resource, nothing
       expected(
         [
           'dynamodb:GetItem table',
-          'dynamodb:UpdateItem table',
+          'dynamodb:UpdateItem table (conditional)',
           'kms:Decrypt key',
           'kms:Encrypt key',
           'kms:GenerateDataKey key',
@@ -72,19 +98,28 @@ describe('least privilege, per function (every action on every resource, nothing
     );
   });
 
-  test('worker: table read/write, consume inbound, send outbound and to its own DLQ, agent API key', () => {
+  test('worker: table read, its own items written, consume inbound, send outbound and to its own DLQ, agent API key', () => {
     expect(permissionsOf('worker')).toEqual(
-      expected(TABLE_READ_WRITE, consume('inboundQueue'), send('outboundQueue'), send('inboundDlq'), [
-        'secretsmanager:GetSecretValue agentApiKey',
-      ]),
+      expected(
+        TABLE_READ,
+        tableWrites('PutItem', 'UpdateItem', 'DeleteItem'),
+        consume('inboundQueue'),
+        send('outboundQueue'),
+        send('inboundDlq'),
+        ['secretsmanager:GetSecretValue agentApiKey'],
+      ),
     );
   });
 
-  test('reply: table read/write (the send schedule too), consume outbound, send to its own DLQ, the token hash key', () => {
+  test('reply: table read, its own items written (the send schedule too), consume outbound, send to its own DLQ, the token hash key', () => {
     expect(permissionsOf('reply')).toEqual(
-      expected(TABLE_READ_WRITE, consume('outboundQueue'), send('outboundDlq'), [
-        'secretsmanager:GetSecretValue tokenHashKey',
-      ]),
+      expected(
+        TABLE_READ,
+        tableWrites('PutItem', 'UpdateItem'),
+        consume('outboundQueue'),
+        send('outboundDlq'),
+        ['secretsmanager:GetSecretValue tokenHashKey'],
+      ),
     );
   });
 
@@ -119,6 +154,15 @@ describe('least privilege, per function (every action on every resource, nothing
       expect(permissionsOf(name as keyof typeof stack.functions).filter((p) => p.includes('Dlq'))).toEqual(
         dlqSends[name] ?? [],
       );
+    }
+  });
+
+  test('no function but channels has an unconditional write on the table', () => {
+    for (const name of ['webhook', 'worker', 'reply', 'webhookHealer'] as const) {
+      const unconditional = permissionsOf(name).filter((p) =>
+        /^dynamodb:(PutItem|UpdateItem|DeleteItem|ConditionCheckItem|BatchWriteItem) table$/.test(p),
+      );
+      expect([name, unconditional]).toEqual([name, []]);
     }
   });
 
@@ -171,6 +215,68 @@ describe('least privilege, per function (every action on every resource, nothing
     expect(env('webhookHealer')).toEqual(
       withBase('TABLE_NAME', 'PUBLIC_BASE_URL', 'WEBHOOK_SECRET_KEY_SECRET_ARN'),
     );
+  });
+});
+
+describe('table writes, by key and attribute (IAM fine-grained access conditions)', () => {
+  test('webhook: UpdateItem of channel items only, naming only pk, signedSince and generation, returning no whole item', () => {
+    expect(conditionalStatementsOf('webhook')).toEqual([
+      {
+        actions: ['dynamodb:UpdateItem'],
+        resources: ['table'],
+        condition: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': ['channel#*'],
+            'dynamodb:Attributes': ['pk', 'signedSince', 'generation'],
+          },
+          StringEqualsIfExists: {
+            'dynamodb:Select': 'SPECIFIC_ATTRIBUTES',
+            'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'],
+          },
+        },
+      },
+    ]);
+  });
+
+  test('worker: puts, updates and deletes of conversations, links, idempotency records and call counters, never a channel', () => {
+    expect(conditionalStatementsOf('worker')).toEqual([
+      {
+        actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: ['table'],
+        condition: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': ['conv#*', 'req#*', 'cli#*', 'idem#*', 'calls#*'],
+          },
+        },
+      },
+    ]);
+  });
+
+  test('reply: puts and updates of sent parts, own messages, intents, conversations and send schedules, never a channel', () => {
+    expect(conditionalStatementsOf('reply')).toEqual([
+      {
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: ['table'],
+        condition: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': ['sent#*', 'echo#*', 'intent#*', 'conv#*', 'rate#*'],
+          },
+        },
+      },
+    ]);
+  });
+
+  test('the granted prefixes are the ones the key builders write', () => {
+    expect(keys.channel('c1')).toMatch(/^channel#/);
+    expect(keys.conversation('c1', 'd1')).toMatch(/^conv#/);
+    expect(keys.requestLink('c1', 'r1')).toMatch(/^req#/);
+    expect(keys.clientLink('c1', 'k1')).toMatch(/^cli#/);
+    expect(callCounterKey('e1')).toMatch(/^calls#/);
+    expect(`${IDEMPOTENCY_KEY_PREFIX}#hash`).toMatch(/^idem#/);
+    expect(sentPartKey('r1', 0)).toMatch(/^sent#/);
+    expect(keys.ownMessage('c1', 'm1')).toMatch(/^echo#/);
+    expect(keys.sendIntent('c1', 'k1', 'd')).toMatch(/^intent#/);
+    expect(keys.sendSchedule('h')).toMatch(/^rate#/);
   });
 });
 

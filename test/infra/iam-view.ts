@@ -53,14 +53,44 @@ export function rolePermissions(
       if (statement.Effect !== 'Allow') throw new Error('unexpected Deny statement');
       const actions: string[] = [statement.Action].flat();
       const resources: unknown[] = [statement.Resource].flat();
+      // A grant limited by conditions is marked: statementsWithConditions() shows which.
+      const mark = statement.Condition ? ' (conditional)' : '';
       for (const action of actions) {
         for (const resource of resources) {
-          pairs.add(`${action} ${describeResource(resource, names, ownLogGroupLogicalId)}`);
+          pairs.add(`${action} ${describeResource(resource, names, ownLogGroupLogicalId)}${mark}`);
         }
       }
     }
   }
   return [...pairs].sort();
+}
+
+export interface ConditionalStatement {
+  actions: string[];
+  resources: string[];
+  condition: unknown;
+}
+
+/** The role's statements that carry conditions, with their resources named as in rolePermissions. */
+export function statementsWithConditions(
+  template: Template,
+  roleLogicalId: string,
+  ownLogGroupLogicalId: string,
+  names: Array<[string, string]>,
+): ConditionalStatement[] {
+  const found: ConditionalStatement[] = [];
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    if (!JSON.stringify(policy.Properties.Roles).includes(roleLogicalId)) continue;
+    for (const statement of policy.Properties.PolicyDocument.Statement) {
+      if (!statement.Condition) continue;
+      found.push({
+        actions: [statement.Action].flat().sort(),
+        resources: [statement.Resource].flat().map((r) => describeResource(r, names, ownLogGroupLogicalId)),
+        condition: statement.Condition,
+      });
+    }
+  }
+  return found;
 }
 
 /** Managed policies attached to the role (expected: none). */

@@ -91,6 +91,46 @@ describe('cdk-nag AwsSolutionsChecks', () => {
   });
 });
 
+describe('platformRoleArn: the channels function invoked by one role only', () => {
+  let synth: SynthesisedApp;
+  beforeAll(() => {
+    synth = synthConnectorApp({
+      ...TEST_PARAMETERS,
+      PLATFORM_PRINCIPAL: '123456789012',
+      PLATFORM_ROLE_ARN: 'arn:aws:iam::123456789012:role/agent-platform',
+    });
+  });
+  afterAll(() => synth?.cleanup());
+
+  test("the resource policy's one statement names the role, not the account", () => {
+    const channels = logicalId(synth.stacks.stateless, synth.stacks.stateless.functions.channels.function);
+    const permissions = Object.values(synth.stateless.findResources('AWS::Lambda::Permission')).filter((p) =>
+      JSON.stringify(p.Properties.FunctionName).includes(channels),
+    );
+    expect(permissions.map((p) => p.Properties)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [channels, 'Arn'] },
+        Principal: 'arn:aws:iam::123456789012:role/agent-platform',
+      },
+    ]);
+  });
+
+  test.each([
+    ['a role of another account', 'arn:aws:iam::210987654321:role/agent-platform'],
+    ['a user, not a role', 'arn:aws:iam::123456789012:user/someone'],
+    ['not an ARN', 'agent-platform'],
+  ])('refuses %s, naming platformRoleArn', (_, arn) => {
+    expect(() =>
+      readDeployParameters(() => undefined, {
+        ...TEST_PARAMETERS,
+        PLATFORM_PRINCIPAL: '123456789012',
+        PLATFORM_ROLE_ARN: arn,
+      }),
+    ).toThrow(/platformRoleArn \(context -c platformRoleArn=… or env PLATFORM_ROLE_ARN\): /);
+  });
+});
+
 describe('deployment parameters', () => {
   const none = () => undefined;
 

@@ -160,6 +160,8 @@ export interface LocalStack {
   sqsEndpoint: string;
   /** The environment given to the handlers. */
   env: Record<string, string>;
+  /** Where data and keys are kept across restarts (`stateDir`); undefined when in memory. */
+  keptIn: string | undefined;
   pollers: { inbound: SqsPoller; outbound: SqsPoller };
   /** The Chat2Desk sandbox mounted at /sandbox. */
   sandbox: Sandbox;
@@ -526,6 +528,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodbEndpoint,
       sqsEndpoint,
       env,
+      keptIn: inMemory ? undefined : stateDir,
       pollers,
       sandbox: mountedSandbox,
       agent,

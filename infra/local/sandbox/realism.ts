@@ -79,3 +79,14 @@ export function realismFromEnv(env: NodeJS.ProcessEnv, profile = env.SANDBOX_PRO
   }
   return switches as RealismSwitches;
 }
+
+/**
+ * What `realismFromEnv` picks, for a person to read: the profile (`classic` when none is named),
+ * then each single `SANDBOX_*` switch set over it.
+ */
+export function describeRealism(env: NodeJS.ProcessEnv, profile = env.SANDBOX_PROFILE): string {
+  const switches = Object.values(CHOICES)
+    .filter(({ env: variable }) => env[variable] !== undefined && env[variable] !== '')
+    .map(({ env: variable }) => `${variable}=${env[variable]}`);
+  return [profile || 'classic', ...switches].join(' + ');
+}

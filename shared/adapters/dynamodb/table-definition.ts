@@ -39,6 +39,24 @@ export const IDEMPOTENCY_KEY_PREFIX = 'idem';
 /** Prefix of the send/notify caller-key records (Powertools Idempotency). */
 export const CALLER_KEY_PREFIX = 'mgmt';
 
+/**
+ * The prefix of each kind of item's key, as `keys` and the other key builders (call counter,
+ * idempotency) write it. The IAM policies grant writes by these (infra/stacks/stateless-stack.ts).
+ */
+export const KEY_PREFIXES = {
+  channel: 'channel#',
+  tokenLock: 'tokenlock#',
+  idempotency: `${IDEMPOTENCY_KEY_PREFIX}#`,
+  callCounter: 'calls#',
+  sentReply: 'sent#',
+  ownMessage: 'echo#',
+  conversation: 'conv#',
+  requestLink: 'req#',
+  clientLink: 'cli#',
+  sendIntent: 'intent#',
+  sendSchedule: 'rate#',
+} as const;
+
 /** CreateTable input for DynamoDB Local and the tests (the CDK stack mirrors it in infra/). */
 export function createTableInput(tableName: string) {
   return {
