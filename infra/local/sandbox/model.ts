@@ -214,11 +214,23 @@ function parseButtons(value: unknown, kind: 'keyboard' | 'inline', field: string
   });
 }
 
+/** 2026-01-01T00:00:00Z: the clock's ids count seconds from here. */
+const ID_CLOCK_EPOCH_MS = Date.UTC(2026, 0, 1);
+/** Ids a run may use per second of its life before the next run's first ids could reach them. */
+const IDS_PER_SECOND = 1000;
+
+/** The first id of a counter: `first`, or past any earlier run's ids with `idsFromClock`. */
+function firstId(first: number, clockMs: number | undefined): number {
+  if (clockMs === undefined) return first;
+  return first + Math.max(0, Math.floor((clockMs - ID_CLOCK_EPOCH_MS) / 1000)) * IDS_PER_SECOND;
+}
+
 export class SandboxModel {
   private readonly accounts = new Map<string, Account>();
-  private nextMessageId = 100_000_001;
-  private nextDialogId = 5_000_001;
-  private nextRequestId = 7_000_001;
+  private nextMessageId: number;
+  private nextDialogId: number;
+  private nextRequestId: number;
+  private readonly firstApiClientId: number;
   private nextWebhookId = 1;
   private groupCursor = 0;
 
@@ -229,7 +241,14 @@ export class SandboxModel {
     private readonly emit: Emit,
     private readonly now: () => number = Date.now,
     private readonly realism: RealismSwitches = {},
-  ) {}
+    ids: { fromClock?: boolean } = {},
+  ) {
+    const clockMs = ids.fromClock ? now() : undefined;
+    this.nextMessageId = firstId(100_000_001, clockMs);
+    this.nextDialogId = firstId(5_000_001, clockMs);
+    this.nextRequestId = firstId(7_000_001, clockMs);
+    this.firstApiClientId = firstId(900_000_001, clockMs);
+  }
 
   /** The first delivery attempts of the echo of the message just sent, once. */
   takeEchoDelivery(): Promise<void> | undefined {
@@ -910,7 +929,7 @@ export class SandboxModel {
    * closed, in the general queue. Ids of such clients start at 900000001.
    */
   addClient(account: Account, input: { phone: string; transport: string; channelId: number }): ClientState {
-    let id = 900_000_001;
+    let id = this.firstApiClientId;
     while (account.clients.has(id)) id += 1;
     const dialogId = this.nextDialogId++;
     const client: ClientState = {
