@@ -19,6 +19,7 @@ export type EventClass =
   | { kind: 'dialogClosed'; serviceMessage: boolean }
   | { kind: 'outbox' }
   | { kind: 'dialogTransferred' }
+  | { kind: 'ratingRequest' }
   | { kind: 'skipped'; reason: SkipReason };
 
 export type SkipReason =
@@ -39,16 +40,17 @@ export type SkipReason =
   | 'NotAHuman'
   | 'HumanMarked'
   | 'HumanCleared'
+  | 'RatingSurvey'
+  | 'NewRequest'
   | SkippedHookReason;
 
 /**
- * Hook types that never reach the agent, by name (reference §3, §8, §9 row 15). `new_request`,
- * `operator_status_updated` and `outbox_status` are read for what they tell about the conversation,
- * the bot's operator and delivery; as events for the agent they are skipped here.
+ * Hook types that never reach the agent, by name (reference §3, §8, §9 row 15). A `new_request` of
+ * type `rating` (the satisfaction survey) is read for its request id; any other `new_request` is
+ * skipped as `NewRequest`.
  */
 export const SKIPPED_HOOKS = {
   new_client: 'NewClient',
-  new_request: 'NewRequest',
   add_tag_to_request: 'TagChanged',
   delete_tag_from_request: 'TagChanged',
   client_updated: 'ClientUpdated',
@@ -88,6 +90,9 @@ export function classifyEvent(event: WebhookEvent): EventClass {
       return { kind: 'outbox' };
     case 'dialog_transferred':
       return { kind: 'dialogTransferred' };
+    case 'new_request':
+      // The survey after a human closed the chat (reference §9 rows 1–2): its messages are ratings.
+      return event.type === 'rating' ? { kind: 'ratingRequest' } : { kind: 'skipped', reason: 'NewRequest' };
     case undefined:
     case '':
       return event.type === 'from_client'

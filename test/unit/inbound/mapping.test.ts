@@ -201,7 +201,7 @@ describe('classification', () => {
 
   it.each([
     ['new_client', 'NewClient'],
-    ['new_request', 'NewRequest'],
+    ['new_request', 'NewRequest'], // type common (the body's type is from_client here: not rating)
     ['add_tag_to_request', 'TagChanged'],
     ['delete_tag_from_request', 'TagChanged'],
     ['client_updated', 'ClientUpdated'],
