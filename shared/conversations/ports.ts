@@ -17,6 +17,8 @@ export interface Conversation {
   clientId?: string;
   requestId?: string;
   status?: ConversationStatus;
+  /** The dialog's satisfaction-survey request (`new_request` of type `rating`), if one was seen. */
+  ratingRequestId?: string;
 }
 
 export interface ConversationStore {
@@ -41,6 +43,8 @@ export interface ConversationStore {
    * returned); otherwise it is kept and applied when an event teaches the request's dialog.
    */
   closeRequest(channelId: string, requestId: string, atMs: number): Promise<string | undefined>;
+  /** The request is the dialog's satisfaction survey: its messages are the client's rating, not for the bot. */
+  markRatingRequest(channelId: string, dialogId: string, requestId: string): Promise<void>;
 }
 
 export type IntentClaim = { held: false } | { held: true; retryInMs: number };

@@ -61,6 +61,8 @@ export const agentEventSchema = z.strictObject({
       kind: z.enum(['image', 'video', 'audio', 'pdf', 'file']),
       url: z.string(),
       name: z.optional(z.string()),
+      mimeType: z.optional(z.string()),
+      size: z.optional(z.int().check(z.nonnegative())),
     }),
   ),
   location: z.optional(z.strictObject({ latitude: z.number(), longitude: z.number() })),

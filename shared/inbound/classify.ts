@@ -6,7 +6,11 @@
  *                     reaches the agent as the service message; a closed request only ends a takeover)
  * - outbox            a message to the client: our own echo, an autoreply, or a human operator
  * - dialogTransferred the dialog was assigned to an operator
- * - skipped           anything else, with the reason (logged + metric `Skipped_<reason>`)
+ * - skipped           anything else, with the reason (logged + metric `Skipped_<reason>`): every
+ *                     hook type Chat2Desk is known to send has a reason of its own (`SKIPPED_HOOKS`),
+ *                     an unknown one is `UnsupportedEvent`. None of them reaches the agent, and
+ *                     none counts as a human taking over (an `imported_message` or a `comment` is
+ *                     not an operator writing to the client).
  */
 import type { WebhookEvent } from './webhook-event';
 
@@ -15,6 +19,7 @@ export type EventClass =
   | { kind: 'dialogClosed'; serviceMessage: boolean }
   | { kind: 'outbox' }
   | { kind: 'dialogTransferred' }
+  | { kind: 'ratingRequest' }
   | { kind: 'skipped'; reason: SkipReason };
 
 export type SkipReason =
@@ -34,7 +39,40 @@ export type SkipReason =
   | 'OwnEcho'
   | 'NotAHuman'
   | 'HumanMarked'
-  | 'HumanCleared';
+  | 'HumanCleared'
+  | 'RatingSurvey'
+  | 'NewRequest'
+  | SkippedHookReason;
+
+/**
+ * Hook types that never reach the agent, by name (reference §3, §8, §9 row 15). A `new_request` of
+ * type `rating` (the satisfaction survey) is read for its request id; any other `new_request` is
+ * skipped as `NewRequest`.
+ */
+export const SKIPPED_HOOKS = {
+  new_client: 'NewClient',
+  add_tag_to_request: 'TagChanged',
+  delete_tag_from_request: 'TagChanged',
+  client_updated: 'ClientUpdated',
+  client_added_to_blacklist: 'ClientBlacklisted',
+  comment: 'Comment',
+  system_message: 'SystemMessage',
+  imported_message: 'ImportedMessage',
+  operator_status_updated: 'OperatorStatus',
+  outbox_status: 'OutboxStatus',
+  new_qr_code: 'QrCode',
+  new_ticket: 'Ticket',
+  ticket_updated: 'Ticket',
+  ticket_deleted: 'Ticket',
+} as const;
+
+export type SkippedHookReason = (typeof SKIPPED_HOOKS)[keyof typeof SKIPPED_HOOKS];
+
+function skippedHook(hookType: string): SkippedHookReason | undefined {
+  return Object.hasOwn(SKIPPED_HOOKS, hookType)
+    ? SKIPPED_HOOKS[hookType as keyof typeof SKIPPED_HOOKS]
+    : undefined;
+}
 
 export function classifyEvent(event: WebhookEvent): EventClass {
   switch (event.hook_type) {
@@ -52,13 +90,16 @@ export function classifyEvent(event: WebhookEvent): EventClass {
       return { kind: 'outbox' };
     case 'dialog_transferred':
       return { kind: 'dialogTransferred' };
+    case 'new_request':
+      // The survey after a human closed the chat (reference §9 rows 1–2): its messages are ratings.
+      return event.type === 'rating' ? { kind: 'ratingRequest' } : { kind: 'skipped', reason: 'NewRequest' };
     case undefined:
     case '':
       return event.type === 'from_client'
         ? { kind: 'clientMessage' }
         : { kind: 'skipped', reason: 'UnsupportedEvent' };
     default:
-      return { kind: 'skipped', reason: 'UnsupportedEvent' };
+      return { kind: 'skipped', reason: skippedHook(event.hook_type) ?? 'UnsupportedEvent' };
   }
 }
 

@@ -119,6 +119,13 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
         if (!conversation) return skip('ConversationNotFound');
         return move(conversation, { to: 'human', reason: 'operatorMessage', atMs });
       }
+      case 'ratingRequest': {
+        const conversation = await deps.conversations.resolve(channelId, ref);
+        if (!conversation) return skip('ConversationNotFound');
+        if (!event.request_id) return skip('RatingSurvey');
+        await deps.conversations.markRatingRequest(channelId, conversation.dialogId, event.request_id);
+        return skip('RatingSurvey');
+      }
       case 'dialogTransferred': {
         const conversation = await deps.conversations.resolve(channelId, ref);
         if (!conversation) return skip('ConversationNotFound');
@@ -159,6 +166,9 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
         const route = routeByOperator(channel.operatorId, event.operator_id);
         if (!route.handle) return skip(route.reason);
         const conversation = await deps.conversations.resolve(channelId, ref);
+        // The client's answer to the satisfaction survey is for the humans' statistics, not for the bot.
+        if (event.request_id && event.request_id === conversation?.ratingRequestId)
+          return skip('RatingSurvey');
         if (!botMayAnswer(conversation?.status, now(), MAX_HUMAN_MS)) return skip('WithHuman');
         const withClient = event as WithClient;
         if (!withClient.dialog_id && conversation) withClient.dialog_id = conversation.dialogId;

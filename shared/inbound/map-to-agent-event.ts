@@ -153,11 +153,19 @@ export function attachmentOfItem(item: unknown): Attachment | undefined {
  */
 export function attachmentsOf(event: WebhookEvent, onUnknown?: (keys: string[]) => void): Attachment[] {
   const out: Attachment[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, Attachment>();
   const add = (attachment: Attachment | undefined) => {
-    if (!attachment || seen.has(attachment.url)) return;
-    seen.add(attachment.url);
-    out.push(attachment);
+    if (!attachment) return;
+    const known = seen.get(attachment.url);
+    if (!known) {
+      seen.set(attachment.url, attachment);
+      out.push(attachment);
+      return;
+    }
+    // The same file named twice (a top-level `pdf` and its `attachments[]` item): keep what each says.
+    if (attachment.name && !known.name) known.name = attachment.name;
+    if (attachment.mimeType && !known.mimeType) known.mimeType = attachment.mimeType;
+    if (attachment.size !== undefined && known.size === undefined) known.size = attachment.size;
   };
   const topLevel = (kind: AttachmentKind, value: string | undefined) => {
     const url = httpUrl(value);

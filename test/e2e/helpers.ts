@@ -8,6 +8,12 @@ import {
   runtimeModeFromEnv,
   startLocalStack,
 } from '../../infra/local/runtime/stack';
+import {
+  AGENT_EVENT_SCHEMA,
+  assertConforms,
+  contractViolations,
+  MANAGEMENT_RESULT_SCHEMA,
+} from '../support/published-contracts';
 import { queueDepth } from '../support/queues';
 
 /**
@@ -26,7 +32,32 @@ export async function manage(baseUrl: string, command: unknown): Promise<Record<
     body: JSON.stringify(command),
   });
   if (response.status !== 200) throw new Error(`/management answered ${response.status}`);
-  return (await response.json()) as Record<string, unknown>;
+  const result = (await response.json()) as Record<string, unknown>;
+  assertConforms(MANAGEMENT_RESULT_SCHEMA, result, 'a management result');
+  return result;
+}
+
+/**
+ * Every agent event the stack's demo agent received or refused, checked against the published
+ * agent-event schema when the stack stops: a field the connector sends and the contract does not
+ * allow fails the suite (in its afterAll), even where the test itself did not look at events.
+ */
+export function checkingAgentContract(stack: LocalStack): LocalStack {
+  const stop = stack.stop.bind(stack);
+  stack.stop = async () => {
+    const violations = [
+      ...stack.agent.refused.map(
+        (r) =>
+          `the demo agent refused an event: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      ),
+      ...stack.agent.events.flatMap(({ event }) => contractViolations(AGENT_EVENT_SCHEMA, event)),
+    ];
+    await stop();
+    if (violations.length > 0) {
+      throw new Error(`agent events broke the published contract:\n  ${violations.join('\n  ')}`);
+    }
+  };
+  return stack;
 }
 
 export async function createActiveChannel(
@@ -129,8 +160,8 @@ export async function settled(stack: LocalStack): Promise<void> {
 }
 
 /** The local stack on a free port, in memory, on the test run's emulators (jest cannot load fauxqs itself). */
-export function startTestStack(prefix: string, options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({
+export async function startTestStack(prefix: string, options: LocalStackOptions = {}): Promise<LocalStack> {
+  const stack = await startLocalStack({
     port: 0,
     inMemory: true,
     quiet: true,
@@ -143,4 +174,5 @@ export function startTestStack(prefix: string, options: LocalStackOptions = {}):
     report: () => undefined,
     ...options,
   });
+  return checkingAgentContract(stack);
 }

@@ -1,7 +1,9 @@
 /**
  * A restart of `npm start` with data kept: the keys in .local/keys.json keep webhook URLs valid,
  * the channel stays active in DynamoDB, and the healer's run at start registers its webhook again
- * in the fresh (in-memory) sandbox, so the client is answered without any action.
+ * in the fresh (in-memory) sandbox, so the client is answered without any action. The new
+ * sandbox's ids continue past the old ones: a message after the restart is never taken for an
+ * answered one, and a new client never inherits an old dialog's state.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +32,11 @@ describe('local stack restart with kept data', () => {
     const token = makeTestToken('restart');
     const { id, webhookUrl } = await createActiveChannel(stack.url, token);
     const keys = readFileSync(join(stateDir, 'keys.json'), 'utf8');
+    const before = await clientSays(stack.url, token, '3003', { text: 'before the restart' });
+    await replyMatching(stack.url, token, '3003', 'You said: before the restart');
+    // A second client handed to a human: its dialog is muted for the bot.
+    const muted = await clientSays(stack.url, token, '3005', { text: '/operator' });
+    await replyMatching(stack.url, token, '3005', 'Connecting you to an operator');
     await stack.stop();
 
     stack = await start();
@@ -42,7 +49,12 @@ describe('local stack restart with kept data', () => {
     };
     expect(got.channel.status).toBe('active');
 
-    await clientSays(stack.url, token, '3003', { text: 'still there?' });
+    const after = await clientSays(stack.url, token, '3003', { text: 'still there?' });
     await replyMatching(stack.url, token, '3003', 'You said: still there?');
+    expect(Number(after.messageId)).toBeGreaterThan(Number(before.messageId));
+    // A new client's dialog is new to the connector too: the bot answers it.
+    const fresh = await clientSays(stack.url, token, '3006', { text: 'hello after the restart' });
+    expect([before.dialogId, muted.dialogId]).not.toContain(fresh.dialogId);
+    await replyMatching(stack.url, token, '3006', 'You said: hello after the restart');
   });
 });

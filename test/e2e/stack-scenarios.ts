@@ -7,6 +7,7 @@
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../infra/local/runtime/stack';
 import { makeTestToken } from '../support/tokens';
 import {
+  checkingAgentContract,
   clientSays,
   createActiveChannel,
   eventually,
@@ -28,19 +29,21 @@ export function describeStackScenarios(
     beforeAll(async () => {
       // The emulators of the test run (DynamoDB Local in memory, fauxqs): jest's VM cannot load the
       // ESM-only fauxqs, and the spawned `npm start` below starts its own emulators anyway.
-      stack = await startLocalStack({
-        port: 0,
-        inMemory: true,
-        prefix: `e2e-${process.pid}`,
-        emulators: {
-          dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
-          sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
-        },
-        print: (l) => lines.push(l),
-        report: (l) => lines.push(l),
-        sandbox: { webhookRetryDelaysMs: [200, 500, 1000] },
-        ...options,
-      });
+      stack = checkingAgentContract(
+        await startLocalStack({
+          port: 0,
+          inMemory: true,
+          prefix: `e2e-${process.pid}`,
+          emulators: {
+            dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+            sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
+          },
+          print: (l) => lines.push(l),
+          report: (l) => lines.push(l),
+          sandbox: { webhookRetryDelaysMs: [200, 500, 1000] },
+          ...options,
+        }),
+      );
     });
     afterAll(async () => {
       await stack?.stop();

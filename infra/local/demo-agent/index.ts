@@ -38,7 +38,17 @@ export interface DemoAgent {
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** Every accepted event, in arrival order. */
   events: ReceivedEvent[];
+  /** The last events refused as not matching the agent contract, with why (at most 100 kept). */
+  refused: RefusedEvent[];
 }
+
+export interface RefusedEvent {
+  agentId: string;
+  issues: { path: string; message: string }[];
+  at: number;
+}
+
+const REFUSED_KEPT = 100;
 
 export interface DemoAgentOptions {
   /** When set, `Authorization: Bearer <apiKey>` is required on /agent/agents/... */
@@ -141,6 +151,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 export function createDemoAgent(options: DemoAgentOptions = {}): DemoAgent {
   const events: ReceivedEvent[] = [];
+  const refused: RefusedEvent[] = [];
   const png = demoPng();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -177,10 +188,10 @@ export function createDemoAgent(options: DemoAgentOptions = {}): DemoAgent {
         return true;
       }
       if (!parsed.success) {
-        sendJson(res, 400, {
-          error: 'invalid event',
-          issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-        });
+        const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+        refused.push({ agentId, issues, at: Date.now() });
+        if (refused.length > REFUSED_KEPT) refused.shift();
+        sendJson(res, 400, { error: 'invalid event', issues });
         return true;
       }
       const event = parsed.data as unknown as AgentEvent;
@@ -193,7 +204,7 @@ export function createDemoAgent(options: DemoAgentOptions = {}): DemoAgent {
     return true;
   }
 
-  return { handle, events };
+  return { handle, events, refused };
 }
 
 export async function startDemoAgentServer(

@@ -370,7 +370,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     resetConfig();
 
     // The sandbox and the demo agent: mounted under /sandbox and /agent of the same server.
-    const mountedSandbox = createSandbox(options.sandbox);
+    // With data kept, ids continue past the last run's: the connector remembers answered message
+    // ids and dialogs' states, and a reused id would be taken for an old one.
+    const mountedSandbox = createSandbox({ idsFromClock: !inMemory, ...options.sandbox });
     sandbox = mountedSandbox;
     const agent = createDemoAgent({
       apiKey: env.AGENT_API_KEY,

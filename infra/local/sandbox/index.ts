@@ -121,6 +121,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     (account, event, clientId, channelId) => deliverer.enqueue(account, event, clientId, channelId),
     Date.now,
     options,
+    { fromClock: options.idsFromClock },
   );
   const faults: ActiveFault[] = [];
   const requests: RecordedRequest[] = [];

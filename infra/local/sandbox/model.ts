@@ -94,7 +94,15 @@ export interface DialogState {
   requestId: number;
   messageCount: number;
   lastMessageId: number | null;
+  /** The operator who last wrote to the client in the current request (a survey follows its close). */
+  answeredBy: number | null;
+  /** The open satisfaction survey: its request, and until when the client's answer belongs to it. */
+  survey: { requestId: number; until: number } | null;
 }
+
+/** How long after the survey the client's next message is its answer. */
+export const SURVEY_ANSWER_MS = 10 * 60_000;
+export const SURVEY_TEXT = 'Please rate the work of our operator from 1 to 5';
 
 export interface ClientState {
   id: number;
@@ -214,11 +222,23 @@ function parseButtons(value: unknown, kind: 'keyboard' | 'inline', field: string
   });
 }
 
+/** 2026-01-01T00:00:00Z: the clock's ids count seconds from here. */
+const ID_CLOCK_EPOCH_MS = Date.UTC(2026, 0, 1);
+/** Ids a run may use per second of its life before the next run's first ids could reach them. */
+const IDS_PER_SECOND = 1000;
+
+/** The first id of a counter: `first`, or past any earlier run's ids with `idsFromClock`. */
+function firstId(first: number, clockMs: number | undefined): number {
+  if (clockMs === undefined) return first;
+  return first + Math.max(0, Math.floor((clockMs - ID_CLOCK_EPOCH_MS) / 1000)) * IDS_PER_SECOND;
+}
+
 export class SandboxModel {
   private readonly accounts = new Map<string, Account>();
-  private nextMessageId = 100_000_001;
-  private nextDialogId = 5_000_001;
-  private nextRequestId = 7_000_001;
+  private nextMessageId: number;
+  private nextDialogId: number;
+  private nextRequestId: number;
+  private readonly firstApiClientId: number;
   private nextWebhookId = 1;
   private groupCursor = 0;
 
@@ -229,7 +249,14 @@ export class SandboxModel {
     private readonly emit: Emit,
     private readonly now: () => number = Date.now,
     private readonly realism: RealismSwitches = {},
-  ) {}
+    ids: { fromClock?: boolean } = {},
+  ) {
+    const clockMs = ids.fromClock ? now() : undefined;
+    this.nextMessageId = firstId(100_000_001, clockMs);
+    this.nextDialogId = firstId(5_000_001, clockMs);
+    this.nextRequestId = firstId(7_000_001, clockMs);
+    this.firstApiClientId = firstId(900_000_001, clockMs);
+  }
 
   /** The first delivery attempts of the echo of the message just sent, once. */
   takeEchoDelivery(): Promise<void> | undefined {
@@ -398,6 +425,34 @@ export class SandboxModel {
     dialog.state = 'open';
     dialog.begin = at;
     dialog.end = null;
+    dialog.answeredBy = null;
+    dialog.survey = null;
+  }
+
+  /** `new_request` of a client's dialog (sent only with `ratingSurvey`, as to an account subscribed to it). */
+  private emitNewRequest(
+    account: Account,
+    client: ClientState,
+    dialog: DialogState,
+    type: 'common' | 'rating',
+    at: number,
+  ) {
+    void this.emit(
+      account,
+      {
+        hook_type: 'new_request',
+        request_id: dialog.requestId,
+        client_id: client.id,
+        dialog_id: dialog.id,
+        channel_id: client.channelId,
+        transport: client.transport,
+        type,
+        by_client: type === 'common',
+        event_time: isoTime(at),
+      },
+      client.id,
+      client.channelId,
+    );
   }
 
   /** A message from the client (the chat page or a test): stores it and emits `inbox`. */
@@ -488,6 +543,8 @@ export class SandboxModel {
         requestId: 0,
         messageCount: 0,
         lastMessageId: null,
+        answeredBy: null,
+        survey: null,
       });
     } else {
       client.transport = transport;
@@ -499,11 +556,16 @@ export class SandboxModel {
     }
     const dialog = account.dialogs.get(client.dialogId)!;
     let isNewRequest = false;
-    if (dialog.state === 'closed') {
+    if (dialog.state === 'closed' && dialog.survey && at <= dialog.survey.until) {
+      // The answer to the satisfaction survey: it belongs to the rating request, which it ends.
+      dialog.requestId = dialog.survey.requestId;
+      dialog.survey = null;
+    } else if (dialog.state === 'closed') {
       // A client writing into a closed dialog starts a new request in the general queue.
       this.openRequest(dialog, at);
       dialog.operatorId = null;
       isNewRequest = true;
+      if (this.realism.ratingSurvey) this.emitNewRequest(account, client, dialog, 'common', at);
     }
     if (operatorId !== undefined) dialog.operatorId = operatorId;
 
@@ -677,6 +739,7 @@ export class SandboxModel {
       externalId,
     };
     this.store(account, client, dialog, message);
+    if (type === 'to_client' && operatorId !== null) dialog.answeredBy = operatorId;
     if (type === 'to_client' || type === 'autoreply') {
       const echoOperator = this.realism.apiEchoOperatorId ?? 'sent';
       const echoedOperatorId =
@@ -882,6 +945,38 @@ export class SandboxModel {
             : { hook_type: hook, request_id: dialog.requestId, ...ids, event_time: isoTime(at) };
       void this.emit(account, event, dialog.clientId, SANDBOX_CHANNEL_ID);
     }
+    if (this.realism.ratingSurvey && dialog.answeredBy !== null) this.startSurvey(account, dialog, at);
+  }
+
+  /** The satisfaction survey after an operator's chat is closed: a `rating` request and its question. */
+  private startSurvey(account: Account, dialog: DialogState, at: number): void {
+    const client = account.clients.get(dialog.clientId);
+    if (!client) return;
+    dialog.requestId = this.nextRequestId++;
+    dialog.answeredBy = null;
+    // The rating request is no operator's: the client's answer arrives as from the general queue.
+    dialog.operatorId = null;
+    dialog.survey = { requestId: dialog.requestId, until: at + SURVEY_ANSWER_MS };
+    this.emitNewRequest(account, client, dialog, 'rating', at);
+    this.store(account, client, dialog, {
+      id: this.nextMessageId++,
+      clientId: client.id,
+      dialogId: dialog.id,
+      requestId: dialog.requestId,
+      direction: 'out',
+      type: 'system',
+      text: SURVEY_TEXT,
+      transport: client.transport,
+      channelId: client.channelId,
+      operatorId: null,
+      at,
+      attachments: [],
+      buttons: [],
+      pdf: null,
+      attachmentFilename: null,
+      coordinates: null,
+      externalId: null,
+    });
   }
 
   transcript(account: Account, clientIdText: string): TranscriptEntry[] {
@@ -910,7 +1005,7 @@ export class SandboxModel {
    * closed, in the general queue. Ids of such clients start at 900000001.
    */
   addClient(account: Account, input: { phone: string; transport: string; channelId: number }): ClientState {
-    let id = 900_000_001;
+    let id = this.firstApiClientId;
     while (account.clients.has(id)) id += 1;
     const dialogId = this.nextDialogId++;
     const client: ClientState = {
@@ -934,6 +1029,8 @@ export class SandboxModel {
       requestId: 0,
       messageCount: 0,
       lastMessageId: null,
+      answeredBy: null,
+      survey: null,
     });
     return client;
   }

@@ -28,6 +28,12 @@ export interface RealismSwitches {
    * `fileString` (`{name, mime_type, size, file: "<url>"}`).
    */
   attachmentShape?: 'nameLink' | 'url' | 'fileUrl' | 'fileString';
+  /**
+   * Satisfaction surveys (reference §9 rows 1–2): closing a dialog an operator answered in opens a
+   * request of type `rating` (`new_request`), sends the survey text, and the client's next message
+   * within 10 minutes belongs to it; a later one opens a `common` request (`new_request` too).
+   */
+  ratingSurvey?: boolean;
 }
 
 /** The operator who owns the sandbox accounts' API tokens (the administrator). */
@@ -42,6 +48,7 @@ export const SANDBOX_PROFILES = {
     apiEchoOperatorId: 'tokenOwner',
     echoExternalId: 'none',
     attachmentShape: 'fileUrl',
+    ratingSurvey: true,
   },
 } as const satisfies Record<string, RealismSwitches>;
 
@@ -58,6 +65,7 @@ const CHOICES: { [K in keyof RealismSwitches]-?: { env: string; values: readonly
   apiEchoOperatorId: { env: 'SANDBOX_API_ECHO_OPERATOR_ID', values: ['sent', 'omitted', 'tokenOwner'] },
   echoExternalId: { env: 'SANDBOX_ECHO_EXTERNAL_ID', values: ['extraData', 'topLevel', 'none'] },
   attachmentShape: { env: 'SANDBOX_ATTACHMENT_SHAPE', values: ['nameLink', 'url', 'fileUrl', 'fileString'] },
+  ratingSurvey: { env: 'SANDBOX_RATING_SURVEY', values: ['true', 'false'] },
 };
 
 /**

@@ -23,6 +23,12 @@ export interface SandboxOptions extends RealismSwitches {
   webhookDelayMs?: number;
   /** `write_first_option` of every account's api_info (default true); `setWriteFirstOption` per account. */
   writeFirstOption?: boolean;
+  /**
+   * Start the message, dialog, request and API-client ids past those of any earlier run (default
+   * false: the first ids are 100000001, 5000001, 7000001, 900000001). The local stack turns it on
+   * when it keeps data, so that a restarted sandbox never reuses an id the connector remembers.
+   */
+  idsFromClock?: boolean;
 }
 
 export interface FaultRule {

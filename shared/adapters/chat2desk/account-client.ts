@@ -32,6 +32,7 @@ export const CONNECTOR_WEBHOOK_EVENTS = [
   'close_dialog',
   'close_request',
   'dialog_transferred',
+  'new_request',
 ] as const;
 
 /** Chat2Desk allows this many webhooks per account (company). */

@@ -1,8 +1,9 @@
 /**
  * DynamoDB adapter of the conversation ports (`shared/conversations/ports.ts`), on the one table:
  *
- * - `conv#<channel>#<dialogId>`     the conversation: its client, current request, and the last
- *                                   transition that landed (state, reason, atMs, rank)
+ * - `conv#<channel>#<dialogId>`     the conversation: its client, current request, its satisfaction
+ *                                   survey's request (`ratingRequestId`), and the last transition
+ *                                   that landed (state, reason, atMs, rank)
  * - `req#<channel>#<requestId>`     request → dialog link; a close of a request whose dialog was not
  *                                   known yet (`closedAtMs`), applied when the link is learned
  * - `cli#<channel>#<clientId>`      client → dialog link (an `inbox` may come without a dialog id)
@@ -66,9 +67,11 @@ function conversationOf(dialogId: string, item: Item | undefined): Conversation 
   const conversation: Conversation = { dialogId };
   const clientId = text(item?.clientId);
   const requestId = text(item?.requestId);
+  const ratingRequestId = text(item?.ratingRequestId);
   const status = statusOfItem(item);
   if (clientId) conversation.clientId = clientId;
   if (requestId) conversation.requestId = requestId;
+  if (ratingRequestId) conversation.ratingRequestId = ratingRequestId;
   if (status) conversation.status = status;
   return conversation;
 }
@@ -223,6 +226,18 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
     },
 
     transition,
+
+    async markRatingRequest(channelId, dialogId, requestId) {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: keys.conversation(channelId, dialogId) },
+          UpdateExpression: 'SET ratingRequestId = :r, #ttl = :ttl',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':r': requestId, ':ttl': expiry(conversationTtl) },
+        }),
+      );
+    },
 
     async closeRequest(channelId, requestId, atMs) {
       let item: Item | undefined;

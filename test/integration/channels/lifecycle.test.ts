@@ -85,6 +85,7 @@ describe('CREATE & ACTIVATE', () => {
       'close_request',
       'dialog_transferred',
       'inbox',
+      'new_request',
       'outbox',
     ]);
     // The lock item is keyed by a hash: the raw token is in no key.

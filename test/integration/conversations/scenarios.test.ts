@@ -130,11 +130,14 @@ class Dialog {
       .filter((e) => e.event.chatId === `${this.clientId}|chat2desk`)
       .flatMap((e) => e.event.attachments.map((a): [string, string] => [a.kind, a.url]));
   }
-  /** What the bot wrote to the client (not the human operator), in order. */
+  /** What the bot wrote to the client (not the human operator, not Chat2Desk's survey), in order. */
   botTexts(): string[] {
     return this.world.sandbox
       .transcript(this.world.token, this.clientId)
-      .filter((m: TranscriptEntry) => m.direction === 'out' && m.operatorId !== String(HUMAN))
+      .filter(
+        (m: TranscriptEntry) =>
+          m.direction === 'out' && m.operatorId !== String(HUMAN) && m.type !== 'system',
+      )
       .map((m) => m.text ?? '');
   }
 }

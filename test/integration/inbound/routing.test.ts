@@ -144,6 +144,45 @@ describe('inbound routing', () => {
     expect(p.agent.events).toHaveLength(0);
   });
 
+  it('acknowledges every hook type Chat2Desk sends and calls the agent for none but a client message; an imported message or a comment is no takeover', async () => {
+    const { channel, secret } = await p.addChannel({ operatorId: BOT });
+    const hookTypes = [
+      'new_client',
+      'new_request',
+      'add_tag_to_request',
+      'delete_tag_from_request',
+      'client_updated',
+      'comment',
+      'system_message',
+      'imported_message',
+      'operator_status_updated',
+      'outbox_status',
+      'new_qr_code',
+      'new_ticket',
+      'ticket_updated',
+      'ticket_deleted',
+      'client_added_to_blacklist',
+      'a_hook_type_nobody_knows',
+    ];
+    // Shaped like a message a human wrote to the client in the bot's dialog: only the hook type differs.
+    for (const hookType of hookTypes) {
+      const response = await p.post(
+        channel.id,
+        secret,
+        inboxBody({ hook_type: hookType, client_id: 650, operator_id: OTHER, type: 'to_client', text: 'hi' }),
+      );
+      expect([hookType, response.statusCode]).toEqual([hookType, 200]);
+    }
+    const drained = await p.drainInbound();
+    expect(drained).toMatchObject({ succeeded: hookTypes.length, failed: 0 });
+    expect(p.agent.events).toHaveLength(0);
+
+    // The dialog is still the bot's: the client's next message is answered.
+    await p.post(channel.id, secret, inboxBody({ client_id: 650, operator_id: BOT, text: 'still the bot?' }));
+    await p.drainInbound();
+    expect(p.agent.events.map((e) => e.event.clientMessage)).toEqual(['still the bot?']);
+  });
+
   it('maps a Chat2Desk message to the agent event row by row', async () => {
     const { channel, secret } = await p.addChannel();
     const body = inboxBody({

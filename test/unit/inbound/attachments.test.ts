@@ -67,7 +67,7 @@ describe('attachment shapes into the agent event', () => {
     expect(agentEvent.attachments).toEqual([expected]);
   });
 
-  test('the same file in two places is passed once; non-http links are left out', () => {
+  test('the same file in two places is passed once, with what each place says; non-http links are left out', () => {
     const event = parse(
       inboxBody({
         video: `${URL}.mp4`,
@@ -78,7 +78,7 @@ describe('attachment shapes into the agent event', () => {
         ],
       }),
     );
-    expect(attachmentsOf(event)).toEqual([{ kind: 'video', url: `${URL}.mp4` }]);
+    expect(attachmentsOf(event)).toEqual([{ kind: 'video', url: `${URL}.mp4`, mimeType: 'video/mp4' }]);
   });
 
   test('an item of unknown shape is reported by its keys only and the rest still arrives', () => {

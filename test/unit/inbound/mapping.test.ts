@@ -199,6 +199,33 @@ describe('classification', () => {
     expect(classifyEvent(parse(body)).kind).toBe(kind);
   });
 
+  it.each([
+    ['new_client', 'NewClient'],
+    ['new_request', 'NewRequest'], // type common (the body's type is from_client here: not rating)
+    ['add_tag_to_request', 'TagChanged'],
+    ['delete_tag_from_request', 'TagChanged'],
+    ['client_updated', 'ClientUpdated'],
+    ['client_added_to_blacklist', 'ClientBlacklisted'],
+    ['comment', 'Comment'],
+    ['system_message', 'SystemMessage'],
+    ['imported_message', 'ImportedMessage'],
+    ['operator_status_updated', 'OperatorStatus'],
+    ['outbox_status', 'OutboxStatus'],
+    ['new_qr_code', 'QrCode'],
+    ['new_ticket', 'Ticket'],
+    ['ticket_updated', 'Ticket'],
+    ['ticket_deleted', 'Ticket'],
+    ['something_new', 'UnsupportedEvent'],
+    ['toString', 'UnsupportedEvent'],
+  ])('a %s hook is skipped by name as %s', (hookType, reason) => {
+    expect(
+      classifyEvent(parse({ hook_type: hookType, client_id: 1, message_id: 2, type: 'from_client' })),
+    ).toEqual({
+      kind: 'skipped',
+      reason,
+    });
+  });
+
   it('sends the service message for a closed dialog only, not again for its closed request', () => {
     expect(classifyEvent(parse({ hook_type: 'close_dialog' }))).toEqual({
       kind: 'dialogClosed',

@@ -44,6 +44,7 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
       find: async () => undefined,
       transition: async () => undefined,
       closeRequest: async () => undefined,
+      markRatingRequest: async () => undefined,
     },
     ownMessages: {
       recordOwnMessage: async () => undefined,

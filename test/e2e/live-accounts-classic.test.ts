@@ -1,0 +1,3 @@
+import { describeLiveAccount } from './live-accounts';
+
+describeLiveAccount('classic');

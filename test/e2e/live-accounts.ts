@@ -1,0 +1,72 @@
+/**
+ * What live Chat2Desk accounts do that a demo account does not (reference §9), end to end through
+ * the local stack: the satisfaction survey after a human operator's chat is closed never reaches
+ * the agent, and the client's next conversation does. Run under each sandbox profile by
+ * live-accounts-<profile>.test.ts (one stack per test file: the in-process functions keep their
+ * clients for the life of the module registry).
+ */
+import type { LocalStack } from '../../infra/local/runtime/stack';
+import { SURVEY_TEXT } from '../../infra/local/sandbox/model';
+import { SANDBOX_PROFILES, type SandboxProfileName } from '../../infra/local/sandbox/realism';
+import { makeTestToken } from '../support/tokens';
+import {
+  clientSays,
+  createActiveChannel,
+  replyMatching,
+  settled,
+  startTestStack,
+  transcript,
+} from './helpers';
+
+const HUMAN = 1002;
+
+export function describeLiveAccount(profile: SandboxProfileName): void {
+  describe(`a live account, sandbox profile ${profile}`, () => {
+    let stack: LocalStack;
+    beforeAll(async () => {
+      stack = await startTestStack(`live-${profile}`, {
+        sandbox: { ...SANDBOX_PROFILES[profile], ratingSurvey: true, webhookRetryDelaysMs: [200, 500, 1000] },
+      });
+    });
+    afterAll(async () => {
+      await stack?.stop();
+    });
+
+    const api = async (token: string, method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${stack.url}/sandbox${path}`, {
+        method,
+        headers: { authorization: token, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      expect([path, response.status]).toEqual([path, 200]);
+    };
+
+    it("never answers the client's rating of a human operator; the next conversation is the bot's", async () => {
+      const token = makeTestToken(`survey-${profile}`);
+      await createActiveChannel(stack.url, token);
+      const { dialogId } = await clientSays(stack.url, token, '4100', { text: 'hello' });
+      await replyMatching(stack.url, token, '4100', 'You said: hello');
+
+      // A human takes the dialog, answers, and closes it: Chat2Desk asks the client for a rating.
+      await api(token, 'PUT', `/v1/dialogs/${dialogId}`, { operator_id: HUMAN });
+      await api(token, 'POST', '/v1/messages', {
+        client_id: 4100,
+        text: 'Anna here, done!',
+        operator_id: HUMAN,
+      });
+      await settled(stack);
+      await stack.sandbox.closeDialog(token, dialogId);
+      await replyMatching(stack.url, token, '4100', SURVEY_TEXT);
+
+      await clientSays(stack.url, token, '4100', { text: '5' });
+      await settled(stack);
+      const out = (await transcript(stack.url, token, '4100')).filter((m) => m.direction === 'out');
+      expect(out.map((m) => m.text)).not.toContain('You said: 5');
+      expect(stack.agent.events.filter((e) => e.event.clientMessage === '5')).toEqual([]);
+
+      // The next message opens a common request: the bot answers it.
+      await clientSays(stack.url, token, '4100', { text: 'one more question' });
+      await replyMatching(stack.url, token, '4100', 'You said: one more question');
+    });
+  });
+}
