@@ -8,10 +8,10 @@
  * (`requireSignature`, or a signed delivery was seen) → 401; then SendMessage → 200, or 503 when
  * SQS did not take it (Chat2Desk retries). The agent and Chat2Desk are never called here.
  *
- * The channel is read through a short cache, and an answer from the cache that would refuse the
- * delivery (unknown, inactive, an older generation than the URL's, a signature that does not
- * match, an unsigned request refused) is re-read from the table before it is final: a change made
- * a moment ago is never refused by a stale cache.
+ * The channel is read through a short cache (a miss with an eventually consistent read), and an
+ * answer that would refuse the delivery (unknown, inactive, an older generation than the URL's, a
+ * signature that does not match, an unsigned request refused) is re-read consistently from the
+ * table before it is final: a change made a moment ago is never refused by a stale answer.
  */
 
 import { verifyChat2DeskSignature } from '../../shared/adapters/chat2desk/signature';
@@ -102,13 +102,13 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
     let state: WebhookChannelState | undefined;
     let refused: Refusal | undefined;
     try {
-      const first = await deps.channels.read(channelId);
-      state = first.state;
+      state = (await deps.channels.read(channelId)).state;
       refused = refusal(state);
-      // A generation newer than the URL's is final (generations only grow); any other refusal
-      // from the cache may predate a change: read the table before answering.
+      // A generation newer than the URL's is final (generations only grow); any other refusal,
+      // from the cache or from an eventually consistent read, may predate a change: read the
+      // table consistently before answering.
       const retired = state !== undefined && state.generation > generation;
-      if (refused && first.cached && !retired) {
+      if (refused && !retired) {
         state = (await deps.channels.read(channelId, { fresh: true })).state;
         refused = refusal(state);
       }
