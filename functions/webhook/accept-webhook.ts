@@ -4,8 +4,9 @@
  * Checks, in order (each failure changes nothing): URL secret (constant time, no I/O) → 404;
  * body size → 413; JSON object → 400; the channel: unknown, not active, or the URL of another
  * generation (retired by a deactivation or an account change) → 404; Chat2Desk's signature when
- * the request carries one → 401; an unsigned request to a channel whose deliveries are signed
- * (`requireSignature`, or a signed delivery was seen) → 401; then SendMessage → 200, or 503 when
+ * the request carries one → 401 (and, before any I/O, an `X-Timestamp` more than 3 h old or more
+ * than 5 min ahead → 401 `TIMESTAMP_OUT_OF_RANGE`); an unsigned request to a channel whose
+ * deliveries are signed (`requireSignature`, or a signed delivery was seen) → 401; then SendMessage → 200, or 503 when
  * SQS did not take it (Chat2Desk retries). The agent and Chat2Desk are never called here.
  *
  * The channel is read through a short cache (a miss with an eventually consistent read), and an
@@ -14,7 +15,7 @@
  * table before it is final: a change made a moment ago is never refused by a stale answer.
  */
 
-import { verifyChat2DeskSignature } from '../../shared/adapters/chat2desk/signature';
+import { signedTimestampVerdict, verifyChat2DeskSignature } from '../../shared/adapters/chat2desk/signature';
 import {
   type InboundQueue,
   inboundQueueRouting,
@@ -39,7 +40,7 @@ export interface WebhookRequest {
 export type WebhookOutcome =
   | { status: 200; code: 'ACCEPTED' }
   | { status: 400; code: 'INVALID_JSON' | 'NOT_AN_OBJECT' }
-  | { status: 401; code: 'BAD_SIGNATURE' }
+  | { status: 401; code: 'BAD_SIGNATURE' | 'TIMESTAMP_OUT_OF_RANGE' }
   | { status: 404; code: 'NOT_FOUND' }
   | { status: 413; code: 'BODY_TOO_LARGE' }
   | { status: 503; code: 'QUEUE_UNAVAILABLE' };
@@ -83,6 +84,14 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
     const signed = request.signature !== undefined || request.timestamp !== undefined;
     // A half-signed request is as suspicious as a badly signed one.
     if (signed && (!request.signature || !request.timestamp)) return { status: 401, code: 'BAD_SIGNATURE' };
+    if (signed) {
+      // Before any I/O: a replay of a captured delivery past Chat2Desk's retry horizon costs nothing.
+      const verdict = signedTimestampVerdict(request.timestamp!, now().getTime());
+      if (verdict !== 'inWindow') {
+        logger.warn('signed delivery refused: timestamp outside the accepted window', { channelId, verdict });
+        return { status: 401, code: 'TIMESTAMP_OUT_OF_RANGE' };
+      }
+    }
 
     /** Why this state refuses the delivery, or undefined when it is accepted. */
     const refusal = (state: WebhookChannelState | undefined): Refusal | undefined => {

@@ -16,6 +16,7 @@ const MESSAGES: Record<WebhookOutcome['code'], string> = {
   INVALID_JSON: 'the body is not valid JSON',
   NOT_AN_OBJECT: 'the body must be a JSON object',
   BAD_SIGNATURE: 'the Chat2Desk signature does not match',
+  TIMESTAMP_OUT_OF_RANGE: 'the X-Timestamp is older than 3 hours or more than 5 minutes ahead',
   NOT_FOUND: 'not found',
   BODY_TOO_LARGE: 'the body is larger than 256 KB',
   QUEUE_UNAVAILABLE: 'temporarily unavailable, retry later',
