@@ -64,6 +64,12 @@ export const configSchema = z.object({
   DEDUP_TTL_SECONDS: positiveInt(6 * 3600),
   /** When set, a client whose message the agent permanently failed on is handed to this group. */
   FALLBACK_OPERATOR_GROUP_ID: optionalString,
+  /**
+   * Webhook admission per channel and per function instance (token bucket, no I/O): the steady rate
+   * and the burst; beyond, 429 with Retry-After (docs/DEPLOY.md, "Admission per channel").
+   */
+  WEBHOOK_CHANNEL_RATE_PER_SECOND: positiveInt(10),
+  WEBHOOK_CHANNEL_BURST: positiveInt(50),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -6,8 +6,9 @@
  * generation (retired by a deactivation or an account change) → 404; Chat2Desk's signature when
  * the request carries one → 401 (and, before any I/O, an `X-Timestamp` more than 3 h old or more
  * than 5 min ahead → 401 `TIMESTAMP_OUT_OF_RANGE`); an unsigned request to a channel whose
- * deliveries are signed (`requireSignature`, or a signed delivery was seen) → 401; then SendMessage → 200, or 503 when
- * SQS did not take it (Chat2Desk retries). The agent and Chat2Desk are never called here.
+ * deliveries are signed (`requireSignature`, or a signed delivery was seen) → 401; the channel over
+ * its admission rate → 429 with `Retry-After`; then SendMessage → 200, or 503 when SQS did not take
+ * it (Chat2Desk retries). The agent and Chat2Desk are never called here.
  *
  * The channel is read through a short cache (a miss with an eventually consistent read), and an
  * answer that would refuse the delivery (unknown, inactive, an older generation than the URL's, a
@@ -24,6 +25,7 @@ import {
 import type { InboundQueueMessage } from '../../shared/domain/queue-messages';
 import { logger } from '../../shared/observability';
 import { verifyWebhookSecret } from '../../shared/webhook-url';
+import type { ChannelAdmission } from './channel-admission';
 import type { WebhookChannelReader, WebhookChannelState } from './webhook-channel-reader';
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -43,6 +45,7 @@ export type WebhookOutcome =
   | { status: 401; code: 'BAD_SIGNATURE' | 'TIMESTAMP_OUT_OF_RANGE' }
   | { status: 404; code: 'NOT_FOUND' }
   | { status: 413; code: 'BODY_TOO_LARGE' }
+  | { status: 429; code: 'CHANNEL_RATE_LIMITED'; retryAfterSeconds: number }
   | { status: 503; code: 'QUEUE_UNAVAILABLE' };
 
 export interface AcceptWebhookDeps {
@@ -50,6 +53,10 @@ export interface AcceptWebhookDeps {
   inboundQueue: InboundQueue;
   channels: WebhookChannelReader;
   now?: () => Date;
+  /** Per-channel admission of authenticated deliveries; without it every one is admitted. */
+  admission?: ChannelAdmission;
+  /** Counts a delivery refused by the admission limit (a metric in Lambda). */
+  onRateLimited?: (channelId: string) => void;
   /** Counts a refused unsigned delivery (a metric in Lambda). */
   onUnsignedRefused?: (channelId: string) => void;
 }
@@ -143,6 +150,13 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
     // JSON escaping can grow a body past SQS's limit: that is the sender's too-large body, not our 5xx.
     if (Buffer.byteLength(JSON.stringify(message), 'utf8') > SQS_MAX_MESSAGE_BYTES) {
       return { status: 413, code: 'BODY_TOO_LARGE' };
+    }
+    // Only an authenticated delivery (URL secret, channel, signature) takes from its channel's bucket.
+    const admission = deps.admission?.admit(channelId);
+    if (admission && !admission.admitted) {
+      logger.warn('delivery refused: channel over its admission rate', { channelId });
+      deps.onRateLimited?.(channelId);
+      return { status: 429, code: 'CHANNEL_RATE_LIMITED', retryAfterSeconds: admission.retryAfterSeconds };
     }
     const routing = inboundQueueRouting(channelId, parsed as Record<string, unknown>, rawText);
     try {
