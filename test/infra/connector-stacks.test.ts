@@ -6,6 +6,7 @@
 
 import { Match } from 'aws-cdk-lib/assertions';
 import type { ConnectorFunction } from '../../infra/constructs/connector-function';
+import { DEFAULT_API_THROTTLE } from '../../infra/stacks/deploy-parameters';
 import { INBOUND_QUEUE, OUTBOUND_QUEUE } from '../../shared/adapters/sqs/queue-definitions';
 import { loadConfig } from '../../shared/config';
 import { DEFAULT_RETRY_POLICY } from '../../shared/outbound/retry-policy';
@@ -142,7 +143,13 @@ describe('least privilege, per function (every action on every resource, nothing
     const powertools = ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'];
     const withBase = (...names: string[]) => [...powertools, 'NODE_OPTIONS', ...names].sort();
     expect(env('webhook')).toEqual(
-      withBase('TABLE_NAME', 'INBOUND_QUEUE_URL', 'WEBHOOK_SECRET_KEY_SECRET_ARN'),
+      withBase(
+        'TABLE_NAME',
+        'INBOUND_QUEUE_URL',
+        'WEBHOOK_SECRET_KEY_SECRET_ARN',
+        'WEBHOOK_CHANNEL_RATE_PER_SECOND',
+        'WEBHOOK_CHANNEL_BURST',
+      ),
     );
     expect(env('worker')).toEqual(
       withBase(
@@ -377,7 +384,10 @@ describe('webhook API', () => {
     expect(stage!.Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: DEFAULT_API_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: DEFAULT_API_THROTTLE.burstLimit,
+      },
     });
     const format: string = stage!.Properties.AccessLogSettings.Format;
     expect(format).toContain('$context.routeKey');
