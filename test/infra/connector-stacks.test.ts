@@ -6,7 +6,6 @@
 
 import { Match } from 'aws-cdk-lib/assertions';
 import type { ConnectorFunction } from '../../infra/constructs/connector-function';
-import { DEFAULT_API_THROTTLE } from '../../infra/stacks/deploy-parameters';
 import { INBOUND_QUEUE, OUTBOUND_QUEUE } from '../../shared/adapters/sqs/queue-definitions';
 import { loadConfig } from '../../shared/config';
 import { DEFAULT_RETRY_POLICY } from '../../shared/outbound/retry-policy';
@@ -384,10 +383,7 @@ describe('webhook API', () => {
     expect(stage!.Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: {
-        ThrottlingRateLimit: DEFAULT_API_THROTTLE.rateLimit,
-        ThrottlingBurstLimit: DEFAULT_API_THROTTLE.burstLimit,
-      },
+      DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
     });
     const format: string = stage!.Properties.AccessLogSettings.Format;
     expect(format).toContain('$context.routeKey');
