@@ -33,6 +33,11 @@ describe('webhook door parameters', () => {
         WEBHOOK_CHANNEL_RATE_PER_SECOND: String(WEBHOOK_ADMISSION_DEFAULTS.ratePerSecond),
         WEBHOOK_CHANNEL_BURST: String(WEBHOOK_ADMISSION_DEFAULTS.burst),
       });
+      // The ingest widget shows what a flood is answered: 4xx, and the channels refused admission.
+      const [dashboard] = Object.values(synth.stateless.findResources('AWS::CloudWatch::Dashboard'));
+      const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+      expect(body).toContain('WebhookRateLimited');
+      expect(body).toContain('4xx');
     } finally {
       synth.cleanup();
     }
