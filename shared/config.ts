@@ -22,6 +22,9 @@ const flag = z.pipe(
   z.transform((v) => v === 'true' || v === '1'),
 );
 
+/** Webhook admission per channel and per instance; the deploy parameters default to the same. */
+export const WEBHOOK_ADMISSION_DEFAULTS = { ratePerSecond: 10, burst: 50 } as const;
+
 export const configSchema = z.object({
   TABLE_NAME: optionalString,
   INBOUND_QUEUE_URL: optionalString,
@@ -64,6 +67,12 @@ export const configSchema = z.object({
   DEDUP_TTL_SECONDS: positiveInt(6 * 3600),
   /** When set, a client whose message the agent permanently failed on is handed to this group. */
   FALLBACK_OPERATOR_GROUP_ID: optionalString,
+  /**
+   * Webhook admission per channel and per function instance (token bucket, no I/O): the steady rate
+   * and the burst; beyond, 429 with Retry-After (docs/DEPLOY.md, "Admission per channel").
+   */
+  WEBHOOK_CHANNEL_RATE_PER_SECOND: positiveInt(WEBHOOK_ADMISSION_DEFAULTS.ratePerSecond),
+  WEBHOOK_CHANNEL_BURST: positiveInt(WEBHOOK_ADMISSION_DEFAULTS.burst),
 });
 
 export type Config = z.output<typeof configSchema>;

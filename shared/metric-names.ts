@@ -20,4 +20,6 @@ export const CUSTOM_METRICS = {
   webhookHealFailed: HEAL_METRICS.failed,
   /** webhook: an unsigned delivery refused on a channel whose deliveries are signed, unit Count. */
   webhookUnsignedRefused: 'WebhookUnsignedRefused',
+  /** webhook: an authenticated delivery refused (429) by its channel's admission rate, unit Count. */
+  webhookRateLimited: 'WebhookRateLimited',
 } as const;

@@ -4,17 +4,19 @@
  * Checks, in order (each failure changes nothing): URL secret (constant time, no I/O) → 404;
  * body size → 413; JSON object → 400; the channel: unknown, not active, or the URL of another
  * generation (retired by a deactivation or an account change) → 404; Chat2Desk's signature when
- * the request carries one → 401; an unsigned request to a channel whose deliveries are signed
- * (`requireSignature`, or a signed delivery was seen) → 401; then SendMessage → 200, or 503 when
- * SQS did not take it (Chat2Desk retries). The agent and Chat2Desk are never called here.
+ * the request carries one → 401 (and, before any I/O, an `X-Timestamp` more than 3 h old or more
+ * than 5 min ahead → 401 `TIMESTAMP_OUT_OF_RANGE`); an unsigned request to a channel whose
+ * deliveries are signed (`requireSignature`, or a signed delivery was seen) → 401; the channel over
+ * its admission rate → 429 with `Retry-After`; then SendMessage → 200, or 503 when SQS did not take
+ * it (Chat2Desk retries). The agent and Chat2Desk are never called here.
  *
- * The channel is read through a short cache, and an answer from the cache that would refuse the
- * delivery (unknown, inactive, an older generation than the URL's, a signature that does not
- * match, an unsigned request refused) is re-read from the table before it is final: a change made
- * a moment ago is never refused by a stale cache.
+ * The channel is read through a short cache (a miss with an eventually consistent read), and an
+ * answer that would refuse the delivery (unknown, inactive, an older generation than the URL's, a
+ * signature that does not match, an unsigned request refused) is re-read consistently from the
+ * table before it is final: a change made a moment ago is never refused by a stale answer.
  */
 
-import { verifyChat2DeskSignature } from '../../shared/adapters/chat2desk/signature';
+import { signedTimestampVerdict, verifyChat2DeskSignature } from '../../shared/adapters/chat2desk/signature';
 import {
   type InboundQueue,
   inboundQueueRouting,
@@ -23,6 +25,7 @@ import {
 import type { InboundQueueMessage } from '../../shared/domain/queue-messages';
 import { logger } from '../../shared/observability';
 import { verifyWebhookSecret } from '../../shared/webhook-url';
+import type { ChannelAdmission } from './channel-admission';
 import type { WebhookChannelReader, WebhookChannelState } from './webhook-channel-reader';
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -39,9 +42,10 @@ export interface WebhookRequest {
 export type WebhookOutcome =
   | { status: 200; code: 'ACCEPTED' }
   | { status: 400; code: 'INVALID_JSON' | 'NOT_AN_OBJECT' }
-  | { status: 401; code: 'BAD_SIGNATURE' }
+  | { status: 401; code: 'BAD_SIGNATURE' | 'TIMESTAMP_OUT_OF_RANGE' }
   | { status: 404; code: 'NOT_FOUND' }
   | { status: 413; code: 'BODY_TOO_LARGE' }
+  | { status: 429; code: 'CHANNEL_RATE_LIMITED'; retryAfterSeconds: number }
   | { status: 503; code: 'QUEUE_UNAVAILABLE' };
 
 export interface AcceptWebhookDeps {
@@ -49,6 +53,10 @@ export interface AcceptWebhookDeps {
   inboundQueue: InboundQueue;
   channels: WebhookChannelReader;
   now?: () => Date;
+  /** Per-channel admission of authenticated deliveries; without it every one is admitted. */
+  admission?: ChannelAdmission;
+  /** Counts a delivery refused by the admission limit (a metric in Lambda). */
+  onRateLimited?: (channelId: string) => void;
   /** Counts a refused unsigned delivery (a metric in Lambda). */
   onUnsignedRefused?: (channelId: string) => void;
 }
@@ -83,6 +91,14 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
     const signed = request.signature !== undefined || request.timestamp !== undefined;
     // A half-signed request is as suspicious as a badly signed one.
     if (signed && (!request.signature || !request.timestamp)) return { status: 401, code: 'BAD_SIGNATURE' };
+    if (signed) {
+      // Before any I/O: a replay of a captured delivery past Chat2Desk's retry horizon costs nothing.
+      const verdict = signedTimestampVerdict(request.timestamp!, now().getTime());
+      if (verdict !== 'inWindow') {
+        logger.warn('signed delivery refused: timestamp outside the accepted window', { channelId, verdict });
+        return { status: 401, code: 'TIMESTAMP_OUT_OF_RANGE' };
+      }
+    }
 
     /** Why this state refuses the delivery, or undefined when it is accepted. */
     const refusal = (state: WebhookChannelState | undefined): Refusal | undefined => {
@@ -102,13 +118,13 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
     let state: WebhookChannelState | undefined;
     let refused: Refusal | undefined;
     try {
-      const first = await deps.channels.read(channelId);
-      state = first.state;
+      state = (await deps.channels.read(channelId)).state;
       refused = refusal(state);
-      // A generation newer than the URL's is final (generations only grow); any other refusal
-      // from the cache may predate a change: read the table before answering.
+      // A generation newer than the URL's is final (generations only grow); any other refusal,
+      // from the cache or from an eventually consistent read, may predate a change: read the
+      // table consistently before answering.
       const retired = state !== undefined && state.generation > generation;
-      if (refused && first.cached && !retired) {
+      if (refused && !retired) {
         state = (await deps.channels.read(channelId, { fresh: true })).state;
         refused = refusal(state);
       }
@@ -134,6 +150,13 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
     // JSON escaping can grow a body past SQS's limit: that is the sender's too-large body, not our 5xx.
     if (Buffer.byteLength(JSON.stringify(message), 'utf8') > SQS_MAX_MESSAGE_BYTES) {
       return { status: 413, code: 'BODY_TOO_LARGE' };
+    }
+    // Only an authenticated delivery (URL secret, channel, signature) takes from its channel's bucket.
+    const admission = deps.admission?.admit(channelId);
+    if (admission && !admission.admitted) {
+      logger.warn('delivery refused: channel over its admission rate', { channelId });
+      deps.onRateLimited?.(channelId);
+      return { status: 429, code: 'CHANNEL_RATE_LIMITED', retryAfterSeconds: admission.retryAfterSeconds };
     }
     const routing = inboundQueueRouting(channelId, parsed as Record<string, unknown>, rawText);
     try {

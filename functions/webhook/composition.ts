@@ -5,6 +5,7 @@ import { type Config, loadConfig, required, resolveSecret } from '../../shared/c
 import { CUSTOM_METRICS } from '../../shared/metric-names';
 import { countMetric } from '../../shared/observability';
 import type { AcceptWebhookDeps } from './accept-webhook';
+import { createChannelAdmission } from './channel-admission';
 import { createWebhookChannelReader } from './webhook-channel-reader';
 
 export async function buildWebhookDeps(config: Config = loadConfig()): Promise<AcceptWebhookDeps> {
@@ -18,6 +19,11 @@ export async function buildWebhookDeps(config: Config = loadConfig()): Promise<A
       tableName,
       cacheTtlMs: config.CHANNEL_CACHE_TTL_MS,
     }),
+    admission: createChannelAdmission({
+      ratePerSecond: config.WEBHOOK_CHANNEL_RATE_PER_SECOND,
+      burst: config.WEBHOOK_CHANNEL_BURST,
+    }),
+    onRateLimited: () => countMetric(CUSTOM_METRICS.webhookRateLimited),
     onUnsignedRefused: () => countMetric(CUSTOM_METRICS.webhookUnsignedRefused),
   };
 }

@@ -16,8 +16,10 @@ const MESSAGES: Record<WebhookOutcome['code'], string> = {
   INVALID_JSON: 'the body is not valid JSON',
   NOT_AN_OBJECT: 'the body must be a JSON object',
   BAD_SIGNATURE: 'the Chat2Desk signature does not match',
+  TIMESTAMP_OUT_OF_RANGE: 'the X-Timestamp is older than 3 hours or more than 5 minutes ahead',
   NOT_FOUND: 'not found',
   BODY_TOO_LARGE: 'the body is larger than 256 KB',
+  CHANNEL_RATE_LIMITED: 'too many deliveries for this channel, retry after the Retry-After seconds',
   QUEUE_UNAVAILABLE: 'temporarily unavailable, retry later',
 };
 
@@ -61,7 +63,10 @@ export function createWebhookHandler(deps: AcceptWebhookDeps) {
         : { ok: false, error: { code: outcome.code, message: MESSAGES[outcome.code] } };
     return {
       statusCode: outcome.status,
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(outcome.status === 429 ? { 'retry-after': String(outcome.retryAfterSeconds) } : {}),
+      },
       body: JSON.stringify(payload),
     };
   };

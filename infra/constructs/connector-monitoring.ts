@@ -179,6 +179,9 @@ export class ConnectorMonitoring extends Construct {
         width: 12,
         left: [
           props.api.metricCount({ ...fiveMin, statistic: 'Sum', label: 'webhook requests' }),
+          // A flood shows as 4xx (forged: 404; over a channel's admission: 429, also counted apart).
+          props.api.metricClientError({ ...fiveMin, statistic: 'Sum', label: 'refused (4xx)' }),
+          customMetric(CUSTOM_METRICS.webhookRateLimited).with({ label: 'over channel admission (429)' }),
           ...(inbound
             ? [
                 inbound.queue.metricNumberOfMessagesSent({

@@ -4,6 +4,7 @@
  * a message naming the parameter. See docs/DEPLOY.md.
  */
 import { z } from 'zod';
+import { WEBHOOK_ADMISSION_DEFAULTS } from '../../shared/config';
 
 const ACCOUNT_ID = /^\d{12}$/;
 const IAM_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/;
@@ -21,6 +22,12 @@ const optional = z.string().trim().min(1).optional();
  * (shared/outbound/rate-limiter.ts), so this bounds only the total rate over all accounts.
  */
 export const DEFAULT_REPLY_MAX_CONCURRENCY = 50;
+
+/**
+ * The webhook API stage's throttle (every request, forged ones included; docs/DEPLOY.md, "Floods at
+ * the webhook door"). HTTP APIs allow at most the account's regional quota (10,000 rps, burst 5,000).
+ */
+export const DEFAULT_API_THROTTLE = { rateLimit: 1000, burstLimit: 2000 } as const;
 
 export const deployParametersSchema = z
   .object({
@@ -66,6 +73,19 @@ export const deployParametersSchema = z
     tracing: z.enum(['off', 'active']).default('off'),
     /** With `tracing=active`: share of requests traced beyond the first each second (0..1). */
     tracingSampleRate: z.coerce.number().min(0).max(1).default(0.05),
+    /** Steady requests per second of the webhook API stage (all channels and all senders). */
+    apiRateLimit: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_API_THROTTLE.rateLimit),
+    /** Burst of the webhook API stage. */
+    apiBurstLimit: z.coerce.number().int().min(1).max(5_000).default(DEFAULT_API_THROTTLE.burstLimit),
+    /** Deliveries per second one channel is admitted at, per webhook function instance (429 beyond). */
+    webhookChannelRatePerSecond: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(WEBHOOK_ADMISSION_DEFAULTS.ratePerSecond),
+    /** Deliveries one channel may send at once, per webhook function instance. */
+    webhookChannelBurst: z.coerce.number().int().min(1).max(10_000).default(WEBHOOK_ADMISSION_DEFAULTS.burst),
   })
   .refine((p) => (p.domainName === undefined) === (p.certificateArn === undefined), {
     message: 'domainName and certificateArn go together',
@@ -96,6 +116,10 @@ export const PARAMETER_NAMES = [
   'replyMaxConcurrency',
   'tracing',
   'tracingSampleRate',
+  'apiRateLimit',
+  'apiBurstLimit',
+  'webhookChannelRatePerSecond',
+  'webhookChannelBurst',
 ] as const;
 
 /** `agentApiUrl` → `AGENT_API_URL`. */

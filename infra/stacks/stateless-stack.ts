@@ -62,7 +62,6 @@ export const SIZING = {
   },
   channels: { memorySize: 256, timeoutSeconds: 60 },
   webhookHealer: { memorySize: 128, timeoutSeconds: 300, everyMinutes: 10 },
-  api: { rateLimit: 200, burstLimit: 400 },
   logRetention: RetentionDays.ONE_MONTH,
 } as const;
 
@@ -150,7 +149,7 @@ export class StatelessStack extends Stack {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: SIZING.api,
+      throttle: { rateLimit: p.apiRateLimit, burstLimit: p.apiBurstLimit },
       // routeKey, never the path: the path carries the channel's webhook secret.
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
@@ -177,6 +176,10 @@ export class StatelessStack extends Stack {
       description: 'Chat2Desk channel: verifies a webhook delivery and queues it (storage first)',
       memorySize: SIZING.webhook.memorySize,
       timeout: seconds(SIZING.webhook.timeoutSeconds),
+      environment: {
+        WEBHOOK_CHANNEL_RATE_PER_SECOND: String(p.webhookChannelRatePerSecond),
+        WEBHOOK_CHANNEL_BURST: String(p.webhookChannelBurst),
+      },
       ...common,
     })
       // The first signed delivery is recorded on the channel (unsigned ones refused after): that update only.

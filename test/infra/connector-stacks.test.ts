@@ -186,7 +186,13 @@ describe('least privilege, per function (every action on every resource, nothing
     const powertools = ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'];
     const withBase = (...names: string[]) => [...powertools, 'NODE_OPTIONS', ...names].sort();
     expect(env('webhook')).toEqual(
-      withBase('TABLE_NAME', 'INBOUND_QUEUE_URL', 'WEBHOOK_SECRET_KEY_SECRET_ARN'),
+      withBase(
+        'TABLE_NAME',
+        'INBOUND_QUEUE_URL',
+        'WEBHOOK_SECRET_KEY_SECRET_ARN',
+        'WEBHOOK_CHANNEL_RATE_PER_SECOND',
+        'WEBHOOK_CHANNEL_BURST',
+      ),
     );
     expect(env('worker')).toEqual(
       withBase(
@@ -483,7 +489,7 @@ describe('webhook API', () => {
     expect(stage!.Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+      DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
     });
     const format: string = stage!.Properties.AccessLogSettings.Format;
     expect(format).toContain('$context.routeKey');

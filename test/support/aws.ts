@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createTableInput } from '../../shared/adapters/dynamodb/table-definition';
 
 export function uniqueName(prefix: string): string {
@@ -27,6 +27,32 @@ export function countingDocumentClient(
       if (prop !== 'send') return Reflect.get(target, prop, receiver);
       return (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
         onCommand(command);
+        return target.send(command);
+      };
+    },
+  });
+}
+
+/**
+ * The same document client, except that an eventually consistent `GetCommand` of a key in `stale`
+ * answers the item stored there (a replica that has not seen the latest write yet; DynamoDB Local is
+ * always consistent). Consistent reads and every other command go to the table.
+ */
+export function staleReadsDocumentClient(
+  client: DynamoDBDocumentClient,
+  stale: Map<string, Record<string, unknown> | undefined>,
+): DynamoDBDocumentClient {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+        if (command instanceof GetCommand && command.input.ConsistentRead !== true) {
+          const pk = String(command.input.Key?.pk ?? '');
+          if (stale.has(pk)) {
+            const item = stale.get(pk);
+            return Promise.resolve({ $metadata: {}, ...(item ? { Item: { ...item } } : {}) });
+          }
+        }
         return target.send(command);
       };
     },

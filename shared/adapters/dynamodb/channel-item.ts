@@ -67,8 +67,9 @@ export interface ChannelReaderOptions {
 
 /**
  * Reads channels with a short per-process cache. The cache only ever serves an active channel at
- * least as new as the caller's message: a miss, "inactive", or an older generation than asked for
- * is read again from the table (consistently) before it is believed, so a channel activated or
+ * least as new as the caller's message: a miss, "inactive", or an older generation than asked for,
+ * whether from the cache or from an eventually consistent read, is read again from the table
+ * (consistently) before it is believed, so a channel activated or
  * moved to another account a moment ago is never refused or served stale. What the cache can
  * still serve for up to `cacheTtlMs` is a channel deactivated since; deactivation is not carried by
  * any message (docs/RUNBOOK.md, "How fast a change takes effect").
@@ -87,15 +88,25 @@ export function createChannelReader(options: ChannelReaderOptions): ChannelReade
         hit.channel?.status === 'active' &&
         (readOptions.generation === undefined || hit.channel.generation >= readOptions.generation);
       if (servable) return hit.channel;
-      const result = await options.client.send(
-        new GetCommand({
-          TableName: options.tableName,
-          Key: { pk: keys.channel(channelId) },
-          // A re-check of something the cache holds must see the latest write.
-          ConsistentRead: Boolean(live || readOptions.fresh),
-        }),
-      );
-      const channel = result.Item ? fromChannelItem(result.Item) : undefined;
+      const load = async (consistent: boolean) => {
+        const result = await options.client.send(
+          new GetCommand({
+            TableName: options.tableName,
+            Key: { pk: keys.channel(channelId) },
+            ConsistentRead: consistent,
+          }),
+        );
+        return result.Item ? fromChannelItem(result.Item) : undefined;
+      };
+      // A re-check of something the cache holds must see the latest write.
+      const consistent = Boolean(live || readOptions.fresh);
+      let channel = await load(consistent);
+      // An eventually consistent read may predate an activation or an account change made a moment
+      // ago: a refusal (missing, inactive, older than the message) is believed only when consistent.
+      const refuses =
+        channel?.status !== 'active' ||
+        (readOptions.generation !== undefined && channel.generation < readOptions.generation);
+      if (!consistent && refuses) channel = await load(true);
       if (options.cacheTtlMs > 0) {
         if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
         cache.set(channelId, { at: now(), channel });

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createWebhookHandler } from '../../../functions/webhook/handler';
 import { createWebhookChannelReader } from '../../../functions/webhook/webhook-channel-reader';
@@ -45,6 +46,9 @@ export interface PipelineOptions {
   /** Wrap the outbound queue (e.g. to inject a crash before the enqueue). */
   wrapOutbound?: (queue: OutboundQueue) => OutboundQueue;
   wrapInbound?: (queue: InboundQueue) => InboundQueue;
+  /** Wrap the document client the webhook's / the worker's channel reader reads through. */
+  wrapWebhookReads?: (client: DynamoDBDocumentClient) => DynamoDBDocumentClient;
+  wrapWorkerReads?: (client: DynamoDBDocumentClient) => DynamoDBDocumentClient;
 }
 
 export interface Pipeline {
@@ -81,7 +85,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const webhook = createWebhookHandler({
     webhookSecretKey: webhookKey,
     inboundQueue: options.wrapInbound ? options.wrapInbound(inbound) : inbound,
-    channels: createWebhookChannelReader({ client: documentClient, tableName: table.name, cacheTtlMs: 0 }),
+    channels: createWebhookChannelReader({
+      client: options.wrapWebhookReads ? options.wrapWebhookReads(documentClient) : documentClient,
+      tableName: table.name,
+      cacheTtlMs: 0,
+    }),
   });
   const outbound = createOutboundQueue({ client: queues.client, queueUrl: queues.outboundUrl });
   const conversations = createConversationStore({
@@ -90,7 +98,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ownMessageTtlSeconds: 3600,
   });
   const workerDeps: WorkerDeps = {
-    channels: createChannelReader({ client: documentClient, tableName: table.name, cacheTtlMs: 0 }),
+    channels: createChannelReader({
+      client: options.wrapWorkerReads ? options.wrapWorkerReads(documentClient) : documentClient,
+      tableName: table.name,
+      cacheTtlMs: 0,
+    }),
     conversations,
     ownMessages: conversations,
     agent: createAgentCallOnce({

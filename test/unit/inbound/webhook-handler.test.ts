@@ -21,6 +21,9 @@ const KEY = 'unit-webhook-key-0123456789abcdef';
 const CHANNEL = 'ch-unit';
 const SECRET = webhookSecret(KEY, CHANNEL, 3);
 const TOKEN = makeTestToken('webhook');
+/** The function's clock: the real one (signed deliveries are stamped with it), to the second. */
+const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
+const unixSeconds = (ms: number) => String(Math.floor(ms / 1000));
 
 interface StoredState {
   token: string;
@@ -88,7 +91,7 @@ function harness(): Harness {
     webhookSecretKey: KEY,
     inboundQueue: queue,
     channels,
-    now: () => new Date('2026-11-26T10:00:00.000Z'),
+    now: () => NOW,
     onUnsignedRefused: () => {
       h.unsignedRefused += 1;
     },
@@ -114,7 +117,7 @@ describe('webhook handler', () => {
           v: 1,
           channelId: CHANNEL,
           generation: 3,
-          receivedAt: '2026-11-26T10:00:00.000Z',
+          receivedAt: NOW.toISOString(),
           body: raw,
         },
         routing: { groupId: `${CHANNEL}:42`, deduplicationId: `${CHANNEL}:inbox:123` },
@@ -184,12 +187,52 @@ describe('webhook handler', () => {
         body: inboxBody(),
         signWith: TOKEN,
         signKeyEncoding: encoding,
-        timestamp: '1000000000', // years old: the age is never checked (retries reuse it)
+        // Chat2Desk's last retry (~2 h) carries the first attempt's timestamp.
+        timestamp: unixSeconds(NOW.getTime() - 2 * 3600_000 - 10 * 60_000),
       });
       expect(res.status).toBe(200);
       expect(h.queued).toHaveLength(1);
     },
   );
+
+  it.each([
+    ['the 2-hour retry, 2 h 59 min old', 200, -(2 * 3600 + 59 * 60) * 1000],
+    ['3 h 1 min old', 401, -(3 * 3600 + 60) * 1000],
+    ['days old', 401, -5 * 86_400_000],
+    ['4 min ahead (clock skew)', 200, 4 * 60_000],
+    ['6 min ahead', 401, 6 * 60_000],
+  ])('a signed delivery stamped %s → %i', async (_name, status, offsetMs) => {
+    const h = harness();
+    const res = await call(h, {
+      channelId: CHANNEL,
+      secret: SECRET,
+      body: inboxBody(),
+      signWith: TOKEN,
+      timestamp: unixSeconds(NOW.getTime() + offsetMs),
+    });
+    expect(res.status).toBe(status);
+    expect(h.queued).toHaveLength(status === 200 ? 1 : 0);
+    if (status === 401) {
+      expect(res.body).toMatchObject({ error: { code: 'TIMESTAMP_OUT_OF_RANGE' } });
+      expect(h.reads).toBe(0); // refused before any I/O
+    }
+  });
+
+  it('a signed delivery whose timestamp cannot be read is refused; milliseconds and ISO are read', async () => {
+    const h = harness();
+    const post = (timestamp: string) =>
+      call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody(), signWith: TOKEN, timestamp });
+    expect((await post('yesterday')).status).toBe(401);
+    expect((await post(String(NOW.getTime() - 60_000))).status).toBe(200);
+    expect((await post(new Date(NOW.getTime() - 60_000).toISOString())).status).toBe(200);
+    expect((await post(String(NOW.getTime() - 4 * 3600_000))).status).toBe(401);
+    expect(h.queued).toHaveLength(2);
+  });
+
+  it('an unsigned delivery is not checked for a timestamp', async () => {
+    const h = harness();
+    expect((await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody() })).status).toBe(200);
+  });
 
   it('rejects a bad or half-present signature with 401, nothing queued', async () => {
     const h = harness();
@@ -204,7 +247,10 @@ describe('webhook handler', () => {
       channelId: CHANNEL,
       secret: SECRET,
       body: raw.replace('Hello', 'Hellp'),
-      headers: { 'x-signature': signChat2Desk(TOKEN, raw, '1'), 'x-timestamp': '1' },
+      headers: {
+        'x-signature': signChat2Desk(TOKEN, raw, unixSeconds(NOW.getTime())),
+        'x-timestamp': unixSeconds(NOW.getTime()),
+      },
     });
     const half = await call(h, {
       channelId: CHANNEL,
@@ -229,7 +275,7 @@ describe('webhook handler', () => {
     expect((await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody() })).status).toBe(200);
     const signed = await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody(), signWith: TOKEN });
     expect(signed.status).toBe(200);
-    expect(h.table.get(CHANNEL)?.signedSince).toBe('2026-11-26T10:00:00.000Z');
+    expect(h.table.get(CHANNEL)?.signedSince).toBe(NOW.toISOString());
     const stripped = await call(h, { channelId: CHANNEL, secret: SECRET, body: inboxBody() });
     expect(stripped).toEqual({
       status: 401,
