@@ -7,8 +7,12 @@ import { createActiveChannelReads } from '../../shared/healing/active-channels';
 import type { HealWebhooksDeps } from '../../shared/healing/heal-webhooks';
 import { webhookName, webhookUrl } from '../../shared/webhook-url';
 
-/** Channels checked at once: a few, so a run of many channels stays well inside the timeout. */
-export const HEAL_CONCURRENCY = 5;
+/**
+ * Channels checked at once. Each lane waits on one account at a time (one active channel per
+ * token), so this is polite to every account; more lanes give a slow account's neighbours more of
+ * the run's time (heal-webhooks.ts shares the time left between the lanes).
+ */
+export const HEAL_CONCURRENCY = 10;
 
 export async function buildHealerDeps(config: Config = loadConfig()): Promise<HealWebhooksDeps> {
   const tableName = required(config, 'TABLE_NAME');
@@ -19,12 +23,15 @@ export async function buildHealerDeps(config: Config = loadConfig()): Promise<He
   return {
     activeChannels: reads.activeChannels,
     isStillActive: reads.isStillActive,
-    accountFor: (channel) =>
+    recordFailure: reads.recordFailure,
+    clearFailure: reads.clearFailure,
+    accountFor: (channel, signal) =>
       createChat2DeskAccountClient({
         baseUrl: channel.apiUrl,
         token: channel.token,
         timeoutMs: config.CHAT2DESK_TIMEOUT_MS,
         fetchImpl: edgeFetch,
+        ...(signal ? { signal } : {}),
       }),
     expectedWebhook: (channel) => ({
       url: webhookUrl(publicBaseUrl, webhookKey, channel.id, channel.generation),

@@ -126,6 +126,8 @@ export interface Chat2DeskAccountClientOptions {
   timeoutMs: number;
   /** The process's Chat2Desk edge (edge.ts). */
   fetchImpl: typeof fetch;
+  /** Ends every request of this client early when aborted. */
+  signal?: AbortSignal;
 }
 
 function normaliseStatus(status: string | null | undefined): AccountWebhook['status'] {
