@@ -8,11 +8,12 @@ import type { HealWebhooksDeps } from '../../shared/healing/heal-webhooks';
 import { webhookName, webhookUrl } from '../../shared/webhook-url';
 
 /**
- * Channels checked at once. Each lane waits on one account at a time (one active channel per
- * token), so this is polite to every account; more lanes give a slow account's neighbours more of
- * the run's time (heal-webhooks.ts shares the time left between the lanes).
+ * Channels checked at once. A lane only waits on I/O, and on one account at a time (one active
+ * channel per token), so many lanes stay polite to every account; what they buy is room: slow
+ * accounts, each cut at its share of the run's time (heal-webhooks.ts), hold fewer of the run's
+ * seconds from the healthy channels. Memory per lane is bounded by the response limit (http.ts).
  */
-export const HEAL_CONCURRENCY = 10;
+export const HEAL_CONCURRENCY = 20;
 
 export async function buildHealerDeps(config: Config = loadConfig()): Promise<HealWebhooksDeps> {
   const tableName = required(config, 'TABLE_NAME');

@@ -12,7 +12,7 @@
  * A tenant's address is untrusted (DESIGN §3 invariant 12), so a run must finish: it has a
  * deadline (from the invocation's remaining time), channels are taken in a new random order each
  * run with those that failed at their last check after the others, and each channel gets at most
- * its fair share of the time left (time left × lanes ÷ channels not yet started), so slow accounts
+ * its share of the time left (a part of time left × lanes ÷ channels not yet started), so slow accounts
  * cannot hold the lanes the healthy ones behind them need. One channel failing never stops the
  * others; each result is logged and counted by the caller.
  */
@@ -77,8 +77,14 @@ export interface HealReport {
   notReached: number;
 }
 
-/** A channel's share of the time left is never cut below this (when the deadline allows it). */
-export const MIN_CHANNEL_SHARE_MS = 1_000;
+/**
+ * A channel gets this part of its fair share (time left × lanes ÷ channels not started): the rest
+ * absorbs what happens between requests (event-loop delays on a busy host), so the run does not
+ * overrun and the shares of the last channels grow instead of shrinking.
+ */
+export const SHARE_OF_FAIR = 0.8;
+/** A channel's share is never cut below this (when the deadline allows it). */
+export const MIN_CHANNEL_SHARE_MS = 250;
 /** Less time than this left: the channel is not started (it could not finish a request). */
 export const MIN_CHANNEL_START_MS = 100;
 
@@ -179,7 +185,8 @@ export async function healWebhooks(
       let timer: NodeJS.Timeout | undefined;
       const cut = new AbortController();
       if (timeLeft !== undefined) {
-        const share = Math.min(timeLeft, Math.max(MIN_CHANNEL_SHARE_MS, (timeLeft * lanes) / left));
+        const fair = (SHARE_OF_FAIR * timeLeft * lanes) / left;
+        const share = Math.min(timeLeft, Math.max(MIN_CHANNEL_SHARE_MS, fair));
         timer = setTimeout(() => cut.abort(), share);
       }
       try {
