@@ -262,7 +262,8 @@ export class StatelessStack extends Stack {
     })
       // The byAgent index holds channel items only (sparse): scanning it never reads dedup records.
       // GetItem: a consistent re-read before re-registering (a channel deactivated meanwhile).
-      .bindTable(table, { items: 'read', scanIndex: BY_AGENT_INDEX })
+      // UpdateItem: only the mark of a failed check (healFailedAt), which orders the next run.
+      .bindTable(table, { items: 'readUpdate', scanIndex: BY_AGENT_INDEX })
       .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY');
     // The next run comes within minutes: no async retries piling up behind a slow run.
     webhookHealer.function.configureAsyncInvoke({ retryAttempts: 0 });

@@ -80,7 +80,7 @@ export function describeChat2DeskFailure(err: unknown, apiUrl: string): string {
     case 'serverError':
       return `the Chat2Desk API at ${apiUrl} failed (server error); try again later`;
     case 'invalidResponse':
-      return `the address ${apiUrl} does not answer like the Chat2Desk API; check the address`;
+      return `the address ${apiUrl} does not answer like the Chat2Desk API (${errorText(err)}); check the address`;
     case 'rejected':
       return `Chat2Desk refused the request: ${errorText(err)}`;
     default:

@@ -8,6 +8,11 @@
  * generation is bumped (a new URL), the new URL is registered in the new account and ours is
  * removed from the old one. Every Chat2Desk call may fail ambiguously (it took effect, the answer
  * was lost), so the compensations are idempotent and each failed one is logged with its reason.
+ *
+ * A DEACTIVATE or DELETE may run between our transaction and our registration: it stores the
+ * channel inactive and unregisters a webhook that is not there yet. Our next conditional write then
+ * loses; before reporting the conflict, the webhook we registered is removed again unless the
+ * channel is still active at this generation in this account (`withdrawUnlessCurrent`).
  */
 import type { Channel } from '../domain/channel';
 import { logger } from '../observability';
@@ -70,15 +75,19 @@ export async function activate(
   } catch (err) {
     const reason = describeChat2DeskFailure(err, locked.apiUrl);
     const released = ctx.bump(locked, { status: 'inactive', webhookId: undefined });
-    await deps.channels.save(released, locked);
-    // The failure may have been ambiguous (registered, answer lost): remove what may be there.
-    await account.unregisterWebhook(ctx.webhookSpec(locked)).catch((cleanup: unknown) => {
-      logger.warn('could not remove a webhook that may have been registered', {
-        channelId: current.id,
-        reason: errorText(cleanup),
+    try {
+      await deps.channels.save(released, locked);
+    } finally {
+      // The failure may have been ambiguous (registered, answer lost): remove what may be there,
+      // also when the save lost to a concurrent deactivate or delete.
+      await account.unregisterWebhook(ctx.webhookSpec(locked)).catch((cleanup: unknown) => {
+        logger.warn('could not remove a webhook that may have been registered', {
+          channelId: current.id,
+          reason: errorText(cleanup),
+        });
+        return 0;
       });
-      return 0;
-    });
+    }
     logger.warn('channel not activated: webhook registration failed; lock released', {
       channelId: current.id,
     });
@@ -90,7 +99,11 @@ export async function activate(
     };
   }
   const active = ctx.bump(locked, { webhookId });
-  await deps.channels.save(active, locked);
+  try {
+    await deps.channels.save(active, locked);
+  } catch (err) {
+    return withdrawUnlessCurrent(ctx, locked, err);
+  }
   pre.checks.webhookRegistered = passed('webhookRegistered');
   logger.info('channel activated', { channelId: active.id, generation: active.generation });
   return { ok: true, channel: view(active), activation: report(true, applied, pre.checks, pre.warnings) };
@@ -141,7 +154,12 @@ export async function applyChanges(
   let final = next;
   if (webhookId !== next.webhookId) {
     final = ctx.bump(next, { webhookId });
-    await deps.channels.save(final, next);
+    try {
+      await deps.channels.save(final, next);
+    } catch (err) {
+      if (moving) await retireOldWebhook(ctx, current, webhookId);
+      return withdrawUnlessCurrent(ctx, next, err);
+    }
   }
   if (moving) await retireOldWebhook(ctx, current, webhookId);
   pre.checks.webhookRegistered = passed('webhookRegistered');
@@ -151,6 +169,52 @@ export async function applyChanges(
     generation: final.generation,
   });
   return { ok: true, channel: view(final), activation: report(true, true, pre.checks, pre.warnings) };
+}
+
+/**
+ * The write recording our registration lost (`err`: a version conflict, or not found after a
+ * DELETE). A concurrent DEACTIVATE/DELETE unregistered before our webhook existed, so it is removed
+ * here (by its URL: the id may be reused by a later registration under our name), unless the
+ * channel is still active at the generation and account it was registered for. Then `err` is
+ * reported as it is: the caller reads the channel again.
+ */
+async function withdrawUnlessCurrent(
+  ctx: UseCaseContext,
+  registeredFor: Channel,
+  err: unknown,
+): Promise<never> {
+  const { deps } = ctx;
+  let current: Channel | undefined;
+  try {
+    current = await deps.channels.get(registeredFor.id);
+  } catch (readErr) {
+    logger.warn('lost a concurrent write and could not re-read the channel; its webhook is kept', {
+      channelId: registeredFor.id,
+      reason: errorText(readErr),
+    });
+    throw err;
+  }
+  const stillCurrent =
+    current?.status === 'active' &&
+    current.generation === registeredFor.generation &&
+    !accountChanged(current, registeredFor);
+  if (!stillCurrent) {
+    const removed = await deps.accounts
+      .forAccount(registeredFor.apiUrl, registeredFor.token)
+      .unregisterWebhook({ url: ctx.webhookSpec(registeredFor).url })
+      .catch((cleanup: unknown) => {
+        logger.warn('could not remove the webhook of a channel deactivated or deleted meanwhile', {
+          channelId: registeredFor.id,
+          reason: errorText(cleanup),
+        });
+        return 0;
+      });
+    logger.info('webhook withdrawn: the channel was deactivated or deleted meanwhile', {
+      channelId: registeredFor.id,
+      webhooksRemoved: removed,
+    });
+  }
+  throw err;
 }
 
 /**

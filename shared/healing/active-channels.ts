@@ -2,24 +2,49 @@
  * Reads for the healer. Active channels come from a Scan of the sparse `byAgent` index: only channel
  * items carry `agentId`, so the scan never reads dedup or idempotency records, however many there
  * are. Before changing anything the healer re-reads the channel with a consistent GetItem.
+ *
+ * The memory of failed checks is one attribute on the channel item, `healFailedAt`, written only
+ * when a check fails and removed when that channel is fine again: it comes with the scan at no
+ * extra read, costs nothing while all is well, and leaves `version` alone (not a management
+ * change). A management write replaces the item without it: a changed channel starts afresh.
  */
-import { type DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { fromChannelItem } from '../adapters/dynamodb/channel-item';
 import { BY_AGENT_INDEX, keys } from '../adapters/dynamodb/table-definition';
 import type { Channel } from '../domain/channel';
+import type { HealCandidate } from './heal-webhooks';
+
+/** The channel item's attribute holding the time of the healer's last failed check. */
+export const HEAL_FAILED_AT_ATTRIBUTE = 'healFailedAt';
 
 export interface ActiveChannelReads {
-  activeChannels(): Promise<Channel[]>;
+  activeChannels(): Promise<HealCandidate[]>;
   isStillActive(channel: Channel): Promise<boolean>;
+  recordFailure(channel: Channel, at: Date): Promise<void>;
+  clearFailure(channel: Channel): Promise<void>;
 }
 
 export function createActiveChannelReads(
   client: DynamoDBDocumentClient,
   tableName: string,
 ): ActiveChannelReads {
+  /** Only on an item that still exists: a deleted channel is not brought back as a stub. */
+  const updateMemo = (channel: Channel, expression: string, values?: Record<string, unknown>) =>
+    client
+      .send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: keys.channel(channel.id) },
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#failedAt': HEAL_FAILED_AT_ATTRIBUTE },
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+        }),
+      )
+      .then(() => undefined);
   return {
     async activeChannels() {
-      const channels: Channel[] = [];
+      const channels: HealCandidate[] = [];
       const pages = paginateScan(
         { client },
         {
@@ -31,7 +56,13 @@ export function createActiveChannelReads(
         },
       );
       for await (const page of pages) {
-        for (const item of page.Items ?? []) channels.push(fromChannelItem(item));
+        for (const item of page.Items ?? []) {
+          const failedAt = item[HEAL_FAILED_AT_ATTRIBUTE];
+          channels.push({
+            ...fromChannelItem(item),
+            ...(typeof failedAt === 'string' ? { lastHealFailureAt: failedAt } : {}),
+          });
+        }
       }
       return channels;
     },
@@ -43,5 +74,7 @@ export function createActiveChannelReads(
       const current = fromChannelItem(result.Item);
       return current.status === 'active' && current.generation === channel.generation;
     },
+    recordFailure: (channel, at) => updateMemo(channel, 'SET #failedAt = :at', { ':at': at.toISOString() }),
+    clearFailure: (channel) => updateMemo(channel, 'REMOVE #failedAt'),
   };
 }

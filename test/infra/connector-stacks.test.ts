@@ -134,9 +134,12 @@ describe('least privilege, per function (every action on every resource, nothing
     );
   });
 
-  test('webhook healer: scan the byAgent index, get items, read the webhook secret key', () => {
+  test('webhook healer: scan the byAgent index, get items, mark failed checks (UpdateItem), read the webhook secret key', () => {
     expect(permissionsOf('webhookHealer')).toEqual(
       expected(TABLE_READ, [
+        'dynamodb:UpdateItem table',
+        'kms:Encrypt key',
+        'kms:GenerateDataKey key',
         'dynamodb:Scan table/index/byAgent',
         'secretsmanager:GetSecretValue webhookSecretKey',
       ]),

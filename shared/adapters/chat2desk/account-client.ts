@@ -127,6 +127,10 @@ export interface Chat2DeskAccountClientOptions {
   timeoutMs: number;
   /** The process's Chat2Desk edge (edge.ts). */
   fetchImpl: typeof fetch;
+  /** Ends every request of this client early when aborted. */
+  signal?: AbortSignal;
+  /** Body size limit after decompression; default `CHAT2DESK_MAX_RESPONSE_BYTES` (http.ts). */
+  maxResponseBytes?: number;
 }
 
 function normaliseStatus(status: string | null | undefined): AccountWebhook['status'] {

@@ -105,11 +105,24 @@ function failureError(
 
 export { parseRetryAfter };
 
+/**
+ * The largest response body read from Chat2Desk, counted after decompression (DESIGN §3 invariant
+ * 12). The largest legitimate answers (a page of 200 messages, the operators or webhooks list) are
+ * a few hundred KB; past this the answer is refused as `invalidResponse` and the body cancelled,
+ * so a gzip/br bomb or an endless body costs at most this much memory.
+ */
+export const CHAT2DESK_MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
+
 export interface Chat2DeskHttpOptions {
   /** The account's API address, e.g. https://api.chat2desk.com (no trailing slash needed). */
   baseUrl: string;
   token: string;
+  /** Per request, from sending it to the last byte of its body. */
   timeoutMs: number;
+  /** Body size limit after decompression; default `CHAT2DESK_MAX_RESPONSE_BYTES`. */
+  maxResponseBytes?: number;
+  /** Ends every request of this client early when aborted (e.g. the healer's time share of a run). */
+  signal?: AbortSignal;
   /** The process's Chat2Desk edge (`getChat2DeskEdge` in edge.ts): every call goes through it. */
   fetchImpl: typeof fetch;
 }
@@ -136,6 +149,7 @@ export type Chat2DeskHttp = (request: Chat2DeskRequest) => Promise<Chat2DeskResp
 export function createChat2DeskHttp(options: Chat2DeskHttpOptions): Chat2DeskHttp {
   const fetchImpl = options.fetchImpl;
   const base = options.baseUrl.replace(/\/+$/, '');
+  const maxBytes = options.maxResponseBytes ?? CHAT2DESK_MAX_RESPONSE_BYTES;
   registerSecret(options.token);
 
   return async (request) => {
@@ -146,6 +160,9 @@ export function createChat2DeskHttp(options: Chat2DeskHttpOptions): Chat2DeskHtt
     const what = `${request.method} ${request.path}`;
     let response: Response;
     let text: string;
+    // One deadline from sending to the body's last byte: a server that drips bytes is cut too.
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     try {
       response = await fetchImpl(url, {
         method: request.method,
@@ -155,15 +172,22 @@ export function createChat2DeskHttp(options: Chat2DeskHttpOptions): Chat2DeskHtt
           ...(request.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
         },
         body: request.body !== undefined ? JSON.stringify(request.body) : undefined,
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal,
         redirect: 'manual',
       });
-      text = await response.text();
+      text = await readBoundedText(response, maxBytes);
     } catch (err) {
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      if (err instanceof ResponseTooLargeError) {
+        throw failureError('invalidResponse', `Chat2Desk ${what}: ${err.message}`, err.httpStatus);
+      }
+      // By name: an abort while reading the body is a DOMException, not always of this realm's Error.
+      const name = (err as { name?: unknown } | null)?.name;
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
       const forbidden = forbiddenAddress(err);
       const reason = timedOut
-        ? `timed out after ${options.timeoutMs} ms`
+        ? timeout.aborted
+          ? `timed out after ${options.timeoutMs} ms`
+          : 'cancelled by the caller'
         : forbidden
           ? `refused to connect: ${forbidden}`
           : 'could not connect';
@@ -203,6 +227,38 @@ export function createChat2DeskHttp(options: Chat2DeskHttpOptions): Chat2DeskHtt
     }
     return { httpStatus: response.status, data: body.data, meta: body.meta };
   };
+}
+
+class ResponseTooLargeError extends Error {
+  constructor(
+    limit: number,
+    readonly httpStatus: number,
+  ) {
+    super(`the response is larger than ${limit} bytes`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+/**
+ * The body as text, read chunk by chunk and cancelled past `limit` bytes. The edge (undici)
+ * decompresses gzip/br/deflate transparently, so the bytes counted are the decompressed ones.
+ */
+async function readBoundedText(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new ResponseTooLargeError(limit, response.status);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The edge's refusal of a non-public address, found in the error's cause chain. */

@@ -18,6 +18,8 @@ function setup(
     apiInfo?: Error;
     register?: Error;
     unregister?: Error;
+    /** Runs while the registration is in flight (a concurrent command). */
+    duringRegister?: () => Promise<unknown>;
   } = {},
 ) {
   const memory = memoryChannelRepository();
@@ -30,6 +32,7 @@ function setup(
     },
     async registerWebhook(spec) {
       calls.push(`register ${spec.url}`);
+      await overrides.duringRegister?.();
       if (overrides.register) throw overrides.register;
       return { webhook: { id: 'wh-1' } };
     },
@@ -147,4 +150,20 @@ it('a refused APPLY writes nothing', async () => {
   expect(memory.items.get(created.channel.id)).toEqual(before);
   expect(memory.locks).toEqual(locksBefore);
   expect(calls.filter((c) => c.startsWith('register') || c === 'unregister')).toEqual([]);
+});
+
+it('a registration that fails while a deactivate runs: what it may have registered is removed, though its rollback write loses', async () => {
+  const concurrent: { useCases?: ChannelUseCases } = {};
+  const { useCases, calls } = setup({
+    register: failure('unreachable'),
+    duringRegister: () => concurrent.useCases!.deactivate({ channelId: 'ch-1' }),
+  });
+  concurrent.useCases = useCases;
+  const created = await useCases.create({ agentId: 'a', channel: channel() });
+  await expect(
+    useCases.update({ channelId: created.channel.id, changes: {}, activate: true }),
+  ).rejects.toMatchObject({ code: 'VERSION_CONFLICT' });
+  // The deactivate's own unregister (nothing there yet), then the activation's compensation.
+  expect(calls.filter((c) => c === 'unregister')).toHaveLength(2);
+  expect((await useCases.get({ channelId: created.channel.id })).channel.status).toBe('inactive');
 });

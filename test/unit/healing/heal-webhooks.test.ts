@@ -3,6 +3,7 @@ import type { AccountWebhook, WebhookSpec } from '../../../shared/adapters/chat2
 import { Chat2DeskPermanentError, Chat2DeskRetryableError } from '../../../shared/adapters/chat2desk/http';
 import type { Channel } from '../../../shared/domain/channel';
 import {
+  type HealCandidate,
   type HealWebhooksDeps,
   healWebhooks,
   type WebhookAccountPort,
@@ -60,6 +61,12 @@ class FakeAccount implements WebhookAccountPort {
     };
     this.webhooks.push(w);
     return { webhook: w, outcome: 'created' as const };
+  }
+  async unregisterWebhook(spec: { url: string }) {
+    this.calls.push('unregister');
+    const before = this.webhooks.length;
+    this.webhooks = this.webhooks.filter((w) => w.url !== spec.url);
+    return before - this.webhooks.length;
   }
 }
 
@@ -170,5 +177,136 @@ test('no active channels: an empty report', async () => {
   expect(report).toEqual({
     results: [],
     counts: { healthy: 0, reEnabled: 0, reRegistered: 0, skipped: 0, failed: 0 },
+    notReached: 0,
   });
+});
+
+describe('a run that finishes', () => {
+  /** Records the order in which the channels' accounts were first asked. */
+  function orderedDeps(channels: HealCandidate[]) {
+    const asked: string[] = [];
+    const accounts = new Map(
+      channels.map((c) => {
+        const account = new FakeAccount([webhook(c, 'enabled')]);
+        const list = account.listWebhooks.bind(account);
+        account.listWebhooks = async () => {
+          asked.push(c.id);
+          return list();
+        };
+        return [c.id, account];
+      }),
+    );
+    return { asked, deps: { ...deps(channels, accounts), concurrency: 1 } };
+  }
+  const seeded = (seed: number) => () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+
+  test('the order changes from run to run; results keep the scan order', async () => {
+    const channels = Array.from({ length: 12 }, (_, i) => channel(`c${i}`));
+    const first = orderedDeps(channels);
+    const report = await healWebhooks(first.deps, { random: seeded(1) });
+    const second = orderedDeps(channels);
+    await healWebhooks(second.deps, { random: seeded(2) });
+    expect(new Set(first.asked)).toEqual(new Set(channels.map((c) => c.id)));
+    expect(first.asked).not.toEqual(second.asked);
+    expect(first.asked).not.toEqual(channels.map((c) => c.id));
+    expect(report.results.map((r) => r.channelId)).toEqual(channels.map((c) => c.id));
+  });
+
+  test('channels whose last check failed are tried after all the others', async () => {
+    const channels: HealCandidate[] = Array.from({ length: 10 }, (_, i) => ({
+      ...channel(`c${i}`),
+      ...(i < 4 ? { lastHealFailureAt: '2026-01-01T00:00:00.000Z' } : {}),
+    }));
+    for (const seed of [1, 2, 3]) {
+      const run = orderedDeps(channels);
+      await healWebhooks(run.deps, { random: seeded(seed) });
+      expect(run.asked.slice(6).sort()).toEqual(['c0', 'c1', 'c2', 'c3']);
+    }
+  });
+
+  test('failures are remembered, and forgotten when the channel is fine again', async () => {
+    const failing = channel('bad');
+    const recovered: HealCandidate = { ...channel('back'), lastHealFailureAt: '2026-01-01T00:00:00.000Z' };
+    const fine = channel('fine');
+    const accounts = new Map([
+      ['bad', new FakeAccount([])],
+      ['back', new FakeAccount([webhook(recovered, 'enabled')])],
+      ['fine', new FakeAccount([webhook(fine, 'enabled')])],
+    ]);
+    accounts.get('bad')!.failWith = new Chat2DeskRetryableError('unreachable', 'connect ECONNREFUSED');
+    const memo: string[] = [];
+    await healWebhooks(
+      {
+        ...deps([failing, recovered, fine], accounts),
+        recordFailure: async (c, at) => {
+          memo.push(`failed ${c.id} ${at.toISOString()}`);
+        },
+        clearFailure: async (c) => {
+          memo.push(`cleared ${c.id}`);
+        },
+      },
+      { now: () => Date.parse('2026-05-01T10:00:00.000Z') },
+    );
+    expect(memo.sort()).toEqual(['cleared back', 'failed bad 2026-05-01T10:00:00.000Z']);
+  });
+
+  test('past the deadline, channels not started are skipped as runDeadline; a slow one is cut at its share', async () => {
+    const slow = channel('slow');
+    const rest = [channel('r1'), channel('r2')];
+    const accounts = new Map<string, FakeAccount>(
+      rest.map((c) => [c.id, new FakeAccount([webhook(c, 'enabled')])]),
+    );
+    const hanging = new FakeAccount([]);
+    let signalSeen: AbortSignal | undefined;
+    const base = deps([slow, ...rest], accounts);
+    const run = healWebhooks(
+      {
+        ...base,
+        concurrency: 1,
+        accountFor: (c, signal) => {
+          if (c.id !== 'slow') return accounts.get(c.id)!;
+          signalSeen = signal;
+          hanging.listWebhooks = () =>
+            new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+          return hanging;
+        },
+      },
+      // The slow one first; the deadline leaves it the whole time.
+      { deadline: Date.now() + 300, random: () => 0.99 },
+    );
+    const report = await run;
+    expect(signalSeen?.aborted).toBe(true);
+    expect(report.results.find((r) => r.channelId === 'slow')).toEqual({
+      channelId: 'slow',
+      outcome: 'failed',
+      reason: 'outOfTime',
+    });
+    expect(report.notReached).toBe(2);
+    expect(
+      report.results
+        .filter((r) => r.reason === 'runDeadline')
+        .map((r) => r.channelId)
+        .sort(),
+    ).toEqual(['r1', 'r2']);
+  });
+});
+
+test('a deactivation that slips in between the freshness read and the re-registration: ours is removed again', async () => {
+  const a = channel('a');
+  const account = new FakeAccount([]);
+  let reads = 0;
+  const report = await healWebhooks({
+    ...deps([a], new Map([['a', account]])),
+    // Active when read before registering, inactive when read after.
+    isStillActive: async () => {
+      reads += 1;
+      return reads === 1;
+    },
+  });
+  expect(report.results).toEqual([{ channelId: 'a', outcome: 'skipped', reason: 'channelNoLongerActive' }]);
+  expect(account.calls).toEqual(['list', 'register agent-platform:a', 'unregister']);
+  expect(account.webhooks).toEqual([]);
 });
