@@ -25,6 +25,7 @@ import {
   KEY_PREFIXES,
   TABLE_PARTITION_KEY,
 } from '../../shared/adapters/dynamodb/table-definition';
+import { HEAL_FAILED_AT_ATTRIBUTE } from '../../shared/healing/active-channels';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../shared/timeouts';
 import { WEBHOOK_PATH_PREFIX } from '../../shared/webhook-url';
 import {
@@ -98,6 +99,12 @@ export const TABLE_WRITES = {
       KEY_PREFIXES.conversation,
       KEY_PREFIXES.sendSchedule,
     ],
+  },
+  // markHealFailed / clearHealFailed: SET or REMOVE healFailedAt on a channel that still exists.
+  webhookHealer: {
+    actions: ['dynamodb:UpdateItem'],
+    keyPrefixes: [KEY_PREFIXES.channel],
+    attributes: [TABLE_PARTITION_KEY, HEAL_FAILED_AT_ATTRIBUTE],
   },
 } as const satisfies Record<string, TableWrites>;
 
@@ -263,7 +270,7 @@ export class StatelessStack extends Stack {
       // The byAgent index holds channel items only (sparse): scanning it never reads dedup records.
       // GetItem: a consistent re-read before re-registering (a channel deactivated meanwhile).
       // UpdateItem: only the mark of a failed check (healFailedAt), which orders the next run.
-      .bindTable(table, { items: 'readUpdate', scanIndex: BY_AGENT_INDEX })
+      .bindTable(table, { items: 'read', writes: TABLE_WRITES.webhookHealer, scanIndex: BY_AGENT_INDEX })
       .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY');
     // The next run comes within minutes: no async retries piling up behind a slow run.
     webhookHealer.function.configureAsyncInvoke({ retryAttempts: 0 });

@@ -137,7 +137,7 @@ describe('least privilege, per function (every action on every resource, nothing
   test('webhook healer: scan the byAgent index, get items, mark failed checks (UpdateItem), read the webhook secret key', () => {
     expect(permissionsOf('webhookHealer')).toEqual(
       expected(TABLE_READ, [
-        'dynamodb:UpdateItem table',
+        'dynamodb:UpdateItem table (conditional)',
         'kms:Encrypt key',
         'kms:GenerateDataKey key',
         'dynamodb:Scan table/index/byAgent',
@@ -228,6 +228,25 @@ describe('least privilege, per function (every action on every resource, nothing
 });
 
 describe('table writes, by key and attribute (IAM fine-grained access conditions)', () => {
+  test('webhook healer: UpdateItem of channel items only, naming only pk and healFailedAt, returning no whole item', () => {
+    expect(conditionalStatementsOf('webhookHealer')).toEqual([
+      {
+        actions: ['dynamodb:UpdateItem'],
+        resources: ['table'],
+        condition: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': ['channel#*'],
+            'dynamodb:Attributes': ['pk', 'healFailedAt'],
+          },
+          StringEqualsIfExists: {
+            'dynamodb:Select': 'SPECIFIC_ATTRIBUTES',
+            'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'],
+          },
+        },
+      },
+    ]);
+  });
+
   test('webhook: UpdateItem of channel items only, naming only pk, signedSince and generation, returning no whole item', () => {
     expect(conditionalStatementsOf('webhook')).toEqual([
       {
