@@ -2,6 +2,7 @@
  * Ports of the conversation model: where dialog state, the links between ids, and the records of
  * the bot's own messages are kept. The DynamoDB adapter is `shared/adapters/dynamodb/conversation-store.ts`.
  */
+import type { ButtonOffer } from './button-offer';
 import type { ConversationStatus, Transition } from './conversation';
 import type { SendIntent } from './echoes';
 
@@ -19,6 +20,8 @@ export interface Conversation {
   status?: ConversationStatus;
   /** The dialog's satisfaction-survey request (`new_request` of type `rating`), if one was seen. */
   ratingRequestId?: string;
+  /** Buttons the bot's last answer showed as a numbered list (`./button-offer.ts`), if any. */
+  buttonOffer?: ButtonOffer;
 }
 
 export interface ConversationStore {
@@ -45,6 +48,8 @@ export interface ConversationStore {
   closeRequest(channelId: string, requestId: string, atMs: number): Promise<string | undefined>;
   /** The request is the dialog's satisfaction survey: its messages are the client's rating, not for the bot. */
   markRatingRequest(channelId: string, dialogId: string, requestId: string): Promise<void>;
+  /** Keeps the numbered list the bot's answer left open; `undefined` removes the one kept. */
+  setButtonOffer(channelId: string, dialogId: string, offer: ButtonOffer | undefined): Promise<void>;
 }
 
 export type IntentClaim = { held: false } | { held: true; retryInMs: number };

@@ -11,6 +11,7 @@
  * - thrown        retryable or permanent: the record fails, SQS redelivers it, and after
  *                 maxReceiveCount it is in the DLQ.
  */
+import { buttonOfferOf, chosenButton, openOffer } from '../conversations/button-offer';
 import {
   botMayAnswer,
   MAX_HUMAN_MS,
@@ -177,12 +178,12 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
           logger.warn('attachment of an unknown shape left out', { ...ids, keys });
           countMetric('Skipped_UnknownAttachment');
         };
-        return answer(
-          channel,
-          mapClientMessage(channelId, eventId, withClient, onUnknownAttachment),
-          withClient,
-          ids,
-        );
+        const agentEvent = mapClientMessage(channelId, eventId, withClient, onUnknownAttachment);
+        // A number or label typed back to a numbered list is that button pressed.
+        const offer = openOffer(conversation?.buttonOffer, conversation?.status);
+        const chosen = chosenButton(agentEvent.clientMessage, offer);
+        if (chosen !== undefined) agentEvent.clientMessage = chosen;
+        return answer(channel, agentEvent, withClient, ids, { conversation, atMs });
       }
     }
   };
@@ -206,6 +207,8 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
     agentEvent: AgentEvent,
     event: WithClient,
     ids: Record<string, unknown>,
+    // The conversation whose numbered list this answer may open or end (a client's message only).
+    offerOn?: { conversation: Conversation | undefined; atMs: number },
   ): Promise<InboundOutcome> {
     const target = replyTarget(event);
     let replies: Reply[];
@@ -228,6 +231,8 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
       }
       throw err;
     }
+    if (offerOn)
+      await keepButtonOffer(channel.id, offerOn.conversation, replies, target.transport, offerOn.atMs);
     await deps.outbound.enqueue(
       replies.map((reply, index) =>
         outboundMessage(channel, agentEvent.eventId, String(index), index, target, reply),
@@ -242,6 +247,23 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
     });
     countMetric('AgentAnswered');
     return { outcome: 'answered', eventId: agentEvent.eventId, replies: replies.length };
+  }
+
+  /**
+   * The numbered list this answer leaves open, kept before the replies are queued (the client cannot
+   * answer it sooner). A write only when a list is shown or one was kept: the common case costs none.
+   */
+  async function keepButtonOffer(
+    channelId: string,
+    conversation: Conversation | undefined,
+    replies: Reply[],
+    transport: string | undefined,
+    atMs: number,
+  ): Promise<void> {
+    if (!conversation) return;
+    const offer = buttonOfferOf(replies, transport, atMs);
+    if (offer || conversation.buttonOffer)
+      await deps.conversations.setButtonOffer(channelId, conversation.dialogId, offer);
   }
 }
 

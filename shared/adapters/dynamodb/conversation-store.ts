@@ -3,7 +3,8 @@
  *
  * - `conv#<channel>#<dialogId>`     the conversation: its client, current request, its satisfaction
  *                                   survey's request (`ratingRequestId`), and the last transition
- *                                   that landed (state, reason, atMs, rank)
+ *                                   that landed (state, reason, atMs, rank); the numbered list the
+ *                                   bot's last answer left open (`buttonOffer`), only while one is
  * - `req#<channel>#<requestId>`     request → dialog link; a close of a request whose dialog was not
  *                                   known yet (`closedAtMs`), applied when the link is learned
  * - `cli#<channel>#<clientId>`      client → dialog link (an `inbox` may come without a dialog id)
@@ -15,6 +16,7 @@
  * a message in a known dialog and request costs one read.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ButtonOffer, OfferedButton } from '../../conversations/button-offer';
 import {
   applyTransition,
   type ConversationState,
@@ -63,6 +65,21 @@ function statusOfItem(item: Item | undefined): ConversationStatus | undefined {
   };
 }
 
+function buttonOfferOfItem(item: Item | undefined): ButtonOffer | undefined {
+  const offer = item?.buttonOffer as { atMs?: unknown; buttons?: unknown } | undefined;
+  if (!offer || typeof offer.atMs !== 'number' || !Array.isArray(offer.buttons)) return undefined;
+  const buttons: OfferedButton[] = [];
+  for (const b of offer.buttons as Array<Record<string, unknown>>) {
+    if (typeof b?.number !== 'number' || typeof b.label !== 'string') continue;
+    buttons.push(
+      typeof b.payload === 'string'
+        ? { number: b.number, label: b.label, payload: b.payload }
+        : { number: b.number, label: b.label },
+    );
+  }
+  return buttons.length > 0 ? { atMs: offer.atMs, buttons } : undefined;
+}
+
 function conversationOf(dialogId: string, item: Item | undefined): Conversation {
   const conversation: Conversation = { dialogId };
   const clientId = text(item?.clientId);
@@ -73,6 +90,8 @@ function conversationOf(dialogId: string, item: Item | undefined): Conversation 
   if (requestId) conversation.requestId = requestId;
   if (ratingRequestId) conversation.ratingRequestId = ratingRequestId;
   if (status) conversation.status = status;
+  const buttonOffer = buttonOfferOfItem(item);
+  if (buttonOffer) conversation.buttonOffer = buttonOffer;
   return conversation;
 }
 
@@ -235,6 +254,22 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
           UpdateExpression: 'SET ratingRequestId = :r, #ttl = :ttl',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: { ':r': requestId, ':ttl': expiry(conversationTtl) },
+        }),
+      );
+    },
+
+    async setButtonOffer(channelId, dialogId, offer) {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: keys.conversation(channelId, dialogId) },
+          ...(offer
+            ? {
+                UpdateExpression: 'SET buttonOffer = :o, #ttl = :ttl',
+                ExpressionAttributeNames: { '#ttl': 'ttl' },
+                ExpressionAttributeValues: { ':o': offer, ':ttl': expiry(conversationTtl) },
+              }
+            : { UpdateExpression: 'REMOVE buttonOffer' }),
         }),
       );
     },

@@ -136,4 +136,28 @@ describe('conversation store', () => {
       held: true,
     });
   });
+
+  it('keeps the numbered list the bot left open beside the state, until it is removed', async () => {
+    const offer = {
+      atMs: T,
+      buttons: [
+        { number: 1, label: 'Yes', payload: 'Y' },
+        { number: 2, label: 'No' },
+      ],
+    };
+    await store.resolve('ch', { dialogId: 'd20', clientId: 'c20', requestId: 'r20' });
+    await store.setButtonOffer('ch', 'd20', offer);
+    await store.transition('ch', 'd20', { to: 'human', reason: 'operatorMessage', atMs: T + 1000 });
+    const kept = await store.resolve('ch', { clientId: 'c20' });
+    expect(kept).toMatchObject({
+      dialogId: 'd20',
+      requestId: 'r20',
+      buttonOffer: offer,
+      status: { state: 'human' },
+    });
+    await store.setButtonOffer('ch', 'd20', undefined);
+    const after = await store.find('ch', { dialogId: 'd20' });
+    expect(after?.buttonOffer).toBeUndefined();
+    expect(after?.clientId).toBe('c20');
+  });
 });

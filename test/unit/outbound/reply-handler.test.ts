@@ -45,6 +45,7 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
       transition: async () => undefined,
       closeRequest: async () => undefined,
       markRatingRequest: async () => undefined,
+      setButtonOffer: async () => undefined,
     },
     ownMessages: {
       recordOwnMessage: async () => undefined,

@@ -1,0 +1,3 @@
+import { describeNumberedButtons } from './numbered-buttons';
+
+describeNumberedButtons('classic');
