@@ -20,4 +20,6 @@ export const CUSTOM_METRICS = {
   webhookHealFailed: HEAL_METRICS.failed,
   /** webhook: an unsigned delivery refused on a channel whose deliveries are signed, unit Count. */
   webhookUnsignedRefused: 'WebhookUnsignedRefused',
+  /** worker: a messenger refused one of our replies (`outbox_status` error), unit Count. */
+  deliveryFailed: 'DeliveryFailed',
 } as const;
