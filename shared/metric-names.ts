@@ -22,4 +22,6 @@ export const CUSTOM_METRICS = {
   webhookUnsignedRefused: 'WebhookUnsignedRefused',
   /** webhook: an authenticated delivery refused (429) by its channel's admission rate, unit Count. */
   webhookRateLimited: 'WebhookRateLimited',
+  /** worker: a messenger refused one of our replies (`outbox_status` error), unit Count. */
+  deliveryFailed: 'DeliveryFailed',
 } as const;

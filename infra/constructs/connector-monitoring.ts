@@ -220,6 +220,7 @@ export class ConnectorMonitoring extends Construct {
           customMetric(CUSTOM_METRICS.repliesFailedRetryable).with({ label: 'send failed (will retry)' }),
           customMetric(CUSTOM_METRICS.repliesFailedPermanently).with({ label: 'send failed (given up)' }),
           customMetric(CUSTOM_METRICS.chat2deskThrottled).with({ label: 'throttled (429)' }),
+          customMetric(CUSTOM_METRICS.deliveryFailed).with({ label: 'refused by the messenger' }),
         ],
       }),
     );

@@ -8,6 +8,15 @@ export function isOurExternalId(channelId: string, externalId: string | undefine
   return externalId.startsWith(`${channelId}:`) || externalId.startsWith('send:');
 }
 
+/**
+ * The reply id inside one of our external ids (`<replyId>`, or `<replyId>#<part>` for a later part
+ * of a reply); undefined for an id that is not ours.
+ */
+export function replyIdOfExternalId(channelId: string, externalId: string | undefined): string | undefined {
+  if (!externalId || !isOurExternalId(channelId, externalId)) return undefined;
+  return externalId.replace(/#\d+$/, '');
+}
+
 /** Where an `outbox` event carries the message's external id: at the top level or in `extra_data`. */
 export function externalIdOf(body: Record<string, unknown>): string | undefined {
   const extra = body.extra_data;

@@ -55,8 +55,11 @@ export interface ConversationStore {
 export type IntentClaim = { held: false } | { held: true; retryInMs: number };
 
 export interface OwnMessages {
-  recordOwnMessage(channelId: string, messageId: string): Promise<void>;
+  /** `replyId`: the reply the message is part of, for a later delivery report (`outbox_status`). */
+  recordOwnMessage(channelId: string, messageId: string, replyId?: string): Promise<void>;
   isOwnMessage(channelId: string, messageId: string): Promise<boolean>;
+  /** The reply recorded with one of our messages; undefined when the message is not ours (or not known). */
+  replyOfOwnMessage(channelId: string, messageId: string): Promise<string | undefined>;
   /**
    * Written before the message is sent, so an echo that overtakes the response is still ours. It is
    * also the send's claim: while an intent with the same external id is younger than `holdMs` and

@@ -6,6 +6,9 @@
  *                     reaches the agent as the service message; a closed request only ends a takeover)
  * - outbox            a message to the client: our own echo, an autoreply, or a human operator
  * - dialogTransferred the dialog was assigned to an operator
+ * - deliveryStatus    `outbox_status`: a messenger's report on a message to the client (a refusal
+ *                     of one of ours is logged and counted; anything else is skipped as
+ *                     `OutboxStatus` or `NotOurMessage`)
  * - skipped           anything else, with the reason (logged + metric `Skipped_<reason>`): every
  *                     hook type Chat2Desk is known to send has a reason of its own (`SKIPPED_HOOKS`),
  *                     an unknown one is `UnsupportedEvent`. None of them reaches the agent, and
@@ -20,6 +23,7 @@ export type EventClass =
   | { kind: 'outbox' }
   | { kind: 'dialogTransferred' }
   | { kind: 'ratingRequest' }
+  | { kind: 'deliveryStatus' }
   | { kind: 'skipped'; reason: SkipReason };
 
 export type SkipReason =
@@ -42,6 +46,8 @@ export type SkipReason =
   | 'HumanCleared'
   | 'RatingSurvey'
   | 'NewRequest'
+  | 'OutboxStatus'
+  | 'NotOurMessage'
   | SkippedHookReason;
 
 /**
@@ -59,7 +65,6 @@ export const SKIPPED_HOOKS = {
   system_message: 'SystemMessage',
   imported_message: 'ImportedMessage',
   operator_status_updated: 'OperatorStatus',
-  outbox_status: 'OutboxStatus',
   new_qr_code: 'QrCode',
   new_ticket: 'Ticket',
   ticket_updated: 'Ticket',
@@ -90,6 +95,8 @@ export function classifyEvent(event: WebhookEvent): EventClass {
       return { kind: 'outbox' };
     case 'dialog_transferred':
       return { kind: 'dialogTransferred' };
+    case 'outbox_status':
+      return { kind: 'deliveryStatus' };
     case 'new_request':
       // The survey after a human closed the chat (reference §9 rows 1–2): its messages are ratings.
       return event.type === 'rating' ? { kind: 'ratingRequest' } : { kind: 'skipped', reason: 'NewRequest' };

@@ -7,6 +7,8 @@
  * - answered      the agent's replies are on the outbound queue;
  * - marked        the event moved its conversation (to a human, back to the bot, closed);
  * - skipped       a deliberate no-op, logged with its reason + metric `Skipped_<reason>`;
+ * - deliveryFailed a messenger refused one of our replies (`outbox_status`): a WARN line with the
+ *                 reply id and the reason + metric `DeliveryFailed`;
  * - invalid       unparseable, can never succeed: logged + metric `Invalid_<what>`, dropped;
  * - thrown        retryable or permanent: the record fails, SQS redelivers it, and after
  *                 maxReceiveCount it is in the DLQ.
@@ -19,7 +21,7 @@ import {
   transferTransition,
 } from '../conversations/conversation';
 import { contentDigest, intentMatches } from '../conversations/echoes';
-import { externalIdOf, isOurExternalId } from '../conversations/own-external-id';
+import { externalIdOf, isOurExternalId, replyIdOfExternalId } from '../conversations/own-external-id';
 import type { Conversation, ConversationRef } from '../conversations/ports';
 import type { AgentEvent } from '../domain/agent-contract';
 import type { Channel } from '../domain/channel';
@@ -30,8 +32,10 @@ import {
 } from '../domain/queue-messages';
 import type { Reply } from '../domain/reply';
 import { PermanentError } from '../errors';
+import { CUSTOM_METRICS } from '../metric-names';
 import { countMetric, logger } from '../observability';
 import { classifyEvent, isOperatorWrittenOutbox, type SkipReason } from './classify';
+import { deliveryStatusOf } from './delivery-status';
 import { attachmentsOf, inboundEventId, mapClientMessage, mapDialogClosed } from './map-to-agent-event';
 import type { InboundEventDeps } from './ports';
 import { routeByOperator, routeDialogClosed } from './routing';
@@ -44,6 +48,7 @@ export type InboundOutcome =
   | { outcome: 'fallback'; eventId: string }
   | { outcome: 'skipped'; reason: SkipReason }
   | { outcome: 'marked'; reason: 'HumanMarked' | 'HumanCleared' }
+  | { outcome: 'deliveryFailed'; replyId: string }
   | { outcome: 'invalid'; reason: string };
 
 type WithClient = WebhookEvent & { client_id: string };
@@ -96,6 +101,21 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
 
     const classified = classifyEvent(event);
     if (classified.kind === 'skipped') return skip(classified.reason);
+    if (classified.kind === 'deliveryStatus') {
+      // Read before the channel: a delivered (or unknown) status costs no I/O at all.
+      const status = deliveryStatusOf(event);
+      if (!status.failed) return skip('OutboxStatus');
+      const replyId = await replyOfOwnMessage(channelId, event);
+      if (!replyId) return skip('NotOurMessage');
+      logger.warn('reply refused by the messenger', {
+        ...ids,
+        clientId: event.client_id,
+        replyId,
+        reason: status.reason ?? 'unknown',
+      });
+      countMetric(CUSTOM_METRICS.deliveryFailed);
+      return { outcome: 'deliveryFailed', replyId };
+    }
 
     const channel = await deps.channels.get(channelId, { generation });
     if (!channel) return skip('ChannelNotFound');
@@ -192,6 +212,15 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
   async function isRecordedEcho(channelId: string, event: WebhookEvent): Promise<boolean> {
     if (isOurExternalId(channelId, externalIdOf(event))) return true;
     return event.message_id !== undefined && deps.ownMessages.isOwnMessage(channelId, event.message_id);
+  }
+
+  /** The reply a message of ours belongs to: by the external id we gave it, else by its message id. */
+  async function replyOfOwnMessage(channelId: string, event: WebhookEvent): Promise<string | undefined> {
+    const fromExternalId = replyIdOfExternalId(channelId, externalIdOf(event));
+    if (fromExternalId) return fromExternalId;
+    return event.message_id === undefined
+      ? undefined
+      : deps.ownMessages.replyOfOwnMessage(channelId, event.message_id);
   }
 
   /** Our own send, by the intent recorded before it: read only for an outbox that would count as a human. */

@@ -216,7 +216,7 @@ async function sendOperations(
         if (intent) await deps.ownMessages.releaseIntent(channel.id, intent).catch(() => undefined);
         throw err;
       }
-      await deps.ownMessages.recordOwnMessage(channel.id, sent.messageId);
+      await deps.ownMessages.recordOwnMessage(channel.id, sent.messageId, replyId);
       await deps.sentReplies.recordPart(replyId, index, sent.messageId);
       messageIds.push(sent.messageId);
     } else {

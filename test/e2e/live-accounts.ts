@@ -1,17 +1,22 @@
 /**
  * What live Chat2Desk accounts do that a demo account does not (reference §9), end to end through
  * the local stack: the satisfaction survey after a human operator's chat is closed never reaches
- * the agent, and the client's next conversation does. Run under each sandbox profile by
+ * the agent, and the client's next conversation does; a reply WhatsApp refuses outside its 24 h
+ * window is logged with its reply id and counted per channel. Run under each sandbox profile by
  * live-accounts-<profile>.test.ts (one stack per test file: the in-process functions keep their
  * clients for the life of the module registry).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LocalStack } from '../../infra/local/runtime/stack';
-import { SURVEY_TEXT } from '../../infra/local/sandbox/model';
+import { accountLabel } from '../../infra/local/sandbox';
+import { SURVEY_TEXT, WHATSAPP_WINDOW_ERROR } from '../../infra/local/sandbox/model';
 import { SANDBOX_PROFILES, type SandboxProfileName } from '../../infra/local/sandbox/realism';
 import { makeTestToken } from '../support/tokens';
 import {
   clientSays,
   createActiveChannel,
+  eventually,
   replyMatching,
   settled,
   startTestStack,
@@ -19,13 +24,26 @@ import {
 } from './helpers';
 
 const HUMAN = 1002;
+const CAPTURED_LOG = join(
+  __dirname,
+  '..',
+  '..',
+  'test-output',
+  'logs',
+  `worker-${process.env.JEST_WORKER_ID ?? '0'}-${process.pid}.log`,
+);
 
 export function describeLiveAccount(profile: SandboxProfileName): void {
   describe(`a live account, sandbox profile ${profile}`, () => {
     let stack: LocalStack;
     beforeAll(async () => {
       stack = await startTestStack(`live-${profile}`, {
-        sandbox: { ...SANDBOX_PROFILES[profile], ratingSurvey: true, webhookRetryDelaysMs: [200, 500, 1000] },
+        sandbox: {
+          ...SANDBOX_PROFILES[profile],
+          ratingSurvey: true,
+          whatsappWindowHours: 24,
+          webhookRetryDelaysMs: [200, 500, 1000],
+        },
       });
     });
     afterAll(async () => {
@@ -67,6 +85,46 @@ export function describeLiveAccount(profile: SandboxProfileName): void {
       // The next message opens a common request: the bot answers it.
       await clientSays(stack.url, token, '4100', { text: 'one more question' });
       await replyMatching(stack.url, token, '4100', 'You said: one more question');
+    });
+
+    it('logs and counts a reply WhatsApp refused outside its 24 h window', async () => {
+      const token = makeTestToken(`window-${profile}`);
+      const { id: channelId } = await createActiveChannel(stack.url, token);
+      // The bot's answer reaches Chat2Desk only after the client's last message is 25 h old.
+      stack.sandbox.faults.inject({ method: 'POST', path: '/v1/messages', delayMs: 2500, times: 1 });
+      const { messageId } = await clientSays(stack.url, token, '4300', {
+        text: 'hello',
+        transport: 'whatsapp',
+      });
+      const account = accountLabel(token);
+      await eventually(async () =>
+        stack.sandbox.requests.find((r) => r.account === account && r.path === '/v1/messages'),
+      );
+      await api(token, 'POST', '/clients/4300/age', { hours: 25 });
+
+      const refused = await replyMatching(stack.url, token, '4300', 'You said: hello');
+      expect(refused.deliveryError).toBe(WHATSAPP_WINDOW_ERROR);
+      const failures = async () => {
+        const response = await fetch(`${stack.url}/local/counters`);
+        const body = (await response.json()) as { channels: Record<string, { deliveryFailures: number }> };
+        return body.channels[channelId]?.deliveryFailures || undefined;
+      };
+      await eventually(failures);
+      await settled(stack);
+      expect(await failures()).toBe(1);
+      // The log lines this test process wrote (test/support/env.ts captures them for the secret scan).
+      const lines = readFileSync(CAPTURED_LOG, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('reply refused by the messenger') && line.includes(channelId))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'WARN',
+          channelId,
+          replyId: `${channelId}:inbox:${messageId}:0`,
+          reason: WHATSAPP_WINDOW_ERROR,
+        }),
+      ]);
     });
   });
 }

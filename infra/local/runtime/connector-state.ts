@@ -32,6 +32,8 @@ export interface ChannelCounters {
   /** Replies sent to Chat2Desk, and those skipped by reason. */
   repliesSent: number;
   repliesSkipped: Record<string, number>;
+  /** Replies a messenger refused after Chat2Desk took them (`outbox_status` errors). */
+  deliveryFailures: number;
   /** Messages of this channel now in the dead-letter queues. */
   deadLetters: { inbound: number; outbound: number };
 }
@@ -42,6 +44,7 @@ const OUTCOME_LINES = {
   skipped: 'inbound event skipped',
   replyDelivered: 'reply delivered',
   replySkipped: 'reply skipped',
+  deliveryFailed: 'reply refused by the messenger',
 } as const;
 
 function emptyCounters(): ChannelCounters {
@@ -51,6 +54,7 @@ function emptyCounters(): ChannelCounters {
     skipped: {},
     repliesSent: 0,
     repliesSkipped: {},
+    deliveryFailures: 0,
     deadLetters: { inbound: 0, outbound: 0 },
   };
 }
@@ -98,6 +102,7 @@ export function createCounterBook(): CounterBook {
       else if (message === OUTCOME_LINES.skipped) bump(of(channelId).skipped, attrs.reason);
       else if (message === OUTCOME_LINES.replyDelivered) of(channelId).repliesSent += 1;
       else if (message === OUTCOME_LINES.replySkipped) bump(of(channelId).repliesSkipped, attrs.reason);
+      else if (message === OUTCOME_LINES.deliveryFailed) of(channelId).deliveryFailures += 1;
     },
     snapshot() {
       return Object.fromEntries([...book].map(([id, c]) => [id, structuredClone(c)]));

@@ -368,6 +368,23 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       const dialog = model.closeDialog(account, parts[1]);
       return { status: 200, body: { dialogId: String(dialog.id), state: dialog.state } };
     }
+    if (
+      parts[0] === 'messages' &&
+      parts[1] &&
+      parts[2] === 'fail' &&
+      parts.length === 3 &&
+      method === 'POST'
+    ) {
+      const message = model.failMessage(needAccount(), parts[1], parseJsonBody(rawBody) ?? {});
+      return { status: 200, body: { messageId: String(message.id), deliveryError: message.deliveryError } };
+    }
+    if (parts[0] === 'clients' && parts[1] && parts[2] === 'age' && parts.length === 3 && method === 'POST') {
+      const account = needAccount();
+      return {
+        status: 200,
+        body: model.clientView(account, model.ageClient(account, parts[1], parseJsonBody(rawBody) ?? {})),
+      };
+    }
     throw new SandboxApiError(404, PAGE_NOT_FOUND);
   }
 
@@ -395,6 +412,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     }
     return true;
   }
+
+  // Inactivity auto-close: one check of every open dialog, a few times per idle period.
+  const idleMs = options.autoCloseIdleMs;
+  const autoClose =
+    idleMs === undefined
+      ? undefined
+      : setInterval(() => model.closeIdleDialogs(idleMs), Math.min(1000, Math.max(20, idleMs / 4)));
+  autoClose?.unref();
 
   const sandbox: Sandbox = {
     handle,
@@ -431,6 +456,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     deliveries: deliverer.records as DeliveryRecord[],
     idle: (timeoutMs?: number) => deliverer.idle(timeoutMs),
     async stop() {
+      clearInterval(autoClose);
       deliverer.stop();
     },
   };

@@ -82,6 +82,8 @@ export interface MessageState {
   attachmentFilename: string | null;
   coordinates: string | null;
   externalId: string | null;
+  /** Why the messenger refused the message (`outbox_status` error); absent when delivered. */
+  deliveryError?: string;
 }
 
 export interface DialogState {
@@ -103,6 +105,15 @@ export interface DialogState {
 /** How long after the survey the client's next message is its answer. */
 export const SURVEY_ANSWER_MS = 10 * 60_000;
 export const SURVEY_TEXT = 'Please rate the work of our operator from 1 to 5';
+/** The system line of an inactivity auto-close (reference §9 row 3, EN locale). */
+export const AUTO_CLOSE_TEXT = 'Chat closed. Reason — chat inactivity timeout';
+/** What WhatsApp answers to a free-form message outside its 24 h window (error 131047). */
+export const WHATSAPP_WINDOW_ERROR =
+  'Message failed to send because more than 24 hours have passed since the customer last replied to this number.';
+
+function isWhatsApp(transport: string): boolean {
+  return transport === 'whatsapp' || transport.startsWith('wa_');
+}
 
 export interface ClientState {
   id: number;
@@ -782,6 +793,9 @@ export class SandboxModel {
         channelId,
       );
     }
+    if ((type === 'to_client' || type === 'autoreply') && this.outsideWhatsAppWindow(client, message)) {
+      this.refuse(account, message, WHATSAPP_WINDOW_ERROR);
+    }
     return {
       message_id: message.id,
       channel_id: channelId,
@@ -958,14 +972,18 @@ export class SandboxModel {
     dialog.operatorId = null;
     dialog.survey = { requestId: dialog.requestId, until: at + SURVEY_ANSWER_MS };
     this.emitNewRequest(account, client, dialog, 'rating', at);
-    this.store(account, client, dialog, {
+    this.store(account, client, dialog, this.systemLine(client, dialog, SURVEY_TEXT, at));
+  }
+
+  private systemLine(client: ClientState, dialog: DialogState, text: string, at: number): MessageState {
+    return {
       id: this.nextMessageId++,
       clientId: client.id,
       dialogId: dialog.id,
       requestId: dialog.requestId,
       direction: 'out',
       type: 'system',
-      text: SURVEY_TEXT,
+      text,
       transport: client.transport,
       channelId: client.channelId,
       operatorId: null,
@@ -976,7 +994,83 @@ export class SandboxModel {
       attachmentFilename: null,
       coordinates: null,
       externalId: null,
-    });
+    };
+  }
+
+  /**
+   * Inactivity auto-close (`autoCloseIdleMs`): every open dialog whose last message (or opening) is
+   * `idleMs` old gets the system line and is closed as an operator's close would be.
+   */
+  closeIdleDialogs(idleMs: number): void {
+    const at = this.now();
+    for (const account of this.accounts.values()) {
+      for (const dialog of account.dialogs.values()) {
+        if (dialog.state !== 'open') continue;
+        const last = dialog.lastMessageId === null ? undefined : account.messages.get(dialog.lastMessageId);
+        if (at - Math.max(dialog.begin, last?.at ?? 0) < idleMs) continue;
+        const client = account.clients.get(dialog.clientId);
+        if (client) this.store(account, client, dialog, this.systemLine(client, dialog, AUTO_CLOSE_TEXT, at));
+        this.close(account, dialog);
+      }
+    }
+  }
+
+  /** With `whatsappWindowHours`: a WhatsApp client whose own last message is older than the window. */
+  private outsideWhatsAppWindow(client: ClientState, message: MessageState): boolean {
+    const hours = this.realism.whatsappWindowHours;
+    if (hours === undefined || !isWhatsApp(message.transport)) return false;
+    const own = client.messages.filter((m) => m.direction === 'in');
+    const lastOwn = own[own.length - 1];
+    return !lastOwn || message.at - lastOwn.at > hours * 3_600_000;
+  }
+
+  /** The messenger refused the message: it stays stored, and `outbox_status` reports the error. */
+  private refuse(account: Account, message: MessageState, error: string): void {
+    message.deliveryError = error;
+    void this.emit(
+      account,
+      {
+        hook_type: 'outbox_status',
+        message_id: message.id,
+        status: 'error',
+        error,
+        client_id: message.clientId,
+        dialog_id: message.dialogId,
+        request_id: message.requestId || null,
+        event_time: isoTime(this.now()),
+      },
+      message.clientId,
+      message.channelId,
+    );
+  }
+
+  /** Test hook `POST /sandbox/messages/{id}/fail` {error}: any message to the client fails. */
+  failMessage(account: Account, idText: string, body: unknown): MessageState {
+    const id = parseId(idText);
+    const message = id === undefined ? undefined : account.messages.get(id);
+    if (message?.direction !== 'out') throw new SandboxApiError(404, `message ${idText} not found`);
+    const error = isRecord(body) ? body.error : undefined;
+    if (error !== undefined && (typeof error !== 'string' || error.length === 0)) {
+      throw fieldError('error', 'error must be a non-empty string');
+    }
+    this.refuse(account, message, error ?? 'Message was not delivered');
+    return message;
+  }
+
+  /**
+   * Test hook `POST /sandbox/clients/{id}/age` {hours}: every message of the client moves that many
+   * hours into the past (a client who last wrote long ago, e.g. outside WhatsApp's window).
+   */
+  ageClient(account: Account, clientIdText: string, body: unknown): ClientState {
+    const clientId = parseId(clientIdText);
+    const client = clientId === undefined ? undefined : account.clients.get(clientId);
+    if (!client) throw notFound();
+    const hours = isRecord(body) ? body.hours : undefined;
+    if (typeof hours !== 'number' || !Number.isFinite(hours) || hours <= 0) {
+      throw fieldError('hours', 'hours must be a positive number');
+    }
+    for (const message of client.messages) message.at -= hours * 3_600_000;
+    return client;
   }
 
   transcript(account: Account, clientIdText: string): TranscriptEntry[] {
@@ -997,6 +1091,7 @@ export class SandboxModel {
       pdf: m.pdf,
       attachmentFilename: m.attachmentFilename,
       coordinates: m.coordinates,
+      ...(m.deliveryError === undefined ? {} : { deliveryError: m.deliveryError }),
     }));
   }
 

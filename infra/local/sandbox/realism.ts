@@ -34,6 +34,18 @@ export interface RealismSwitches {
    * within 10 minutes belongs to it; a later one opens a `common` request (`new_request` too).
    */
   ratingSurvey?: boolean;
+  /**
+   * Inactivity auto-close (reference §9 row 3): an open dialog with no message for this long is
+   * closed with the system line `AUTO_CLOSE_TEXT` and the close events of the profile. Default: never.
+   * `SANDBOX_AUTO_CLOSE_IDLE_SECONDS` sets it in seconds.
+   */
+  autoCloseIdleMs?: number;
+  /**
+   * WhatsApp's customer service window (reference §9 row 14): a message to a `whatsapp` or `wa_*`
+   * client whose own last message is older than this many hours is stored, not delivered, and
+   * reported by `outbox_status` with `status: "error"`. Default: no window.
+   */
+  whatsappWindowHours?: number;
 }
 
 /** The operator who owns the sandbox accounts' API tokens (the administrator). */
@@ -49,6 +61,7 @@ export const SANDBOX_PROFILES = {
     echoExternalId: 'none',
     attachmentShape: 'fileUrl',
     ratingSurvey: true,
+    whatsappWindowHours: 24,
   },
 } as const satisfies Record<string, RealismSwitches>;
 
@@ -58,7 +71,10 @@ export function isSandboxProfile(name: string): name is SandboxProfileName {
   return Object.hasOwn(SANDBOX_PROFILES, name);
 }
 
-const CHOICES: { [K in keyof RealismSwitches]-?: { env: string; values: readonly string[] } } = {
+/** A switch set from a variable: one of `values`, or a positive number times `scale`. */
+type Choice = { env: string; values: readonly string[] } | { env: string; scale: number };
+
+const CHOICES: { [K in keyof RealismSwitches]-?: Choice } = {
   minimalCloseEvents: { env: 'SANDBOX_MINIMAL_CLOSE_EVENTS', values: ['true', 'false'] },
   groupTransferAssignee: { env: 'SANDBOX_GROUP_TRANSFER_ASSIGNEE', values: ['immediate', 'none'] },
   echoBeforeResponse: { env: 'SANDBOX_ECHO_BEFORE_RESPONSE', values: ['true', 'false'] },
@@ -66,6 +82,8 @@ const CHOICES: { [K in keyof RealismSwitches]-?: { env: string; values: readonly
   echoExternalId: { env: 'SANDBOX_ECHO_EXTERNAL_ID', values: ['extraData', 'topLevel', 'none'] },
   attachmentShape: { env: 'SANDBOX_ATTACHMENT_SHAPE', values: ['nameLink', 'url', 'fileUrl', 'fileString'] },
   ratingSurvey: { env: 'SANDBOX_RATING_SURVEY', values: ['true', 'false'] },
+  autoCloseIdleMs: { env: 'SANDBOX_AUTO_CLOSE_IDLE_SECONDS', scale: 1000 },
+  whatsappWindowHours: { env: 'SANDBOX_WHATSAPP_WINDOW_HOURS', scale: 1 },
 };
 
 /**
@@ -79,10 +97,19 @@ export function realismFromEnv(env: NodeJS.ProcessEnv, profile = env.SANDBOX_PRO
     );
   }
   const switches: Record<string, unknown> = { ...(profile ? SANDBOX_PROFILES[profile] : {}) };
-  for (const [name, { env: variable, values }] of Object.entries(CHOICES)) {
+  for (const [name, choice] of Object.entries(CHOICES) as [string, Choice][]) {
+    const variable = choice.env;
     const value = env[variable];
     if (value === undefined || value === '') continue;
-    if (!values.includes(value)) throw new Error(`${variable}=${value} is not one of ${values.join(', ')}`);
+    if ('scale' in choice) {
+      const amount = Number(value);
+      if (!Number.isFinite(amount) || amount <= 0)
+        throw new Error(`${variable}=${value} is not a positive number`);
+      switches[name] = amount * choice.scale;
+      continue;
+    }
+    if (!choice.values.includes(value))
+      throw new Error(`${variable}=${value} is not one of ${choice.values.join(', ')}`);
     switches[name] = value === 'true' ? true : value === 'false' ? false : value;
   }
   return switches as RealismSwitches;

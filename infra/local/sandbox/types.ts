@@ -114,6 +114,8 @@ export interface TranscriptEntry {
   pdf: string | null;
   attachmentFilename: string | null;
   coordinates: string | null;
+  /** Why the messenger refused the message (reported by `outbox_status`); absent when delivered. */
+  deliveryError?: string;
 }
 
 export interface DeliveryRecord {

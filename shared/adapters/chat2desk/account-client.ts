@@ -33,6 +33,7 @@ export const CONNECTOR_WEBHOOK_EVENTS = [
   'close_request',
   'dialog_transferred',
   'new_request',
+  'outbox_status',
 ] as const;
 
 /** Chat2Desk allows this many webhooks per account (company). */

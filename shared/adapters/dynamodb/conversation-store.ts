@@ -298,16 +298,23 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
       return dialogId;
     },
 
-    async recordOwnMessage(channelId, messageId) {
+    async recordOwnMessage(channelId, messageId, replyId) {
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: keys.ownMessage(channelId, messageId), ttl: expiry(options.ownMessageTtlSeconds) },
+          Item: {
+            pk: keys.ownMessage(channelId, messageId),
+            ...(replyId ? { replyId } : {}),
+            ttl: expiry(options.ownMessageTtlSeconds),
+          },
         }),
       );
     },
     async isOwnMessage(channelId, messageId) {
       return (await get(keys.ownMessage(channelId, messageId))) !== undefined;
+    },
+    async replyOfOwnMessage(channelId, messageId) {
+      return text((await get(keys.ownMessage(channelId, messageId)))?.replyId);
     },
     async recordIntent(channelId, intent, holdMs) {
       const pk = keys.sendIntent(channelId, intent.clientId, intent.digest);

@@ -9,6 +9,7 @@
  * - `calls#<eventId>`                agent calls made for one event, over all its deliveries (TTL)
  * - `sent#<replyId>`                 replies already sent (TTL)
  * - `echo#<channelId>#<messageId>`   Chat2Desk message ids of our own sends, to ignore their outbox echo (TTL)
+ *                                    and find the reply of a refused message (`replyId`)
  * - `conv#<channelId>#<dialogId>`    a conversation (Chat2Desk dialog): links and its state (TTL)
  * - `req#<channelId>#<requestId>`    request → dialog link, and a close not yet applied (TTL)
  * - `cli#<channelId>#<clientId>`     client → dialog link (TTL)

@@ -87,6 +87,7 @@ describe('CREATE & ACTIVATE', () => {
       'inbox',
       'new_request',
       'outbox',
+      'outbox_status',
     ]);
     // The lock item is keyed by a hash: the raw token is in no key.
     const raw = JSON.stringify(await h.rawChannel(result.channel.id));

@@ -101,6 +101,7 @@ it('counts accepted inbox events, the functions’ outcome log lines and dead le
   logger.info('inbound event skipped', { channelId: 'ch-1', reason: 'OwnEcho' });
   logger.warn('reply skipped', { channelId: 'ch-1', reason: 'withHuman' });
   logger.info('reply delivered', { channelId: 'ch-1' });
+  logger.warn('reply refused by the messenger', { channelId: 'ch-1', replyId: 'r1', reason: 'window' });
   stop();
   logger.info('inbound event answered', { channelId: 'ch-1' }); // after the undo: not counted
   const counters = (await (await fetch(`${base}/local/counters`)).json()) as {
@@ -112,6 +113,7 @@ it('counts accepted inbox events, the functions’ outcome log lines and dead le
     skipped: { OwnEcho: 2 },
     repliesSent: 1,
     repliesSkipped: { withHuman: 1 },
+    deliveryFailures: 1,
     deadLetters: { inbound: 1, outbound: 0 },
   });
 });

@@ -210,7 +210,6 @@ describe('classification', () => {
     ['system_message', 'SystemMessage'],
     ['imported_message', 'ImportedMessage'],
     ['operator_status_updated', 'OperatorStatus'],
-    ['outbox_status', 'OutboxStatus'],
     ['new_qr_code', 'QrCode'],
     ['new_ticket', 'Ticket'],
     ['ticket_updated', 'Ticket'],

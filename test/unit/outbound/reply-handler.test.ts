@@ -50,6 +50,7 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
     ownMessages: {
       recordOwnMessage: async () => undefined,
       isOwnMessage: async () => false,
+      replyOfOwnMessage: async () => undefined,
       recordIntent: async (_ch, intent) => {
         const claim = claims.get(intent.externalId);
         if (claim && !claim.released) return { held: true, retryInMs: 60_000 };

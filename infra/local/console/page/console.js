@@ -165,6 +165,7 @@ function countersText(c) {
     `answered ${c.answered}`,
     `skipped ${total}${total ? ` (${skipped.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
     `dead letters ${dead}`,
+    ...(c.deliveryFailures ? [`refused by the messenger ${c.deliveryFailures}`] : []),
   ].join(' · ');
 }
 
@@ -419,6 +420,8 @@ function renderPanelCounters() {
     el('dd', {}, skipped.length ? skipped.map(([k, v]) => `${k}: ${v}`).join(', ') : '0'),
     el('dt', {}, 'Dead letters'),
     el('dd', {}, `inbound ${c.deadLetters?.inbound || 0}, outbound ${c.deadLetters?.outbound || 0}`),
+    el('dt', {}, 'Refused by the messenger'),
+    el('dd', {}, c.deliveryFailures || 0),
   );
   box.hidden = false;
 }

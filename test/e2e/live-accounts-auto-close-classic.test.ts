@@ -1,0 +1,3 @@
+import { describeAutoClose } from './live-accounts-auto-close';
+
+describeAutoClose('classic');
