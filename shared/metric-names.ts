@@ -20,4 +20,6 @@ export const CUSTOM_METRICS = {
   webhookHealFailed: HEAL_METRICS.failed,
   /** webhook: an unsigned delivery refused on a channel whose deliveries are signed, unit Count. */
   webhookUnsignedRefused: 'WebhookUnsignedRefused',
+  /** worker: the channel's bot operator went offline in Chat2Desk (`operator_status_updated`), unit Count. */
+  botOperatorOffline: 'BotOperatorOffline',
 } as const;

@@ -6,6 +6,9 @@
  *                     reaches the agent as the service message; a closed request only ends a takeover)
  * - outbox            a message to the client: our own echo, an autoreply, or a human operator
  * - dialogTransferred the dialog was assigned to an operator
+ * - operatorStatus    an operator's status changed (`operator_status_updated`); only the channel's
+ *                     bot operator matters (a WARN line when it is offline), others are skipped
+ *                     as `OperatorStatus`
  * - skipped           anything else, with the reason (logged + metric `Skipped_<reason>`): every
  *                     hook type Chat2Desk is known to send has a reason of its own (`SKIPPED_HOOKS`),
  *                     an unknown one is `UnsupportedEvent`. None of them reaches the agent, and
@@ -20,6 +23,7 @@ export type EventClass =
   | { kind: 'outbox' }
   | { kind: 'dialogTransferred' }
   | { kind: 'ratingRequest' }
+  | { kind: 'operatorStatus' }
   | { kind: 'skipped'; reason: SkipReason };
 
 export type SkipReason =
@@ -42,6 +46,7 @@ export type SkipReason =
   | 'HumanCleared'
   | 'RatingSurvey'
   | 'NewRequest'
+  | 'OperatorStatus'
   | SkippedHookReason;
 
 /**
@@ -58,7 +63,6 @@ export const SKIPPED_HOOKS = {
   comment: 'Comment',
   system_message: 'SystemMessage',
   imported_message: 'ImportedMessage',
-  operator_status_updated: 'OperatorStatus',
   outbox_status: 'OutboxStatus',
   new_qr_code: 'QrCode',
   new_ticket: 'Ticket',
@@ -90,6 +94,8 @@ export function classifyEvent(event: WebhookEvent): EventClass {
       return { kind: 'outbox' };
     case 'dialog_transferred':
       return { kind: 'dialogTransferred' };
+    case 'operator_status_updated':
+      return { kind: 'operatorStatus' };
     case 'new_request':
       // The survey after a human closed the chat (reference §9 rows 1–2): its messages are ratings.
       return event.type === 'rating' ? { kind: 'ratingRequest' } : { kind: 'skipped', reason: 'NewRequest' };

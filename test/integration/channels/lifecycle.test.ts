@@ -86,6 +86,7 @@ describe('CREATE & ACTIVATE', () => {
       'dialog_transferred',
       'inbox',
       'new_request',
+      'operator_status_changed',
       'outbox',
     ]);
     // The lock item is keyed by a hash: the raw token is in no key.

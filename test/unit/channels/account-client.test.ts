@@ -52,7 +52,15 @@ function fakeChat2Desk(
   return { hooks, calls, fetchImpl };
 }
 
-const EVENTS = ['inbox', 'outbox', 'close_dialog', 'close_request', 'dialog_transferred', 'new_request'];
+const EVENTS = [
+  'inbox',
+  'outbox',
+  'close_dialog',
+  'close_request',
+  'dialog_transferred',
+  'new_request',
+  'operator_status_changed',
+];
 const client = (fake: ReturnType<typeof fakeChat2Desk>) =>
   createChat2DeskAccountClient({
     baseUrl: 'https://c2d.example.test',
