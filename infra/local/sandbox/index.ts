@@ -22,7 +22,14 @@ import {
   success,
   writeAnswer,
 } from './http-io';
-import { type Account, accountLabel, OPERATOR_GROUPS, OPERATORS, SandboxModel } from './model';
+import {
+  type Account,
+  accountLabel,
+  OPERATOR_GROUPS,
+  OPERATORS,
+  SandboxModel,
+  subscriptionOf,
+} from './model';
 import { operatorDeskFile } from './operator-desk';
 import type {
   ClientMessageInput,
@@ -116,6 +123,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     disableAfterMs: options.webhookDisableAfterMs ?? 60_000,
     timeoutMs: options.webhookTimeoutMs ?? 5000,
     firstDelayMs: options.webhookDelayMs ?? 0,
+    subscriptionOf: (hookType) => subscriptionOf(hookType, options),
   });
   const model = new SandboxModel(
     (account, event, clientId, channelId) => deliverer.enqueue(account, event, clientId, channelId),

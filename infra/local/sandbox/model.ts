@@ -33,9 +33,14 @@ export const TRANSPORTS = ['telegram', 'whatsapp', 'viber', 'vkontakte', 'widget
  */
 export const OPERATOR_STATUS_SUBSCRIPTION = 'operator_status_changed';
 
-/** The subscription name a webhook lists to get a hook of this type (its own name unless listed here). */
-export function subscriptionOf(hookType: string): string {
-  return hookType === 'operator_status_updated' ? OPERATOR_STATUS_SUBSCRIPTION : hookType;
+/**
+ * The subscription name a webhook lists to get a hook of this type: its own name, except the
+ * operator status hook unless the `operatorStatusSubscription` switch says `updated`.
+ */
+export function subscriptionOf(hookType: string, realism: RealismSwitches = {}): string {
+  return hookType === 'operator_status_updated' && realism.operatorStatusSubscription !== 'updated'
+    ? OPERATOR_STATUS_SUBSCRIPTION
+    : hookType;
 }
 
 const WEBHOOK_EVENTS = new Set([
@@ -380,7 +385,10 @@ export class SandboxModel {
     if (!Array.isArray(events) || events.some((e) => typeof e !== 'string')) {
       errors.events = ['The events must be an array of event names.'];
     } else {
-      const unknown = events.filter((e) => !WEBHOOK_EVENTS.has(e as string));
+      const known = (e: string) =>
+        WEBHOOK_EVENTS.has(e) ||
+        (e === 'operator_status_updated' && this.realism.operatorStatusSubscription === 'updated');
+      const unknown = events.filter((e) => !known(e as string));
       if (unknown.length > 0) errors.events = [`Unknown events: ${unknown.join(', ')}`];
     }
     const status = body.status ?? existing?.status ?? 'enable';

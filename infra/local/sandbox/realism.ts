@@ -34,6 +34,12 @@ export interface RealismSwitches {
    * within 10 minutes belongs to it; a later one opens a `common` request (`new_request` too).
    */
   ratingSurvey?: boolean;
+  /**
+   * The subscription name that delivers `operator_status_updated` (reference §8): `changed`
+   * (default, `operator_status_changed`, as receivers subscribe) or `updated` (the hook's own name,
+   * then also accepted in a webhook's events; `operator_status_changed` is accepted but gets nothing).
+   */
+  operatorStatusSubscription?: 'changed' | 'updated';
 }
 
 /** The operator who owns the sandbox accounts' API tokens (the administrator). */
@@ -66,6 +72,7 @@ const CHOICES: { [K in keyof RealismSwitches]-?: { env: string; values: readonly
   echoExternalId: { env: 'SANDBOX_ECHO_EXTERNAL_ID', values: ['extraData', 'topLevel', 'none'] },
   attachmentShape: { env: 'SANDBOX_ATTACHMENT_SHAPE', values: ['nameLink', 'url', 'fileUrl', 'fileString'] },
   ratingSurvey: { env: 'SANDBOX_RATING_SURVEY', values: ['true', 'false'] },
+  operatorStatusSubscription: { env: 'SANDBOX_OPERATOR_STATUS_SUBSCRIPTION', values: ['changed', 'updated'] },
 };
 
 /**

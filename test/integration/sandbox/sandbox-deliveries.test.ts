@@ -290,3 +290,37 @@ it("changes an operator's status per account: GET /v1/operators lists it, operat
   expect(await listed(token)).toEqual(expect.objectContaining({ online: 0, offline_type: 'inactive' }));
   expect(await listed(other)).toEqual(expect.objectContaining({ online: 1, offline_type: null }));
 });
+
+it('with operatorStatusSubscription "updated", only a webhook subscribed as operator_status_updated gets the hook', async () => {
+  const updated = await startSandboxServer({
+    options: { webhookRetryDelaysMs: [30, 60, 90], operatorStatusSubscription: 'updated' },
+  });
+  try {
+    const token = makeTestToken();
+    for (const [events, path] of [
+      [['operator_status_changed'], '/changed'],
+      [['operator_status_updated'], '/updated'],
+    ] as const) {
+      const res = await api(updated.apiUrl, token, 'POST', '/v1/webhooks', {
+        name: path,
+        url: receiver.url(path),
+        events,
+      });
+      expect(res.status).toBe(200);
+    }
+    await updated.sandbox.setOperatorStatus(token, '1002', { online: 0, offline_type: 'manual' });
+    await updated.sandbox.idle();
+    expect(receiver.received.map((r) => [r.path, r.body.hook_type, r.body.id])).toEqual([
+      ['/updated', 'operator_status_updated', 1002],
+    ]);
+  } finally {
+    await updated.stop();
+  }
+  // The default refuses the name it does not know.
+  const refused = await api(server.apiUrl, makeTestToken(), 'POST', '/v1/webhooks', {
+    name: 'x',
+    url: receiver.url('/x'),
+    events: ['operator_status_updated'],
+  });
+  expect(refused.status).toBe(400);
+});
