@@ -117,11 +117,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     const found = operators.value.find((o) => o.id === input.operatorId);
     rows.push(
       found
-        ? {
-            check: 'operator',
-            status: 'ok',
-            detail: `${found.id} ${found.name}${found.role ? ` (${found.role})` : ''}`,
-          }
+        ? operatorRow(found)
         : {
             check: 'operator',
             status: 'fail',
@@ -146,6 +142,23 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
         },
   );
   return finish(rows);
+}
+
+/** The bot's operator and its status: offline is a warning (activation says OPERATOR_OFFLINE too). */
+function operatorRow(o: Awaited<ReturnType<DoctorInput['account']['listOperators']>>[number]): DoctorRow {
+  const who = `${o.id} ${o.name}${o.role ? ` (${o.role})` : ''}`;
+  if (o.online === false) {
+    return {
+      check: 'operator',
+      status: 'warn',
+      detail: `${who}, offline${o.offlineType ? ` (${o.offlineType})` : ''}: an account may close an offline operator's chats — set it to Working and exempt it from the inactivity rule`,
+    };
+  }
+  return {
+    check: 'operator',
+    status: 'ok',
+    detail: `${who}${o.online === true ? ', online' : ', status not reported'}`,
+  };
 }
 
 /** The order a person reads: can we talk, what is ours, who the bot is, room left, mailing. */

@@ -24,4 +24,6 @@ export const CUSTOM_METRICS = {
   webhookRateLimited: 'WebhookRateLimited',
   /** worker: a messenger refused one of our replies (`outbox_status` error), unit Count. */
   deliveryFailed: 'DeliveryFailed',
+  /** worker: the channel's bot operator went offline in Chat2Desk (`operator_status_updated`), unit Count. */
+  botOperatorOffline: 'BotOperatorOffline',
 } as const;

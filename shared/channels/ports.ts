@@ -56,8 +56,11 @@ export interface AccountWebhookRef {
 export interface Chat2DeskAccount {
   /** Resolves when the address answers and the token is accepted; throws a Chat2Desk error otherwise. */
   apiInfo(): Promise<unknown>;
-  /** The account's operators (activation warns about an `operatorId` not among them). */
-  listOperators?(): Promise<{ id: string }[]>;
+  /**
+   * The account's operators (activation warns about an `operatorId` not among them, or offline);
+   * `online` is absent when the account does not report it.
+   */
+  listOperators?(): Promise<{ id: string; online?: boolean; offlineType?: string }[]>;
   registerWebhook(spec: { url: string; name: string }): Promise<{ webhook: AccountWebhookRef }>;
   unregisterWebhook(spec: { id?: string; url?: string; name?: string; keepId?: string }): Promise<number>;
 }

@@ -9,6 +9,9 @@
  * - deliveryStatus    `outbox_status`: a messenger's report on a message to the client (a refusal
  *                     of one of ours is logged and counted; anything else is skipped as
  *                     `OutboxStatus` or `NotOurMessage`)
+ * - operatorStatus    an operator's status changed (`operator_status_updated`); only the channel's
+ *                     bot operator matters (a WARN line when it is offline), others are skipped
+ *                     as `OperatorStatus`
  * - skipped           anything else, with the reason (logged + metric `Skipped_<reason>`): every
  *                     hook type Chat2Desk is known to send has a reason of its own (`SKIPPED_HOOKS`),
  *                     an unknown one is `UnsupportedEvent`. None of them reaches the agent, and
@@ -24,6 +27,7 @@ export type EventClass =
   | { kind: 'dialogTransferred' }
   | { kind: 'ratingRequest' }
   | { kind: 'deliveryStatus' }
+  | { kind: 'operatorStatus' }
   | { kind: 'skipped'; reason: SkipReason };
 
 export type SkipReason =
@@ -48,6 +52,7 @@ export type SkipReason =
   | 'NewRequest'
   | 'OutboxStatus'
   | 'NotOurMessage'
+  | 'OperatorStatus'
   | SkippedHookReason;
 
 /**
@@ -64,7 +69,6 @@ export const SKIPPED_HOOKS = {
   comment: 'Comment',
   system_message: 'SystemMessage',
   imported_message: 'ImportedMessage',
-  operator_status_updated: 'OperatorStatus',
   new_qr_code: 'QrCode',
   new_ticket: 'Ticket',
   ticket_updated: 'Ticket',
@@ -97,6 +101,8 @@ export function classifyEvent(event: WebhookEvent): EventClass {
       return { kind: 'dialogTransferred' };
     case 'outbox_status':
       return { kind: 'deliveryStatus' };
+    case 'operator_status_updated':
+      return { kind: 'operatorStatus' };
     case 'new_request':
       // The survey after a human closed the chat (reference §9 rows 1–2): its messages are ratings.
       return event.type === 'rating' ? { kind: 'ratingRequest' } : { kind: 'skipped', reason: 'NewRequest' };

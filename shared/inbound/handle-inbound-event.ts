@@ -9,6 +9,8 @@
  * - skipped       a deliberate no-op, logged with its reason + metric `Skipped_<reason>`;
  * - deliveryFailed a messenger refused one of our replies (`outbox_status`): a WARN line with the
  *                 reply id and the reason + metric `DeliveryFailed`;
+ * - noted         the bot operator's status, logged (no write: the line is the record; offline
+ *                 is a WARN line + metric `BotOperatorOffline`);
  * - invalid       unparseable, can never succeed: logged + metric `Invalid_<what>`, dropped;
  * - thrown        retryable or permanent: the record fails, SQS redelivers it, and after
  *                 maxReceiveCount it is in the DLQ.
@@ -39,7 +41,7 @@ import { deliveryStatusOf } from './delivery-status';
 import { attachmentsOf, inboundEventId, mapClientMessage, mapDialogClosed } from './map-to-agent-event';
 import type { InboundEventDeps } from './ports';
 import { routeByOperator, routeDialogClosed } from './routing';
-import { parseWebhookBody, type WebhookEvent } from './webhook-event';
+import { operatorStatusEvent, parseWebhookBody, type WebhookEvent } from './webhook-event';
 
 export type { InboundEventDeps } from './ports';
 
@@ -49,9 +51,16 @@ export type InboundOutcome =
   | { outcome: 'skipped'; reason: SkipReason }
   | { outcome: 'marked'; reason: 'HumanMarked' | 'HumanCleared' }
   | { outcome: 'deliveryFailed'; replyId: string }
+  | { outcome: 'noted'; reason: 'BotOperatorOffline' | 'BotOperatorOnline' }
   | { outcome: 'invalid'; reason: string };
 
 type WithClient = WebhookEvent & { client_id: string };
+
+/** The log lines of the bot operator's status (the local console reads them, infra/local/runtime/connector-state.ts). */
+export const BOT_OPERATOR_LINES = {
+  offline: 'bot operator offline',
+  online: 'bot operator online',
+} as const;
 
 export function createInboundEventHandler(deps: InboundEventDeps) {
   const now = deps.now ?? Date.now;
@@ -129,6 +138,27 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
     };
 
     switch (classified.kind) {
+      case 'operatorStatus': {
+        const status = operatorStatusEvent(event);
+        // Another operator's status is the humans' business.
+        if (!status || status.operatorId !== channel.operatorId) return skip('OperatorStatus');
+        const line = {
+          channelId,
+          hookType: event.hook_type,
+          operatorId: status.operatorId,
+          online: status.online,
+          ...(status.offlineType ? { offlineType: status.offlineType } : {}),
+          since: new Date(atMs).toISOString(),
+        };
+        if (status.online) {
+          logger.info(BOT_OPERATOR_LINES.online, line);
+          return { outcome: 'noted', reason: 'BotOperatorOnline' };
+        }
+        // The bot's operator never logs in: an account may close its chats while it counts as offline.
+        logger.warn(BOT_OPERATOR_LINES.offline, line);
+        countMetric(CUSTOM_METRICS.botOperatorOffline);
+        return { outcome: 'noted', reason: 'BotOperatorOffline' };
+      }
       case 'outbox': {
         if (await isRecordedEcho(channelId, event)) return skip('OwnEcho');
         // The bot operator's own messages, autoreplies and system lines are not a human taking over.

@@ -5,6 +5,7 @@
  * `shared/adapters/chat2desk/` that knows Chat2Desk field names.
  */
 import * as z from 'zod/mini';
+import { operatorStatusOf } from '../adapters/chat2desk/wire-account';
 import { optionalC2dIdSchema } from '../domain/ids';
 import '../zod-en';
 
@@ -60,6 +61,10 @@ export const webhookEventSchema = z.looseObject({
   attachments: tolerant(z.array(z.unknown())),
   client: tolerant(z.nullable(webhookClientSchema)),
   event_time: looseText,
+  /** `operator_status_updated`: the operator's id, and its status (read by `operatorStatusEvent`). */
+  id: optionalC2dIdSchema,
+  online: z.optional(z.unknown()),
+  offline_type: z.optional(z.unknown()),
 });
 
 export type WebhookEvent = z.output<typeof webhookEventSchema>;
@@ -83,4 +88,17 @@ export function parseWebhookBody(rawBody: string): ParseResult {
     return { ok: false, reason: `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
   }
   return { ok: true, event: parsed.data };
+}
+
+export interface OperatorStatusEvent {
+  operatorId: string;
+  online: boolean;
+  offlineType?: string;
+}
+
+/** What an `operator_status_updated` says (reference §9 rows 4–5); undefined without an id or a readable `online`. */
+export function operatorStatusEvent(event: WebhookEvent): OperatorStatusEvent | undefined {
+  const status = operatorStatusOf(event);
+  if (!event.id || !status) return undefined;
+  return { operatorId: event.id, ...status };
 }

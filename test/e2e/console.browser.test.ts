@@ -399,3 +399,29 @@ it("a late answer changes only the panel it came from: nothing of agent one's ch
   expect(await row(page, 'Late bot').count()).toBe(0);
   await page.close();
 });
+
+it("shows the bot operator's status on the channel's row, patched in place", async () => {
+  const page = await openConsole('bot-operator');
+  const t = token('console-operator');
+  await button(page, 'Add channel').click();
+  await page.getByLabel('Name', { exact: true }).fill('Operator watched');
+  await page.getByLabel('Chat2Desk token', { exact: true }).fill(t);
+  await page.getByLabel('Chat2Desk operator ID', { exact: true }).fill('1001');
+  await button(page, 'CREATE & ACTIVATE').click();
+  await row(page, 'Operator watched').getByText('active', { exact: true }).waitFor();
+  const before = await row(page, 'Operator watched').elementHandle();
+
+  await stack.sandbox.setOperatorStatus(t, '1001', { online: 0, offline_type: 'inactive' });
+  await row(page, 'Operator watched')
+    .getByText(/bot operator OFFLINE \(inactive\) since /)
+    .waitFor({ timeout: 20_000 });
+  await stack.sandbox.setOperatorStatus(t, '1001', { online: 1, offline_type: null });
+  await row(page, 'Operator watched')
+    .getByText(/bot operator online/)
+    .waitFor({ timeout: 20_000 });
+  expect(await before?.evaluate((node) => (node as unknown as { isConnected: boolean }).isConnected)).toBe(
+    true,
+  );
+  await expectNoTokenIn(page);
+  await page.close();
+});

@@ -39,12 +39,32 @@ it('all well: token, our webhooks, operator, free slots, write first — exit 0'
   expect(rowOf(result.stdout, 'webhooks')).toMatch(
     /ok\s+1 of ours: agent-platform:c1 enabled, no recent errors/,
   );
-  expect(rowOf(result.stdout, 'operator')).toMatch(/ok\s+1001 Sandbox Bot \(operator\)/);
+  expect(rowOf(result.stdout, 'operator')).toMatch(/ok\s+1001 Sandbox Bot \(operator\), online$/);
   expect(rowOf(result.stdout, 'webhook slots')).toMatch(/ok\s+3 of 5 free/);
   expect(rowOf(result.stdout, 'write first')).toMatch(/ok\s+on/);
   expect(result.stdout).toContain('all is well');
   expect(result.stdout).toContain(`token ••••${token.slice(-4)}`);
   expect(result.stdout).not.toContain(token);
+});
+
+it('shows the bot operator offline as a warning, with what to do — exit 0', async () => {
+  const token = makeTestToken('doctor-offline');
+  await sandbox.sandbox.setOperatorStatus(token, '1001', { online: 0, offline_type: 'inactive' });
+  const result = await doctorCli(['--api-url', sandbox.apiUrl, '--token', token, '--operator-id', '1001']);
+  expect(result.exitCode).toBe(0);
+  expect(rowOf(result.stdout, 'operator')).toMatch(
+    /warn\s+1001 Sandbox Bot \(operator\), offline \(inactive\): .*set it to Working/,
+  );
+  // Operator status is per account.
+  const other = await doctorCli([
+    '--api-url',
+    sandbox.apiUrl,
+    '--token',
+    makeTestToken('doctor-on'),
+    '--operator-id',
+    '1001',
+  ]);
+  expect(rowOf(other.stdout, 'operator')).toMatch(/ok\s+1001 .*, online$/);
 });
 
 it('names a disabled webhook of ours and an operator the account does not list — exit 1', async () => {

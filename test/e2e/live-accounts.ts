@@ -3,11 +3,14 @@
  * the local stack: the satisfaction survey after a human operator's chat is closed never reaches
  * the agent, and the client's next conversation does; a reply WhatsApp refuses outside its 24 h
  * window is logged with its reply id and counted per channel. Run under each sandbox profile by
+ * the agent, and the client's next conversation does; the bot operator's status shows in the
+ * console's counters, with a WARN line when it goes offline. Run under each sandbox profile by
  * live-accounts-<profile>.test.ts (one stack per test file: the in-process functions keep their
  * clients for the life of the module registry).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ChannelCounters } from '../../infra/local/runtime/connector-state';
 import type { LocalStack } from '../../infra/local/runtime/stack';
 import { accountLabel } from '../../infra/local/sandbox';
 import { SURVEY_TEXT, WHATSAPP_WINDOW_ERROR } from '../../infra/local/sandbox/model';
@@ -17,6 +20,7 @@ import {
   clientSays,
   createActiveChannel,
   eventually,
+  manage,
   replyMatching,
   settled,
   startTestStack,
@@ -32,6 +36,21 @@ const CAPTURED_LOG = join(
   'logs',
   `worker-${process.env.JEST_WORKER_ID ?? '0'}-${process.pid}.log`,
 );
+const BOT = 1001;
+
+/** The JSON log lines this test process wrote so far (test/support/env.ts captures them). */
+function loggedLines(): Record<string, unknown>[] {
+  return readFileSync(CAPTURED_LOG, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+}
 
 export function describeLiveAccount(profile: SandboxProfileName): void {
   describe(`a live account, sandbox profile ${profile}`, () => {
@@ -125,6 +144,48 @@ export function describeLiveAccount(profile: SandboxProfileName): void {
           reason: WHATSAPP_WINDOW_ERROR,
         }),
       ]);
+    });
+
+    it("shows the bot operator's status from operator_status_updated, with a WARN line when it goes offline", async () => {
+      const token = makeTestToken(`operator-${profile}`);
+      const created = await manage(stack.url, {
+        action: 'create',
+        agentId: 'demo',
+        activate: true,
+        channel: { name: 'E2E', apiUrl: `${stack.url}/sandbox`, token, operatorId: BOT },
+      });
+      const channelId = (created.channel as { id: string }).id;
+      const botOperator = async () => {
+        const response = await fetch(`${stack.url}/local/counters`);
+        const body = (await response.json()) as { channels: Record<string, ChannelCounters> };
+        return body.channels[channelId]?.botOperator;
+      };
+
+      // Another operator's status is not the bot's.
+      await api(token, 'POST', `/operators/${HUMAN}/status`, { online: 0, offline_type: 'manual' });
+      await api(token, 'POST', `/operators/${BOT}/status`, { online: 0, offline_type: 'inactive' });
+      const offline = await eventually(async () => {
+        const status = await botOperator();
+        return status?.online === false ? status : undefined;
+      });
+      expect(offline).toEqual({ online: false, offlineType: 'inactive', since: expect.any(String) });
+      await eventually(async () =>
+        loggedLines().find(
+          (l) => l.level === 'WARN' && l.message === 'bot operator offline' && l.channelId === channelId,
+        ),
+      );
+
+      await api(token, 'POST', `/operators/${BOT}/status`, { online: 1, offline_type: null });
+      const online = await eventually(async () => {
+        const status = await botOperator();
+        return status?.online === true ? status : undefined;
+      });
+      expect(online).not.toHaveProperty('offlineType');
+      await settled(stack);
+      const skipped = (await (await fetch(`${stack.url}/local/counters`)).json()) as {
+        channels: Record<string, ChannelCounters>;
+      };
+      expect(skipped.channels[channelId]?.skipped.OperatorStatus).toBe(1);
     });
   });
 }

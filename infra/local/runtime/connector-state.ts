@@ -19,6 +19,7 @@ import { peekDeadLetters } from '../../../scripts/dlq-tools';
 import type { ChannelRepository } from '../../../shared/channels/ports';
 import { botMayAnswer, MAX_HUMAN_MS } from '../../../shared/conversations/conversation';
 import type { ConversationRef, ConversationStore } from '../../../shared/conversations/ports';
+import { BOT_OPERATOR_LINES } from '../../../shared/inbound/handle-inbound-event';
 import { writeJson } from './http-event';
 import '../../../shared/zod-en';
 
@@ -36,6 +37,15 @@ export interface ChannelCounters {
   deliveryFailures: number;
   /** Messages of this channel now in the dead-letter queues. */
   deadLetters: { inbound: number; outbound: number };
+  /** The bot operator's last status in Chat2Desk (`operator_status_updated`); absent until one arrived. */
+  botOperator?: BotOperatorStatus;
+}
+
+export interface BotOperatorStatus {
+  online: boolean;
+  offlineType?: string;
+  /** When Chat2Desk says it changed (ISO). */
+  since: string;
 }
 
 /** The log lines counted (functions/worker, functions/reply). A renamed line shows up as a zero in test/e2e/console. */
@@ -103,6 +113,13 @@ export function createCounterBook(): CounterBook {
       else if (message === OUTCOME_LINES.replyDelivered) of(channelId).repliesSent += 1;
       else if (message === OUTCOME_LINES.replySkipped) bump(of(channelId).repliesSkipped, attrs.reason);
       else if (message === OUTCOME_LINES.deliveryFailed) of(channelId).deliveryFailures += 1;
+      else if (message === BOT_OPERATOR_LINES.offline || message === BOT_OPERATOR_LINES.online) {
+        of(channelId).botOperator = {
+          online: message === BOT_OPERATOR_LINES.online,
+          ...(typeof attrs.offlineType === 'string' ? { offlineType: attrs.offlineType } : {}),
+          since: typeof attrs.since === 'string' ? attrs.since : new Date().toISOString(),
+        };
+      }
     },
     snapshot() {
       return Object.fromEntries([...book].map(([id, c]) => [id, structuredClone(c)]));

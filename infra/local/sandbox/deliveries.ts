@@ -6,7 +6,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Account, WebhookEvent, WebhookState } from './model';
+import { ACCOUNT_WIDE, type Account, type WebhookEvent, type WebhookState } from './model';
 import { chat2deskSignature } from './signature';
 import type { DeliveryRecord } from './types';
 
@@ -16,6 +16,8 @@ export interface DeliveryOptions {
   disableAfterMs: number;
   timeoutMs: number;
   firstDelayMs: number;
+  /** The subscription name that delivers a hook type (`subscriptionOf` with the realism switches). */
+  subscriptionOf: (hookType: string) => string;
 }
 
 interface Job {
@@ -89,8 +91,11 @@ export class WebhookDeliverer {
     const body = JSON.stringify(event);
     const timestamp = String(Math.floor(Date.now() / 1000));
     for (const hook of account.webhooks.values()) {
-      if (hook.status !== 'enable' || !hook.events.includes(event.hook_type)) continue;
-      if (hook.channels.length > 0 && !hook.channels.includes(channelId)) continue;
+      if (hook.status !== 'enable' || !hook.events.includes(this.options.subscriptionOf(event.hook_type)))
+        continue;
+      if (channelId !== ACCOUNT_WIDE && hook.channels.length > 0 && !hook.channels.includes(channelId)) {
+        continue;
+      }
       const key = `${hook.id}|${clientId}`;
       let queue = this.queues.get(key);
       if (!queue) {

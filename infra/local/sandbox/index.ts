@@ -22,7 +22,14 @@ import {
   success,
   writeAnswer,
 } from './http-io';
-import { type Account, accountLabel, OPERATOR_GROUPS, OPERATORS, SandboxModel } from './model';
+import {
+  type Account,
+  accountLabel,
+  OPERATOR_GROUPS,
+  OPERATORS,
+  SandboxModel,
+  subscriptionOf,
+} from './model';
 import { operatorDeskFile } from './operator-desk';
 import type {
   ClientMessageInput,
@@ -116,6 +123,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     disableAfterMs: options.webhookDisableAfterMs ?? 60_000,
     timeoutMs: options.webhookTimeoutMs ?? 5000,
     firstDelayMs: options.webhookDelayMs ?? 0,
+    subscriptionOf: (hookType) => subscriptionOf(hookType, options),
   });
   const model = new SandboxModel(
     (account, event, clientId, channelId) => deliverer.enqueue(account, event, clientId, channelId),
@@ -206,15 +214,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       case 'PUT dialogs/:id':
         return success(model.dialogView(account, model.updateDialog(account, id!, body)));
       case 'GET operators': {
-        const list = OPERATORS.map((o) => ({
-          ...o,
-          phone: null,
-          avatar: null,
-          online: 1,
-          offline_type: null,
-          opened_dialogs: 0,
-          status: 'enabled',
-        }));
+        const list = model.operatorsView(account);
         return success(list, { total: list.length, limit: 20, offset: 0 });
       }
       case 'GET operators_groups': {
@@ -358,6 +358,16 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       return { status: 200, body: model.clientView(account, client) };
     }
     if (
+      parts[0] === 'operators' &&
+      parts[1] &&
+      parts[2] === 'status' &&
+      parts.length === 3 &&
+      method === 'POST'
+    ) {
+      const status = model.setOperatorStatus(needAccount(), parts[1], parseJsonBody(rawBody));
+      return { status: 200, body: { operatorId: parts[1], ...status } };
+    }
+    if (
       parts[0] === 'dialogs' &&
       parts[1] &&
       parts[2] === 'close' &&
@@ -440,6 +450,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     },
     async closeDialog(token: string, dialogId: string) {
       model.closeDialog(model.account(token), dialogId);
+    },
+    async setOperatorStatus(token, operatorId, status) {
+      model.setOperatorStatus(model.account(token), operatorId, status);
     },
     async closeRequest(token: string, clientId: string) {
       model.closeRequest(model.account(token), { client_id: clientId });

@@ -11,6 +11,8 @@ import type { ClientMessageInput, SandboxWebhook, TranscriptButton, TranscriptEn
 export const SANDBOX_CHANNEL_ID = 7001;
 export const MAX_WEBHOOKS_PER_ACCOUNT = 5;
 export const BOT_OPERATOR_ID = 1001;
+/** The channel id of an event that belongs to no channel (an operator's status): every webhook gets it. */
+export const ACCOUNT_WIDE = 0;
 
 export const OPERATORS = [
   { id: 1001, first_name: 'Sandbox', last_name: 'Bot', email: 'bot@sandbox.local', role: 'operator' },
@@ -24,6 +26,22 @@ export const OPERATOR_GROUPS = [
 ] as const;
 
 export const TRANSPORTS = ['telegram', 'whatsapp', 'viber', 'vkontakte', 'widget'] as const;
+
+/**
+ * Chat2Desk's event list names the operator status hook `operator_status_changed`; the hook it
+ * delivers is typed `operator_status_updated` (reference §8, from receivers' code).
+ */
+export const OPERATOR_STATUS_SUBSCRIPTION = 'operator_status_changed';
+
+/**
+ * The subscription name a webhook lists to get a hook of this type: its own name, except the
+ * operator status hook unless the `operatorStatusSubscription` switch says `updated`.
+ */
+export function subscriptionOf(hookType: string, realism: RealismSwitches = {}): string {
+  return hookType === 'operator_status_updated' && realism.operatorStatusSubscription !== 'updated'
+    ? OPERATOR_STATUS_SUBSCRIPTION
+    : hookType;
+}
 
 const WEBHOOK_EVENTS = new Set([
   'inbox',
@@ -45,7 +63,7 @@ const WEBHOOK_EVENTS = new Set([
   'delete_tag_from_request',
   'new_tag',
   'new_qr_code',
-  'operator_status_changed',
+  OPERATOR_STATUS_SUBSCRIPTION,
   'new_ticket',
   'ticket_updated',
   'ticket_deleted',
@@ -136,6 +154,13 @@ export interface Account {
   messages: Map<number, MessageState>;
   requestsThisMonth: number;
   recentRequests: number[];
+  /** Operators set offline through the status hook (all are "Working" until then), by id. */
+  operatorStatus: Map<number, OperatorStatus>;
+}
+
+export interface OperatorStatus {
+  online: 0 | 1;
+  offlineType: string | null;
 }
 
 export type WebhookEvent = Record<string, unknown> & { hook_type: string };
@@ -288,6 +313,7 @@ export class SandboxModel {
         messages: new Map(),
         requestsThisMonth: 0,
         recentRequests: [],
+        operatorStatus: new Map(),
       };
       this.accounts.set(token, account);
     }
@@ -370,7 +396,10 @@ export class SandboxModel {
     if (!Array.isArray(events) || events.some((e) => typeof e !== 'string')) {
       errors.events = ['The events must be an array of event names.'];
     } else {
-      const unknown = events.filter((e) => !WEBHOOK_EVENTS.has(e as string));
+      const known = (e: string) =>
+        WEBHOOK_EVENTS.has(e) ||
+        (e === 'operator_status_updated' && this.realism.operatorStatusSubscription === 'updated');
+      const unknown = events.filter((e) => !known(e as string));
       if (unknown.length > 0) errors.events = [`Unknown events: ${unknown.join(', ')}`];
     }
     const status = body.status ?? existing?.status ?? 'enable';
@@ -427,6 +456,61 @@ export class SandboxModel {
     const hook = numeric === undefined ? undefined : account.webhooks.get(numeric);
     if (!hook) throw notFound();
     return hook;
+  }
+
+  // ---- operators ----------------------------------------------------------------------------
+
+  /** `GET /v1/operators` items (reference §5.1, §9 row 4): status per account. */
+  operatorsView(account: Account): Record<string, unknown>[] {
+    return OPERATORS.map((o) => {
+      const status = account.operatorStatus.get(o.id) ?? { online: 1, offlineType: null };
+      return {
+        ...o,
+        phone: null,
+        avatar: null,
+        online: status.online,
+        offline_type: status.offlineType,
+        opened_dialogs: [...account.dialogs.values()].filter(
+          (d) => d.state === 'open' && d.operatorId === o.id,
+        ).length,
+        status: 'enabled',
+      };
+    });
+  }
+
+  /**
+   * The operator's status changes (it logged in or out, or went inactive): `GET /v1/operators`
+   * lists it and `operator_status_updated` goes to webhooks subscribed to it. Not tied to a
+   * channel or a client.
+   */
+  setOperatorStatus(account: Account, idText: string, body: unknown): OperatorStatus {
+    const id = parseId(idText);
+    const operator = OPERATORS.find((o) => o.id === id);
+    if (id === undefined || !operator) throw new SandboxApiError(404, `operator ${idText} not found`);
+    if (!isRecord(body) || (body.online !== 0 && body.online !== 1)) {
+      throw fieldError('online', 'online must be 0 or 1');
+    }
+    const offlineType = body.offline_type ?? null;
+    if (offlineType !== null && (typeof offlineType !== 'string' || offlineType === '')) {
+      throw fieldError('offline_type', 'offline_type must be a non-empty string or null');
+    }
+    const status: OperatorStatus = { online: body.online, offlineType };
+    account.operatorStatus.set(id, status);
+    void this.emit(
+      account,
+      {
+        hook_type: 'operator_status_updated',
+        id,
+        email: operator.email,
+        online: status.online,
+        offline_type: status.offlineType,
+        status_id: status.online === 1 && status.offlineType === null ? 1 : 2,
+        event_time: isoTime(this.now()),
+      },
+      0,
+      ACCOUNT_WIDE,
+    );
+    return status;
   }
 
   // ---- clients, dialogs, messages ------------------------------------------------------------

@@ -46,6 +46,12 @@ export interface RealismSwitches {
    * reported by `outbox_status` with `status: "error"`. Default: no window.
    */
   whatsappWindowHours?: number;
+  /**
+   * The subscription name that delivers `operator_status_updated` (reference §8): `changed`
+   * (default, `operator_status_changed`, as receivers subscribe) or `updated` (the hook's own name,
+   * then also accepted in a webhook's events; `operator_status_changed` is accepted but gets nothing).
+   */
+  operatorStatusSubscription?: 'changed' | 'updated';
 }
 
 /** The operator who owns the sandbox accounts' API tokens (the administrator). */
@@ -84,6 +90,7 @@ const CHOICES: { [K in keyof RealismSwitches]-?: Choice } = {
   ratingSurvey: { env: 'SANDBOX_RATING_SURVEY', values: ['true', 'false'] },
   autoCloseIdleMs: { env: 'SANDBOX_AUTO_CLOSE_IDLE_SECONDS', scale: 1000 },
   whatsappWindowHours: { env: 'SANDBOX_WHATSAPP_WINDOW_HOURS', scale: 1 },
+  operatorStatusSubscription: { env: 'SANDBOX_OPERATOR_STATUS_SUBSCRIPTION', values: ['changed', 'updated'] },
 };
 
 /**

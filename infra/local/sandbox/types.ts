@@ -148,6 +148,12 @@ export interface Sandbox {
     input: ClientMessageInput,
   ): Promise<{ messageId: string; dialogId: string }>;
   closeDialog(token: string, dialogId: string): Promise<void>;
+  /** Like `POST /sandbox/operators/{id}/status`: lists the new status and emits `operator_status_updated`. */
+  setOperatorStatus(
+    token: string,
+    operatorId: string,
+    status: { online: 0 | 1; offline_type?: string | null },
+  ): Promise<void>;
   /** Closes the client's current request only (`PUT /v1/requests/close`): emits `close_request`. */
   closeRequest(token: string, clientId: string): Promise<void>;
   transcript(token: string, clientId: string): TranscriptEntry[];

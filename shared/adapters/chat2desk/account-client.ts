@@ -12,6 +12,7 @@ import {
   parseData,
 } from './http';
 import {
+  operatorStatusOf,
   type WireCreateClientBody,
   wireClientListSchema,
   wireClientSchema,
@@ -25,6 +26,14 @@ import {
   wireWebhookSchema,
 } from './wire-webhooks';
 
+/**
+ * The subscription name that delivers the `operator_status_updated` hook. Chat2Desk's event list
+ * names it `operator_status_changed`, and receivers that subscribe so get hooks typed
+ * `operator_status_updated` (reference §8); an unknown name would make Chat2Desk refuse the whole
+ * webhook, so only this one is sent (docs/INBOUND.md, "The bot operator's status").
+ */
+export const OPERATOR_STATUS_SUBSCRIPTION = 'operator_status_changed';
+
 /** The events the connector subscribes to. */
 export const CONNECTOR_WEBHOOK_EVENTS = [
   'inbox',
@@ -34,6 +43,7 @@ export const CONNECTOR_WEBHOOK_EVENTS = [
   'dialog_transferred',
   'new_request',
   'outbox_status',
+  OPERATOR_STATUS_SUBSCRIPTION,
 ] as const;
 
 /** Chat2Desk allows this many webhooks per account (company). */
@@ -53,6 +63,10 @@ export interface AccountOperator {
   id: string;
   name: string;
   role?: string;
+  /** Online to Chat2Desk ("Working"): `online` 1 and no `offline_type`; absent when not reported. */
+  online?: boolean;
+  /** Why Chat2Desk counts the operator offline (`offline_type`), when it says. */
+  offlineType?: string;
 }
 
 export interface AccountClient {
@@ -230,11 +244,16 @@ export function createChat2DeskAccountClient(options: Chat2DeskAccountClientOpti
 
     async listOperators() {
       const response = await http({ method: 'GET', path: '/v1/operators', query: { limit: 200 } });
-      return parseData(wireOperatorListSchema, response, 'GET /v1/operators').map((o) => ({
-        id: o.id,
-        name: [o.first_name, o.last_name].filter(Boolean).join(' ') || o.email || `operator ${o.id}`,
-        ...(o.role ? { role: o.role } : {}),
-      }));
+      return parseData(wireOperatorListSchema, response, 'GET /v1/operators').map((o) => {
+        const status = operatorStatusOf(o);
+        return {
+          id: o.id,
+          name: [o.first_name, o.last_name].filter(Boolean).join(' ') || o.email || `operator ${o.id}`,
+          ...(o.role ? { role: o.role } : {}),
+          ...(status ? { online: status.online } : {}),
+          ...(status?.offlineType ? { offlineType: status.offlineType } : {}),
+        };
+      });
     },
 
     async findClientsByPhone(phone) {

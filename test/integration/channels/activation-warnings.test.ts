@@ -1,4 +1,7 @@
-/** Activation reports an operatorId the account does not list, without failing (docs/MANAGEMENT.md, "Warnings"). */
+/**
+ * Activation reports an operatorId the account does not list, or lists offline, without failing
+ * (docs/MANAGEMENT.md, "Warnings").
+ */
 import { makeTestToken } from '../../support/tokens';
 import { channelOf, type Harness, startHarness } from './harness';
 
@@ -59,4 +62,25 @@ it('APPLY warns too; an unreachable account gives no operator guess', async () =
   expect(ok.activation?.applied).toBe(true);
   expect(ok.channel.operatorId).toBe('5555');
   expect(ok.activation?.warnings?.[0]?.code).toBe('OPERATOR_NOT_LISTED');
+});
+
+it('activates with the bot operator offline and says what to do; none once it is online', async () => {
+  const token = makeTestToken('warn-offline');
+  await h.sandbox.sandbox.setOperatorStatus(token, '1001', { online: 0, offline_type: 'inactive' });
+  const result = channelOf(await create(token, 1001));
+  expect(result.channel.status).toBe('active');
+  expect(result.activation?.activated).toBe(true);
+  expect(result.activation?.warnings).toEqual([
+    {
+      code: 'OPERATOR_OFFLINE',
+      message: expect.stringMatching(
+        /operator 1001 is offline in Chat2Desk \(inactive\).*Working.*inactive operators offline/,
+      ),
+    },
+  ]);
+  await h.sandbox.sandbox.setOperatorStatus(token, '1001', { online: 1, offline_type: null });
+  await h.run({ action: 'deactivate', channelId: result.channel.id });
+  const again = channelOf(await h.run({ action: 'update', channelId: result.channel.id, activate: true }));
+  expect(again.activation?.activated).toBe(true);
+  expect(again.activation).not.toHaveProperty('warnings');
 });

@@ -86,6 +86,7 @@ describe('CREATE & ACTIVATE', () => {
       'dialog_transferred',
       'inbox',
       'new_request',
+      'operator_status_changed',
       'outbox',
       'outbox_status',
     ]);

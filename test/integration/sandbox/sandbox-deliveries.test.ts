@@ -252,3 +252,75 @@ it('exports the signature function used for deliveries', () => {
     expectedSignature(token, '{"a":1}', '1700000000'),
   );
 });
+
+it("changes an operator's status per account: GET /v1/operators lists it, operator_status_updated goes to webhooks subscribed as operator_status_changed", async () => {
+  const token = makeTestToken();
+  const other = makeTestToken();
+  await register(token, ['operator_status_changed'], '/status');
+  await register(token, ['inbox'], '/inbox-only');
+  const hook = (body: unknown, id = '1001') =>
+    fetch(`${server.url}/operators/${id}/status`, {
+      method: 'POST',
+      headers: { Authorization: token, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  expect((await hook({ online: 0, offline_type: 'inactive' })).status).toBe(200);
+  expect((await hook({ online: 'no' })).status).toBe(400);
+  expect((await hook({ online: 1 }, '4242')).status).toBe(404);
+  await server.sandbox.idle();
+
+  expect(receiver.received.map((r) => [r.path, r.body])).toEqual([
+    [
+      '/status',
+      {
+        hook_type: 'operator_status_updated',
+        id: 1001,
+        email: 'bot@sandbox.local',
+        online: 0,
+        offline_type: 'inactive',
+        status_id: expect.any(Number),
+        event_time: expect.any(String),
+      },
+    ],
+  ]);
+  const listed = async (t: string) =>
+    ((await api(server.apiUrl, t, 'GET', '/v1/operators')).body.data as Record<string, unknown>[]).find(
+      (o) => o.id === 1001,
+    );
+  expect(await listed(token)).toEqual(expect.objectContaining({ online: 0, offline_type: 'inactive' }));
+  expect(await listed(other)).toEqual(expect.objectContaining({ online: 1, offline_type: null }));
+});
+
+it('with operatorStatusSubscription "updated", only a webhook subscribed as operator_status_updated gets the hook', async () => {
+  const updated = await startSandboxServer({
+    options: { webhookRetryDelaysMs: [30, 60, 90], operatorStatusSubscription: 'updated' },
+  });
+  try {
+    const token = makeTestToken();
+    for (const [events, path] of [
+      [['operator_status_changed'], '/changed'],
+      [['operator_status_updated'], '/updated'],
+    ] as const) {
+      const res = await api(updated.apiUrl, token, 'POST', '/v1/webhooks', {
+        name: path,
+        url: receiver.url(path),
+        events,
+      });
+      expect(res.status).toBe(200);
+    }
+    await updated.sandbox.setOperatorStatus(token, '1002', { online: 0, offline_type: 'manual' });
+    await updated.sandbox.idle();
+    expect(receiver.received.map((r) => [r.path, r.body.hook_type, r.body.id])).toEqual([
+      ['/updated', 'operator_status_updated', 1002],
+    ]);
+  } finally {
+    await updated.stop();
+  }
+  // The default refuses the name it does not know.
+  const refused = await api(server.apiUrl, makeTestToken(), 'POST', '/v1/webhooks', {
+    name: 'x',
+    url: receiver.url('/x'),
+    events: ['operator_status_updated'],
+  });
+  expect(refused.status).toBe(400);
+});

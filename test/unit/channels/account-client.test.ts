@@ -60,6 +60,7 @@ const EVENTS = [
   'dialog_transferred',
   'new_request',
   'outbox_status',
+  'operator_status_changed',
 ];
 const client = (fake: ReturnType<typeof fakeChat2Desk>) =>
   createChat2DeskAccountClient({

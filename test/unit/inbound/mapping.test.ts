@@ -193,7 +193,7 @@ describe('classification', () => {
     [{ hook_type: 'outbox' }, 'outbox'],
     [{ hook_type: 'dialog_transferred' }, 'dialogTransferred'],
     [{ hook_type: 'new_client' }, 'skipped'],
-    [{ hook_type: 'operator_status_updated' }, 'skipped'],
+    [{ hook_type: 'operator_status_updated' }, 'operatorStatus'],
     [{}, 'skipped'],
   ])('%j → %s', (body, kind) => {
     expect(classifyEvent(parse(body)).kind).toBe(kind);
@@ -209,7 +209,6 @@ describe('classification', () => {
     ['comment', 'Comment'],
     ['system_message', 'SystemMessage'],
     ['imported_message', 'ImportedMessage'],
-    ['operator_status_updated', 'OperatorStatus'],
     ['new_qr_code', 'QrCode'],
     ['new_ticket', 'Ticket'],
     ['ticket_updated', 'Ticket'],

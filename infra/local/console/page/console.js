@@ -166,7 +166,14 @@ function countersText(c) {
     `skipped ${total}${total ? ` (${skipped.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
     `dead letters ${dead}`,
     ...(c.deliveryFailures ? [`refused by the messenger ${c.deliveryFailures}`] : []),
+    ...(c.botOperator ? [botOperatorText(c.botOperator)] : []),
   ].join(' · ');
+}
+
+/** The bot operator's last status in Chat2Desk (operator_status_updated); offline may close its chats. */
+function botOperatorText(b) {
+  if (b.online) return 'bot operator online';
+  return `bot operator OFFLINE${b.offlineType ? ` (${b.offlineType})` : ''} since ${b.since}`;
 }
 
 function setText(node, text) {
