@@ -23,7 +23,7 @@ export function createWorkerHandler(deps: WorkerDeps) {
   const handleRecord = async (record: SQSRecord) => {
     const ids = { sqsMessageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount };
     try {
-      return await handleInbound(record.body);
+      return await handleInbound(record.body, { sentAtMs: Number(record.attributes.SentTimestamp) });
     } catch (err) {
       const kind = classifyError(err);
       if (kind === 'retryable')

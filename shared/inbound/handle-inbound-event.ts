@@ -31,6 +31,7 @@ import type { Reply } from '../domain/reply';
 import { PermanentError } from '../errors';
 import { countMetric, logger } from '../observability';
 import { classifyEvent, isOperatorWrittenOutbox, type SkipReason } from './classify';
+import { eventTime, MAX_FUTURE_SKEW_MS } from './event-time';
 import { attachmentsOf, inboundEventId, mapClientMessage, mapDialogClosed } from './map-to-agent-event';
 import type { InboundEventDeps } from './ports';
 import { routeByOperator, routeDialogClosed } from './routing';
@@ -47,10 +48,19 @@ export type InboundOutcome =
 
 type WithClient = WebhookEvent & { client_id: string };
 
+/** What the queue says about the record, beside its body. */
+export interface InboundRecordInfo {
+  /** When the queue accepted the record (SQS SentTimestamp): the receive time if the body lacks it. */
+  sentAtMs?: number;
+}
+
 export function createInboundEventHandler(deps: InboundEventDeps) {
   const now = deps.now ?? Date.now;
 
-  return async function handleInboundRecord(body: string): Promise<InboundOutcome> {
+  return async function handleInboundRecord(
+    body: string,
+    info: InboundRecordInfo = {},
+  ): Promise<InboundOutcome> {
     let queueJson: unknown;
     try {
       queueJson = JSON.parse(body);
@@ -63,8 +73,6 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
     const parsed = parseWebhookBody(rawBody);
     if (!parsed.ok) return invalid('WebhookBody', parsed.reason, { channelId });
     const event = parsed.event;
-    // The one clock of the conversation: when Chat2Desk says the event happened.
-    const atMs = eventTime(event.event_time, receivedAt);
     const ids = {
       channelId,
       messageId: event.message_id,
@@ -72,6 +80,17 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
       requestId: event.request_id,
       hookType: event.hook_type,
     };
+    // The one clock of the conversation: when Chat2Desk says the event happened, never far
+    // past when we received it.
+    const stamp = eventTime(event.event_time, receivedAt, info.sentAtMs, now);
+    const atMs = stamp.atMs;
+    if (stamp.clamped) {
+      logger.warn('event_time too far in the future; the receive time is used instead', {
+        ...ids,
+        maxSkewMs: MAX_FUTURE_SKEW_MS,
+      });
+      countMetric('EventTimeClamped');
+    }
 
     const skip = (reason: SkipReason): InboundOutcome => {
       logger.info('inbound event skipped', { ...ids, reason });
@@ -263,13 +282,4 @@ function invalid(what: string, reason: string, ids: Record<string, unknown> = {}
   logger.warn('inbound record dropped: it can never be processed', { ...ids, what, reason });
   countMetric(`Invalid_${what}`);
   return { outcome: 'invalid', reason };
-}
-
-/** Chat2Desk's `event_time` (ISO, UTC), else when the webhook was received, else now. */
-function eventTime(eventTimeText: string | undefined, receivedAt: string): number {
-  for (const text of [eventTimeText, receivedAt]) {
-    const ms = text ? Date.parse(text) : Number.NaN;
-    if (Number.isFinite(ms)) return ms;
-  }
-  return Date.now();
 }
