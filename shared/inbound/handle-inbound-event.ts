@@ -51,7 +51,8 @@ type WithClient = WebhookEvent & { client_id: string };
 /** What the queue says about the record, beside its body. */
 export interface InboundRecordInfo {
   /** When the queue accepted the record (SQS SentTimestamp): the receive time if the body lacks it. */
-  sentAtMs?: number;
+  sentAtMs?: number /** The record was moved back from the dead-letter queue by this move (docs/RUNBOOK.md). */;
+  redriveId?: string;
 }
 
 export function createInboundEventHandler(deps: InboundEventDeps) {
@@ -171,7 +172,7 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
         if (clientId === undefined) return skip('NoClient');
         const withClient: WithClient = { ...event, client_id: clientId, dialog_id: conversation.dialogId };
         const eventId = inboundEventId(channelId, withClient, 'dialogClosed', rawBody);
-        return answer(channel, mapDialogClosed(channelId, eventId, withClient), withClient, ids);
+        return answer(channel, mapDialogClosed(channelId, eventId, withClient), withClient, ids, info);
       }
       case 'clientMessage': {
         if (event.client_id === undefined) return skip('NoClient');
@@ -191,6 +192,7 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
           mapClientMessage(channelId, eventId, withClient, onUnknownAttachment),
           withClient,
           ids,
+          info,
         );
       }
     }
@@ -215,11 +217,13 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
     agentEvent: AgentEvent,
     event: WithClient,
     ids: Record<string, unknown>,
+    info: InboundRecordInfo,
   ): Promise<InboundOutcome> {
     const target = replyTarget(event);
     let replies: Reply[];
     try {
-      replies = (await deps.agent.call(channel.agentId, agentEvent)).replies;
+      const options = info.redriveId ? { redriveId: info.redriveId } : undefined;
+      replies = (await deps.agent.call(channel.agentId, agentEvent, options)).replies;
     } catch (err) {
       if (err instanceof PermanentError && deps.fallbackOperatorGroupId) {
         logger.warn('agent failed permanently; handing the client to the fallback group', {

@@ -11,6 +11,9 @@
  *   (`calls#<eventId>`): past `AGENT_MAX_ATTEMPTS` of them the event fails permanently. A call cut
  *   off by a crash ends nothing and is not counted: it is repeated once by the redelivery, and a
  *   record that keeps crashing its invocation reaches the DLQ after `maxReceiveCount`.
+ * - A record moved back from the DLQ (`redriveId`) counts such calls afresh, under
+ *   `calls#<eventId>#redrive#<redriveId>`: a message dead-lettered because the agent hung is tried
+ *   again once the agent is fixed, while Chat2Desk's own retries stay bounded by the first budget.
  * - A concurrent duplicate that finds the record in progress fails as retryable; the in-progress
  *   lock expires with the Lambda's remaining time, so a crashed attempt never blocks for 6 h.
  */
@@ -21,6 +24,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { AgentEvent, AgentResponse } from '../../domain/agent-contract';
 import { ConnectorError, PermanentError, RetryableError } from '../../errors';
+import type { AgentCallOptions } from '../../inbound/ports';
 import { CUSTOM_METRICS } from '../../metric-names';
 import { timeMetric } from '../../observability';
 import type { CallCounter } from '../dynamodb/call-counter';
@@ -32,7 +36,7 @@ const DEFINITE_REFUSALS: ReadonlySet<string> = new Set(['AGENT_UNAVAILABLE', 'AG
 
 export interface AgentCallOnce {
   /** Calls the agent unless this event id was answered before; then returns the stored answer. */
-  call(agentId: string, event: AgentEvent): Promise<AgentResponse>;
+  call(agentId: string, event: AgentEvent, options?: AgentCallOptions): Promise<AgentResponse>;
   /** Lets the in-progress lock expire with this invocation. */
   registerContext(context: Context): void;
 }
@@ -51,6 +55,7 @@ interface AgentCallRequest {
   idempotencyKey: string;
   agentId: string;
   event: AgentEvent;
+  redriveId?: string;
 }
 
 export function createAgentCallOnce(options: AgentCallOnceOptions): AgentCallOnce {
@@ -70,7 +75,10 @@ export function createAgentCallOnce(options: AgentCallOnceOptions): AgentCallOnc
     const started = Date.now();
     try {
       const { calls, maxCalls } = options;
-      const eventId = request.event.eventId;
+      // A redriven record counts its calls afresh: the budget is per move back from the DLQ.
+      const budget = request.redriveId
+        ? `${request.event.eventId}#redrive#${request.redriveId}`
+        : request.event.eventId;
       // Calls of earlier deliveries that ended without an answer: read once, then kept here.
       let unanswered: number | undefined;
       return await options.agent.sendEvent(
@@ -79,7 +87,7 @@ export function createAgentCallOnce(options: AgentCallOnceOptions): AgentCallOnc
         calls && maxCalls
           ? {
               beforeAttempt: async () => {
-                unanswered ??= await calls.unanswered(eventId);
+                unanswered ??= await calls.unanswered(budget);
                 if (unanswered >= maxCalls) {
                   throw new PermanentError(
                     'AGENT_ATTEMPTS_EXHAUSTED',
@@ -90,7 +98,7 @@ export function createAgentCallOnce(options: AgentCallOnceOptions): AgentCallOnc
               // Only a call the agent may have acted on counts: a timeout, or an answer we lost.
               afterFailure: async (err) => {
                 if (err instanceof ConnectorError && DEFINITE_REFUSALS.has(err.code)) return;
-                unanswered = await calls.recordUnanswered(eventId);
+                unanswered = await calls.recordUnanswered(budget);
               },
             }
           : {},
@@ -106,9 +114,11 @@ export function createAgentCallOnce(options: AgentCallOnceOptions): AgentCallOnc
   });
 
   return {
-    async call(agentId, event) {
+    async call(agentId, event, options = {}) {
       try {
-        return (await idempotentCall({ idempotencyKey: event.eventId, agentId, event })) as AgentResponse;
+        const request: AgentCallRequest = { idempotencyKey: event.eventId, agentId, event };
+        if (options.redriveId) request.redriveId = options.redriveId;
+        return (await idempotentCall(request)) as AgentResponse;
       } catch (err) {
         if (err instanceof ConnectorError) throw err;
         const name = err instanceof Error ? err.name : 'unknown';
