@@ -6,6 +6,7 @@
  *   longer than Chat2Desk's whole retry horizon (10 s, 5 min, 2 h).
  * - The agent's answer is stored with the record: after a crash between the answer and the
  *   enqueue of the replies, the redelivered record gets the stored answer, not a second call.
+ *   A large answer is stored compressed, within DynamoDB's item limit (`stored-answer.ts`).
  * - A failed call deletes the record (Powertools does that), so SQS's redelivery calls again.
  * - With a call counter, calls that ended without an answer are counted on the failure path
  *   (`calls#<eventId>`): past `AGENT_MAX_ATTEMPTS` of them the event fails permanently. A call cut
@@ -26,10 +27,11 @@ import type { AgentEvent, AgentResponse } from '../../domain/agent-contract';
 import { ConnectorError, PermanentError, RetryableError } from '../../errors';
 import type { AgentCallOptions } from '../../inbound/ports';
 import { CUSTOM_METRICS } from '../../metric-names';
-import { timeMetric } from '../../observability';
+import { logger, timeMetric } from '../../observability';
 import type { CallCounter } from '../dynamodb/call-counter';
 import { IDEMPOTENCY_KEY_PREFIX, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from '../dynamodb/table-definition';
 import type { AgentEventsClient } from './agent-events-client';
+import { fromStoredAnswer, type StoredAnswer, toStoredAnswer } from './stored-answer';
 
 /** Failures that prove the agent did not act on the call. */
 const DEFINITE_REFUSALS: ReadonlySet<string> = new Set(['AGENT_UNAVAILABLE', 'AGENT_UNREACHABLE']);
@@ -107,7 +109,20 @@ export function createAgentCallOnce(options: AgentCallOnceOptions): AgentCallOnc
       timeMetric(CUSTOM_METRICS.agentLatency, Date.now() - started);
     }
   };
-  const idempotentCall = makeIdempotent(callAgent, {
+  // The answer of this invocation's own call, as it came: the record keeps a compact form of it.
+  const fresh = new Map<string, AgentResponse>();
+  const callAndKeep = async (request: AgentCallRequest): Promise<StoredAnswer> => {
+    const answer = await callAgent(request);
+    fresh.set(request.idempotencyKey, answer);
+    const stored = toStoredAnswer(answer);
+    if (stored !== answer && !('gzipBase64' in stored)) {
+      logger.warn('agent answer too large to keep for a redelivery; only its size is kept', {
+        eventId: request.event.eventId,
+      });
+    }
+    return stored;
+  };
+  const idempotentCall = makeIdempotent(callAndKeep, {
     persistenceStore,
     config,
     keyPrefix: IDEMPOTENCY_KEY_PREFIX,
@@ -118,7 +133,8 @@ export function createAgentCallOnce(options: AgentCallOnceOptions): AgentCallOnc
       try {
         const request: AgentCallRequest = { idempotencyKey: event.eventId, agentId, event };
         if (options.redriveId) request.redriveId = options.redriveId;
-        return (await idempotentCall(request)) as AgentResponse;
+        const stored = (await idempotentCall(request)) as StoredAnswer;
+        return fresh.get(event.eventId) ?? fromStoredAnswer(stored);
       } catch (err) {
         if (err instanceof ConnectorError) throw err;
         const name = err instanceof Error ? err.name : 'unknown';
@@ -134,6 +150,8 @@ export function createAgentCallOnce(options: AgentCallOnceOptions): AgentCallOnc
         throw new RetryableError('IDEMPOTENCY_STORE_FAILED', `the dedup store failed (${name})`, {
           cause: err,
         });
+      } finally {
+        fresh.delete(event.eventId);
       }
     },
     registerContext(context) {
