@@ -10,21 +10,19 @@
  * received and answered while a flooding channel's backlog drains at its bound.
  *
  * Each hand-back is a receive, and `maxReceiveCount` counts receives: the while grows with the
- * record's receive count (2 s, 8 s, 32 s: a window of 42 s), and a record received HAND_BACKS_AT_MOST
+ * record's receive count (1 s, 2 s, 4 s, 8 s, 16 s), and a record received HAND_BACKS_AT_MOST
  * times already is run even over the bound, so fairness never sends a message to the DLQ. Records
  * without a readable envelope are never held back (the use case rejects them).
  * docs/INBOUND.md, "Fairness between channels".
  */
 import type { SQSRecord } from 'aws-lambda';
+import { INBOUND_QUEUE } from '../../shared/adapters/sqs/queue-definitions';
 import type { PerKeyLimit } from '../../shared/per-key-limit';
 
 /** Conversations of one channel a worker instance holds at once: half a batch. */
 export const CONVERSATIONS_PER_CHANNEL = 5;
-/**
- * Receives a record may spend on being handed back; the rest (7 of the inbound queue's 10) stay
- * for real failures.
- */
-export const HAND_BACKS_AT_MOST = 3;
+/** Receives a record may spend on being handed back; the rest are kept for real failures. */
+export const HAND_BACKS_AT_MOST = INBOUND_QUEUE.maxReceiveCount - 5;
 
 /** The channel a queued inbound record belongs to, from its envelope; undefined if unreadable. */
 export function channelOf(body: string): string | undefined {
@@ -38,8 +36,8 @@ export function channelOf(body: string): string | undefined {
 
 /** Seconds a handed-back conversation stays away, by the receive count of its first record. */
 export function comeBackAfterSeconds(receiveCount: number): number {
-  const n = Number.isFinite(receiveCount) && receiveCount > 1 ? Math.min(receiveCount - 1, 2) : 0;
-  return 2 * 4 ** n;
+  const n = Number.isFinite(receiveCount) && receiveCount > 1 ? Math.min(receiveCount - 1, 4) : 0;
+  return 2 ** n;
 }
 
 export interface ChannelShare {

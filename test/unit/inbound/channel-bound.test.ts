@@ -43,11 +43,11 @@ describe('conversations per channel in a worker instance', () => {
     records[6]!.body = 'not json';
     const share = shareByChannel(records, limit);
     expect(share.kept.map((r) => r.attributes.MessageGroupId)).toEqual(['A:1', 'A:1', 'A:2', 'B:1', 'bad']);
-    expect(share.handedBack).toEqual([{ records: [records[3], records[5]], seconds: 2 }]);
+    expect(share.handedBack).toEqual([{ records: [records[3], records[5]], seconds: 1 }]);
     // Another batch of the same instance meanwhile: A is at its bound.
     const next = shareByChannel([record('A', 'A:4', 3), record('B', 'B:2')], limit);
     expect(next.kept.map((r) => r.attributes.MessageGroupId)).toEqual(['B:2']);
-    expect(next.handedBack.map((h) => h.seconds)).toEqual([32]);
+    expect(next.handedBack.map((h) => h.seconds)).toEqual([4]);
     share.release();
     next.release();
     expect(limit.running('A')).toBe(0);
@@ -67,7 +67,7 @@ describe('conversations per channel in a worker instance', () => {
     late.release();
   });
 
-  it('comes back after 2, 8, 32 s', () => {
-    expect([1, 2, 3, 4, 9].map(comeBackAfterSeconds)).toEqual([2, 8, 32, 32, 32]);
+  it('comes back after 1, 2, 4, 8, 16 s', () => {
+    expect([1, 2, 3, 4, 5, 9].map(comeBackAfterSeconds)).toEqual([1, 2, 4, 8, 16, 16]);
   });
 });
