@@ -23,8 +23,6 @@ export interface WorkerDeps extends InboundEventDeps {
   requeue: Requeue;
   /** A record is started only with this much of the invocation left (docs/RUNBOOK.md, timeouts). */
   recordBudgetMs: number;
-  /** Conversations of one channel run at once (default CONVERSATIONS_PER_CHANNEL, channel-bound.ts). */
-  conversationsPerChannel?: number;
 }
 
 export async function buildWorkerDeps(config: Config = loadConfig()): Promise<WorkerDeps> {

@@ -16,9 +16,7 @@ import { runFifoBatch } from '../../shared/adapters/sqs/fifo-batch';
 import { buildOnce } from '../../shared/build-once';
 import { classifyError, failureReason } from '../../shared/errors';
 import { createInboundEventHandler } from '../../shared/inbound/handle-inbound-event';
-import { countMetric, logger, metrics } from '../../shared/observability';
-import { createPerKeyLimit } from '../../shared/per-key-limit';
-import { CONVERSATIONS_PER_CHANNEL, shareByChannel } from './channel-bound';
+import { logger, metrics } from '../../shared/observability';
 import { buildWorkerDeps, type WorkerDeps } from './composition';
 
 export function createWorkerHandler(deps: WorkerDeps) {
@@ -39,50 +37,15 @@ export function createWorkerHandler(deps: WorkerDeps) {
       throw err;
     }
   };
-  // One per handler: shared by every batch this instance has in flight.
-  const perChannel = createPerKeyLimit(deps.conversationsPerChannel ?? CONVERSATIONS_PER_CHANNEL);
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     deps.agent.registerContext(context);
-    const share = shareByChannel(event.Records, perChannel);
-    try {
-      const response: SQSBatchResponse =
-        share.kept.length > 0
-          ? await runFifoBatch({ Records: share.kept }, context, handleRecord, {
-              recordBudgetMs: deps.recordBudgetMs,
-              requeue: deps.requeue,
-              notStartedMetric: 'InboundNotStarted',
-              deadLetters: deps.deadLetters,
-              deadLetteredMetric: 'InboundDeadLettered',
-            })
-          : { batchItemFailures: [] };
-      // One request per come-back time (they share one, mostly).
-      const bySeconds = new Map<number, SQSRecord[]>();
-      for (const { records, seconds } of share.handedBack) {
-        bySeconds.set(seconds, [...(bySeconds.get(seconds) ?? []), ...records]);
-        response.batchItemFailures.push(...records.map((r) => ({ itemIdentifier: r.messageId })));
-      }
-      for (const [seconds, records] of bySeconds) {
-        // Not come back later: then they are visible again after the visibility timeout.
-        await deps.requeue
-          .later?.(records, seconds)
-          .catch((err: unknown) =>
-            logger.warn(
-              'conversations handed back stay invisible until their visibility timeout',
-              failureReason(err),
-            ),
-          );
-      }
-      if (share.handedBack.length > 0) {
-        countMetric('InboundChannelBusy', share.handedBack.length);
-        logger.info('conversations of a busy channel handed back for later', {
-          conversations: share.handedBack.length,
-          records: share.handedBack.reduce((n, h) => n + h.records.length, 0),
-        });
-      }
-      return response;
-    } finally {
-      share.release();
-    }
+    return runFifoBatch(event, context, handleRecord, {
+      recordBudgetMs: deps.recordBudgetMs,
+      requeue: deps.requeue,
+      notStartedMetric: 'InboundNotStarted',
+      deadLetters: deps.deadLetters,
+      deadLetteredMetric: 'InboundDeadLettered',
+    });
   };
 }
 
