@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     onMoved: (letter) => process.stdout.write(`moved ${summarise(letter)}\n`),
   });
   process.stdout.write(
-    `${result.moved.length} message(s) moved to ${targetQueueUrl}; ${result.skipped} left (other groups)\n`,
+    `${result.moved.length} message(s) moved to ${targetQueueUrl}; ${result.skipped} left (other groups, or dead-lettered again during this run)\n`,
   );
 }
 

@@ -13,7 +13,11 @@
  *   group is kept: each group is sent in the order the DLQ returns it), each with a new
  *   deduplication id `redrive-<DLQ message id>` (the original id would be dropped as a duplicate
  *   within SQS's 5-minute window; this one makes a re-run after a crash harmless), and deletes
- *   each from the DLQ only after its send succeeded.
+ *   each from the DLQ only after its send succeeded. Each moved message carries the attribute
+ *   `RedrivenFrom` = its DLQ message id: the worker counts the agent calls of a redriven message
+ *   afresh (a message dead-lettered because the agent hung is tried again). A message that reached
+ *   the DLQ after the redrive started (one that failed again meanwhile) is left there, so a redrive
+ *   whose cause is not fixed ends instead of moving the same message round and round.
  */
 import {
   ChangeMessageVisibilityCommand,
@@ -26,6 +30,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { REDRIVEN_FROM_ATTRIBUTE } from '../shared/adapters/sqs/dead-letters';
 import { fifoQueueName } from '../shared/adapters/sqs/queue-definitions';
 
 export interface DeadLetter {
@@ -143,7 +148,7 @@ export interface RedriveOptions {
 
 export interface RedriveResult {
   moved: DeadLetter[];
-  /** Messages left in the DLQ because of the group filter. */
+  /** Messages left in the DLQ: of other groups than the filter's, or dead-lettered again during the run. */
   skipped: number;
 }
 
@@ -152,6 +157,8 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
   const max = options.max ?? Number.POSITIVE_INFINITY;
   const moved: DeadLetter[] = [];
   const held: string[] = [];
+  // Compared with SQS's SentTimestamp: a message dead-lettered again during the run is left there.
+  const startedAt = Date.now();
   let empty = 0;
   try {
     while (moved.length < max && empty < (options.emptyReceives ?? 2)) {
@@ -165,7 +172,8 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
       for (const m of batch) {
         if (!m.MessageId || !m.ReceiptHandle) continue;
         const letter = toDeadLetter(m);
-        if (options.groupId !== undefined && letter.groupId !== options.groupId) {
+        const arrived = Number(m.Attributes?.SentTimestamp ?? 0);
+        if (arrived > startedAt || (options.groupId !== undefined && letter.groupId !== options.groupId)) {
           held.push(m.ReceiptHandle);
           continue;
         }
@@ -177,7 +185,10 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
             MessageBody: letter.body,
             MessageGroupId: letter.groupId,
             MessageDeduplicationId: `redrive-${letter.messageId}`,
-            ...(letter.attributes ? { MessageAttributes: letter.attributes } : {}),
+            MessageAttributes: {
+              ...letter.attributes,
+              [REDRIVEN_FROM_ATTRIBUTE]: { DataType: 'String', StringValue: letter.messageId },
+            },
           }),
         );
         await client.send(

@@ -11,6 +11,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { redriveIdOf } from '../../shared/adapters/sqs/dead-letters';
 import { runFifoBatch } from '../../shared/adapters/sqs/fifo-batch';
 import { buildOnce } from '../../shared/build-once';
 import { classifyError, failureReason } from '../../shared/errors';
@@ -23,7 +24,11 @@ export function createWorkerHandler(deps: WorkerDeps) {
   const handleRecord = async (record: SQSRecord) => {
     const ids = { sqsMessageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount };
     try {
-      return await handleInbound(record.body);
+      const redriveId = redriveIdOf(record);
+      return await handleInbound(record.body, {
+        sentAtMs: Number(record.attributes.SentTimestamp),
+        ...(redriveId ? { redriveId } : {}),
+      });
     } catch (err) {
       const kind = classifyError(err);
       if (kind === 'retryable')

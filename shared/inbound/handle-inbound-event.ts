@@ -38,6 +38,7 @@ import { CUSTOM_METRICS } from '../metric-names';
 import { countMetric, logger } from '../observability';
 import { classifyEvent, isOperatorWrittenOutbox, type SkipReason } from './classify';
 import { deliveryStatusOf } from './delivery-status';
+import { eventTime, MAX_FUTURE_SKEW_MS } from './event-time';
 import { attachmentsOf, inboundEventId, mapClientMessage, mapDialogClosed } from './map-to-agent-event';
 import type { InboundEventDeps } from './ports';
 import { routeByOperator, routeDialogClosed } from './routing';
@@ -62,10 +63,21 @@ export const BOT_OPERATOR_LINES = {
   online: 'bot operator online',
 } as const;
 
+/** What the queue says about the record, beside its body. */
+export interface InboundRecordInfo {
+  /** When the queue accepted the record (SQS SentTimestamp): the receive time if the body lacks it. */
+  sentAtMs?: number;
+  /** The record was moved back from the dead-letter queue by this move (docs/RUNBOOK.md). */
+  redriveId?: string;
+}
+
 export function createInboundEventHandler(deps: InboundEventDeps) {
   const now = deps.now ?? Date.now;
 
-  return async function handleInboundRecord(body: string): Promise<InboundOutcome> {
+  return async function handleInboundRecord(
+    body: string,
+    info: InboundRecordInfo = {},
+  ): Promise<InboundOutcome> {
     let queueJson: unknown;
     try {
       queueJson = JSON.parse(body);
@@ -78,8 +90,6 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
     const parsed = parseWebhookBody(rawBody);
     if (!parsed.ok) return invalid('WebhookBody', parsed.reason, { channelId });
     const event = parsed.event;
-    // The one clock of the conversation: when Chat2Desk says the event happened.
-    const atMs = eventTime(event.event_time, receivedAt);
     const ids = {
       channelId,
       messageId: event.message_id,
@@ -87,6 +97,17 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
       requestId: event.request_id,
       hookType: event.hook_type,
     };
+    // The one clock of the conversation: when Chat2Desk says the event happened, never far
+    // past when we received it.
+    const stamp = eventTime(event.event_time, receivedAt, info.sentAtMs, now);
+    const atMs = stamp.atMs;
+    if (stamp.clamped) {
+      logger.warn('event_time too far in the future; the receive time is used instead', {
+        ...ids,
+        maxSkewMs: MAX_FUTURE_SKEW_MS,
+      });
+      countMetric('EventTimeClamped');
+    }
 
     const skip = (reason: SkipReason): InboundOutcome => {
       logger.info('inbound event skipped', { ...ids, reason });
@@ -210,7 +231,7 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
         if (clientId === undefined) return skip('NoClient');
         const withClient: WithClient = { ...event, client_id: clientId, dialog_id: conversation.dialogId };
         const eventId = inboundEventId(channelId, withClient, 'dialogClosed', rawBody);
-        return answer(channel, mapDialogClosed(channelId, eventId, withClient), withClient, ids);
+        return answer(channel, mapDialogClosed(channelId, eventId, withClient), withClient, ids, info);
       }
       case 'clientMessage': {
         if (event.client_id === undefined) return skip('NoClient');
@@ -233,7 +254,7 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
         const offer = openOffer(conversation?.buttonOffer, conversation?.status);
         const chosen = chosenButton(agentEvent.clientMessage, offer);
         if (chosen !== undefined) agentEvent.clientMessage = chosen;
-        return answer(channel, agentEvent, withClient, ids, { conversation, atMs });
+        return answer(channel, agentEvent, withClient, ids, info, { conversation, atMs });
       }
     }
   };
@@ -266,13 +287,15 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
     agentEvent: AgentEvent,
     event: WithClient,
     ids: Record<string, unknown>,
+    info: InboundRecordInfo,
     // The conversation whose numbered list this answer may open or end (a client's message only).
     offerOn?: { conversation: Conversation | undefined; atMs: number },
   ): Promise<InboundOutcome> {
     const target = replyTarget(event);
     let replies: Reply[];
     try {
-      replies = (await deps.agent.call(channel.agentId, agentEvent)).replies;
+      const options = info.redriveId ? { redriveId: info.redriveId } : undefined;
+      replies = (await deps.agent.call(channel.agentId, agentEvent, options)).replies;
     } catch (err) {
       if (err instanceof PermanentError && deps.fallbackOperatorGroupId) {
         logger.warn('agent failed permanently; handing the client to the fallback group', {
@@ -354,13 +377,4 @@ function invalid(what: string, reason: string, ids: Record<string, unknown> = {}
   logger.warn('inbound record dropped: it can never be processed', { ...ids, what, reason });
   countMetric(`Invalid_${what}`);
   return { outcome: 'invalid', reason };
-}
-
-/** Chat2Desk's `event_time` (ISO, UTC), else when the webhook was received, else now. */
-function eventTime(eventTimeText: string | undefined, receivedAt: string): number {
-  for (const text of [eventTimeText, receivedAt]) {
-    const ms = text ? Date.parse(text) : Number.NaN;
-    if (Number.isFinite(ms)) return ms;
-  }
-  return Date.now();
 }

@@ -17,9 +17,18 @@ export interface ChannelReader {
   get(channelId: string, options?: { generation?: number }): Promise<Channel | undefined>;
 }
 
+export interface AgentCallOptions {
+  /**
+   * Set when the record was moved back from the dead-letter queue (the id of that move): the
+   * calls that ended without an answer are counted afresh for it, so a message dead-lettered for
+   * an agent fault is tried again once the fault is fixed. Ordinary retries carry none.
+   */
+  redriveId?: string;
+}
+
 export interface AgentCaller {
   /** Calls the agent unless this event id was answered before; then returns the stored answer. */
-  call(agentId: string, event: AgentEvent): Promise<AgentResponse>;
+  call(agentId: string, event: AgentEvent, options?: AgentCallOptions): Promise<AgentResponse>;
 }
 
 export interface OutboundQueue {

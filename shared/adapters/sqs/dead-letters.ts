@@ -23,6 +23,22 @@ export interface DeadLetters {
 
 const text = (value: string) => ({ DataType: 'String', StringValue: value });
 
+/** Message attribute the DLQ tools (`scripts/dlq-tools.ts`) set on a record they move back. */
+export const REDRIVEN_FROM_ATTRIBUTE = 'RedrivenFrom';
+
+/**
+ * The move back from the DLQ a record came by, if any: `RedrivenFrom` (the DLQ message id, set by
+ * `dlq-redrive`), else `SourceMessageId` (set when the record was dead-lettered here, and kept by
+ * any redrive that keeps attributes, such as the SQS console's). A record that never went through
+ * the DLQ has neither.
+ */
+export function redriveIdOf(record: SQSRecord): string | undefined {
+  const attributes = record.messageAttributes ?? {};
+  return (
+    attributes[REDRIVEN_FROM_ATTRIBUTE]?.stringValue || attributes.SourceMessageId?.stringValue || undefined
+  );
+}
+
 export function createDeadLetters(options: {
   client: SQSClient;
   queueUrl: string;

@@ -142,6 +142,34 @@ test('redrive moves every message back with its group, order within the group an
   );
 });
 
+test('each moved message is marked RedrivenFrom; one dead-lettered again during the run stays', async () => {
+  const pair = await createPair();
+  await send(pair.dlqUrl, 'chan2:client1', '{"n":1}', 'd1');
+  let again: Promise<void> | undefined;
+  const result = await redriveDeadLetters({
+    client: sqs,
+    deadLetterQueueUrl: pair.dlqUrl,
+    targetQueueUrl: pair.queueUrl,
+    emptyReceives: 1,
+    // Its consumer fails it again at once: back in the DLQ while the redrive still runs.
+    onMoved: () => {
+      again ??= send(pair.dlqUrl, 'chan2:client1', '{"n":1}', 'd1-again');
+    },
+  });
+  await again;
+  expect(result.moved).toHaveLength(1);
+  const back = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: pair.queueUrl,
+      MessageAttributeNames: ['All'],
+      WaitTimeSeconds: 1,
+    }),
+  );
+  expect(back.Messages?.[0]?.MessageAttributes?.RedrivenFrom?.StringValue).toBe(result.moved[0]?.messageId);
+  expect(back.Messages?.[0]?.MessageAttributes?.origin?.StringValue).toBe('from-d1');
+  expect((await drain(pair.dlqUrl)).map((m) => m.origin)).toEqual(['from-d1-again']);
+});
+
 test('a message dead-lettered by the redrive policy goes back to its queue and group', async () => {
   const pair = await createPair(1);
   await send(pair.queueUrl, 'chan9:client9', '{"poison":true}', 'p1');
