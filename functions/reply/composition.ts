@@ -66,6 +66,11 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
   if (!config.TOKEN_HASH_KEY && !config.TOKEN_HASH_KEY_SECRET_ARN) {
     throw new ConfigError('Missing environment variable TOKEN_HASH_KEY (or TOKEN_HASH_KEY_SECRET_ARN)');
   }
+  if (!config.WEBHOOK_SECRET_KEY && !config.WEBHOOK_SECRET_KEY_SECRET_ARN) {
+    throw new ConfigError(
+      'Missing environment variable WEBHOOK_SECRET_KEY (or WEBHOOK_SECRET_KEY_SECRET_ARN)',
+    );
+  }
   // The rate-limit key of an account: the token's keyed hash, as the token lock (never the token).
   // Read once; a failed read is tried again on the next send (buildOnce).
   const hashKey = buildOnce(() => resolveSecret(config, 'TOKEN_HASH_KEY'));
@@ -115,7 +120,9 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
     tableName,
     ownMessageTtlSeconds: config.DEDUP_TTL_SECONDS,
   });
+  const externalIdKey = buildOnce(() => resolveSecret(config, 'WEBHOOK_SECRET_KEY'));
   const deps: ReplyDeps = {
+    externalIdKey,
     channels: createChannelReader({ client, tableName, cacheTtlMs: config.CHANNEL_CACHE_TTL_MS }),
     sentReplies: createSentReplies({ client, tableName, ttlSeconds: config.DEDUP_TTL_SECONDS }),
     conversations,

@@ -135,7 +135,12 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
     if (Buffer.byteLength(JSON.stringify(message), 'utf8') > SQS_MAX_MESSAGE_BYTES) {
       return { status: 413, code: 'BODY_TOO_LARGE' };
     }
-    const routing = inboundQueueRouting(channelId, parsed as Record<string, unknown>, rawText);
+    const routing = inboundQueueRouting(
+      channelId,
+      parsed as Record<string, unknown>,
+      rawText,
+      deps.webhookSecretKey,
+    );
     try {
       await deps.inboundQueue.enqueue(message, routing);
     } catch (err) {

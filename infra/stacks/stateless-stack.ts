@@ -164,7 +164,9 @@ export class StatelessStack extends Stack {
       .bindQueueSend(inboundDlq, 'INBOUND_DLQ_URL')
       // Records not started for lack of time are made visible again (the event source grants it).
       .setEnvironment('INBOUND_QUEUE_URL', data.inbound.queue.queueUrl)
-      .bindSecret(data.agentApiKey, 'AGENT_API_KEY');
+      .bindSecret(data.agentApiKey, 'AGENT_API_KEY')
+      // Our external ids are signed with it (an outbox proves it is our own echo).
+      .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY');
 
     const reply = new ConnectorFunction(this, 'Reply', {
       name: 'reply',
@@ -182,7 +184,9 @@ export class StatelessStack extends Stack {
       .bindQueueSend(outboundDlq, 'OUTBOUND_DLQ_URL')
       .setEnvironment('OUTBOUND_QUEUE_URL', data.outbound.queue.queueUrl)
       // The account's send schedule is keyed by the token's keyed hash, as the token lock.
-      .bindSecret(data.tokenHashKey, 'TOKEN_HASH_KEY');
+      .bindSecret(data.tokenHashKey, 'TOKEN_HASH_KEY')
+      // The external ids of our messages carry a MAC under it (shared/conversations/own-external-id.ts).
+      .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY');
 
     const channels = new ConnectorFunction(this, 'Channels', {
       name: 'channels',

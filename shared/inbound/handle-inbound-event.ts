@@ -179,7 +179,7 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
 
   /** Our own send, by the external id we gave it (no I/O) or the message id recorded after it. */
   async function isRecordedEcho(channelId: string, event: WebhookEvent): Promise<boolean> {
-    if (isOurExternalId(channelId, externalIdOf(event))) return true;
+    if (isOurExternalId(deps.externalIdKey, channelId, externalIdOf(event))) return true;
     return event.message_id !== undefined && deps.ownMessages.isOwnMessage(channelId, event.message_id);
   }
 

@@ -20,6 +20,7 @@ import type { ChannelReadOptions } from '../adapters/dynamodb/channel-item';
 import type { SentReplies } from '../adapters/dynamodb/sent-replies';
 import { botMayAnswer, MAX_HUMAN_MS } from '../conversations/conversation';
 import { contentDigest } from '../conversations/echoes';
+import { ownExternalId } from '../conversations/own-external-id';
 import type { Conversation, ConversationStore, OwnMessages } from '../conversations/ports';
 import type { Channel } from '../domain/channel';
 import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages';
@@ -40,6 +41,8 @@ export interface DeliverReplyDeps {
   ownMessages: OwnMessages;
   /** The Chat2Desk client of a channel's account (rate-limited per token, with retries). */
   messagesClientFor(channel: Channel): Promise<Chat2DeskMessagesClient>;
+  /** The server key (WEBHOOK_SECRET_KEY) our external ids are signed with. */
+  externalIdKey(): Promise<string>;
   /** FALLBACK_OPERATOR_GROUP_ID: where a transfer naming nobody goes. */
   fallbackOperatorGroupId?: string;
 }
@@ -47,14 +50,20 @@ export interface DeliverReplyDeps {
 /** How far our clock may run ahead of Chat2Desk's without a bot transfer outliving the close. */
 const BOT_MARK_CLOCK_ALLOWANCE_MS = 60_000;
 
-export type SkipReason = 'channelNotFound' | 'channelInactive' | 'nothingToSend' | 'withHuman';
+export type SkipReason =
+  | 'channelNotFound'
+  | 'channelInactive'
+  | 'nothingToSend'
+  | 'withHuman'
+  /** Queued for an older generation of the channel (its account changed since): never sent through the new one. */
+  | 'OldGeneration';
 
 export type DeliveryOutcome =
   | { status: 'delivered'; operations: number; sentNow: number; messageIds: string[] }
   | { status: 'alreadyDelivered' }
   | { status: 'skipped'; reason: SkipReason };
 
-/** `external_id` of operation `index`: the reply id, with `#<index>` for the second part on. */
+/** The reply part of operation `index`'s `external_id`: the reply id, with `#<index>` from the second part on. */
 export function externalIdFor(replyId: string, index: number): string {
   return index === 0 ? replyId : `${replyId}#${index}`;
 }
@@ -117,13 +126,20 @@ export async function deliverReply(
   if (operations.length === 0) return { status: 'skipped', reason: 'nothingToSend' };
   if (await deps.sentReplies.sentPart(replyId, operations.length - 1)) return { status: 'alreadyDelivered' };
 
-  const channel = await deps.channels.get(
+  let channel = await deps.channels.get(
     message.channelId,
     message.generation === undefined ? {} : { generation: message.generation },
   );
+  // A reply queued for another generation than the one read: the table decides (a cache may be
+  // ahead or behind), and a reply of an older generation never goes through the current account.
+  // A message without a generation (queued by an older version) is sent as before.
+  if (channel && message.generation !== undefined && channel.generation !== message.generation) {
+    channel = await deps.channels.get(message.channelId, { fresh: true });
+  }
   // A deactivated or deleted channel means the bot was unplugged: its pending replies are dropped.
   if (!channel) return { status: 'skipped', reason: 'channelNotFound' };
   if (channel.status !== 'active') return { status: 'skipped', reason: 'channelInactive' };
+  if (isOlderGeneration(message, channel)) return { status: 'skipped', reason: 'OldGeneration' };
   // An answer still on its way when a human took the dialog is dropped: the human speaks now. What
   // the agent sends first (`send`) still goes out — the seed lets the bot write while an operator is
   // in the chat.
@@ -153,9 +169,14 @@ export async function deliverReply(
     const current = await deps.channels.get(channel.id, { fresh: true });
     if (current?.status !== 'active')
       return { status: 'skipped', reason: current ? 'channelInactive' : 'channelNotFound' };
+    if (isOlderGeneration(message, current)) return { status: 'skipped', reason: 'OldGeneration' };
     if (current.token === channel.token && current.apiUrl === channel.apiUrl) throw err;
     return sendOperations(deps, message, current, operations, conversationOf);
   }
+}
+
+function isOlderGeneration(message: OutboundQueueMessage, channel: Channel): boolean {
+  return message.generation !== undefined && message.generation < channel.generation;
 }
 
 /**
@@ -191,7 +212,8 @@ async function sendOperations(
       continue;
     }
     if (op.kind === 'message') {
-      const externalId = externalIdFor(replyId, index);
+      // Signed for this channel, so its echo proves it is ours (shared/conversations/own-external-id.ts).
+      const externalId = ownExternalId(await deps.externalIdKey(), channel.id, externalIdFor(replyId, index));
       // Recorded before the call: Chat2Desk may deliver the echo before it answers.
       const digest = contentDigest({ text: op.text, fileUrl: op.file?.url });
       const intent = digest ? { clientId: target.clientId, digest, externalId, atMs: Date.now() } : undefined;

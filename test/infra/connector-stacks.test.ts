@@ -76,6 +76,7 @@ describe('least privilege, per function (every action on every resource, nothing
     expect(permissionsOf('worker')).toEqual(
       expected(TABLE_READ_WRITE, consume('inboundQueue'), send('outboundQueue'), send('inboundDlq'), [
         'secretsmanager:GetSecretValue agentApiKey',
+        'secretsmanager:GetSecretValue webhookSecretKey',
       ]),
     );
   });
@@ -84,6 +85,7 @@ describe('least privilege, per function (every action on every resource, nothing
     expect(permissionsOf('reply')).toEqual(
       expected(TABLE_READ_WRITE, consume('outboundQueue'), send('outboundDlq'), [
         'secretsmanager:GetSecretValue tokenHashKey',
+        'secretsmanager:GetSecretValue webhookSecretKey',
       ]),
     );
   });
@@ -152,10 +154,17 @@ describe('least privilege, per function (every action on every resource, nothing
         'INBOUND_DLQ_URL',
         'AGENT_API_URL',
         'AGENT_API_KEY_SECRET_ARN',
+        'WEBHOOK_SECRET_KEY_SECRET_ARN',
       ),
     );
     expect(env('reply')).toEqual(
-      withBase('TABLE_NAME', 'OUTBOUND_QUEUE_URL', 'OUTBOUND_DLQ_URL', 'TOKEN_HASH_KEY_SECRET_ARN'),
+      withBase(
+        'TABLE_NAME',
+        'OUTBOUND_QUEUE_URL',
+        'OUTBOUND_DLQ_URL',
+        'TOKEN_HASH_KEY_SECRET_ARN',
+        'WEBHOOK_SECRET_KEY_SECRET_ARN',
+      ),
     );
     expect(env('channels')).toEqual(
       withBase(

@@ -90,6 +90,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ownMessageTtlSeconds: 3600,
   });
   const workerDeps: WorkerDeps = {
+    externalIdKey: webhookKey,
     channels: createChannelReader({ client: documentClient, tableName: table.name, cacheTtlMs: 0 }),
     conversations,
     ownMessages: conversations,

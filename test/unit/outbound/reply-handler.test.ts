@@ -30,6 +30,7 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
   const deps: ReplyDeps = {
     recordBudgetMs: 1_000,
     maxReceiveCount: 8,
+    externalIdKey: async () => 'external-id-key',
     deadLetters: {
       send: async (record, reason) => void deadLettered.push({ id: record.messageId, code: reason.code }),
     },
