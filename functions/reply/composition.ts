@@ -57,6 +57,8 @@ export interface ReplyDeps extends DeliverReplyDeps {
   recordBudgetMs: number;
   /** The outbound queue's receives before the DLQ: the slot wait depends on it. */
   maxReceiveCount: number;
+  /** How many of one channel's conversations a batch runs at once. */
+  maxConversationsPerChannel: number;
 }
 
 export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps {
@@ -130,6 +132,7 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
     messagesClientFor,
     recordBudgetMs: recordBudgetMs(config.CHAT2DESK_TIMEOUT_MS),
     maxReceiveCount: config.OUTBOUND_MAX_RECEIVE_COUNT,
+    maxConversationsPerChannel: config.REPLY_MAX_CONVERSATIONS_PER_CHANNEL,
     ...(config.OUTBOUND_QUEUE_URL
       ? {
           requeue: createRequeue({

@@ -24,6 +24,16 @@ function parseRecord(record: SQSRecord) {
   }
 }
 
+/** The channel a record is for (its conversation's tenant); an unreadable body is its own. */
+function channelOf(record: SQSRecord): string {
+  try {
+    const channelId = (JSON.parse(record.body) as { channelId?: unknown }).channelId;
+    return typeof channelId === 'string' ? channelId : `record:${record.messageId}`;
+  } catch {
+    return `record:${record.messageId}`;
+  }
+}
+
 export function createReplyHandler(deps: ReplyDeps) {
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const parsed = parseRecord(record);
@@ -86,6 +96,8 @@ export function createReplyHandler(deps: ReplyDeps) {
       notStartedMetric: 'RepliesNotStarted',
       deadLetters: deps.deadLetters,
       deadLetteredMetric: 'RepliesFailedPermanently',
+      // One channel's burst does not take every conversation slot of the batch from the others.
+      perTenant: { keyOf: channelOf, max: deps.maxConversationsPerChannel },
     });
 }
 

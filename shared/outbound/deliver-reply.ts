@@ -14,10 +14,10 @@
  *   knows the echo as ours in whichever order it arrives (shared/conversations/echoes.ts).
  */
 
-import { isChat2DeskError } from '../adapters/chat2desk/http';
+import { Chat2DeskRetryableError, isChat2DeskError } from '../adapters/chat2desk/http';
 import type { Chat2DeskMessagesClient, MessageAddress } from '../adapters/chat2desk/messages-client';
 import type { ChannelReadOptions } from '../adapters/dynamodb/channel-item';
-import type { SentReplies } from '../adapters/dynamodb/sent-replies';
+import type { PartState, SentReplies } from '../adapters/dynamodb/sent-replies';
 import { botMayAnswer, MAX_HUMAN_MS } from '../conversations/conversation';
 import { contentDigest } from '../conversations/echoes';
 import { ownExternalId } from '../conversations/own-external-id';
@@ -25,6 +25,7 @@ import type { Conversation, ConversationStore, OwnMessages } from '../conversati
 import type { Channel } from '../domain/channel';
 import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages';
 import { PermanentError, RetryLaterError } from '../errors';
+import { logger } from '../observability';
 import { FUNCTION_TIMEOUT_SECONDS } from '../timeouts';
 import { renderReply } from './render/render-reply';
 import type { TransferOperation } from './render/send-operations';
@@ -124,7 +125,8 @@ export async function deliverReply(
   const operations = renderReply(message.reply, target.transport);
   // Nothing to send: nothing can be sent twice either.
   if (operations.length === 0) return { status: 'skipped', reason: 'nothingToSend' };
-  if (await deps.sentReplies.sentPart(replyId, operations.length - 1)) return { status: 'alreadyDelivered' };
+  const lastPart = await deps.sentReplies.partState(replyId, operations.length - 1);
+  if (lastPart.sent) return { status: 'alreadyDelivered' };
 
   let channel = await deps.channels.get(
     message.channelId,
@@ -160,7 +162,7 @@ export async function deliverReply(
   }
 
   try {
-    return await sendOperations(deps, message, channel, operations, conversationOf);
+    return await sendOperations(deps, message, channel, operations, lastPart, conversationOf);
   } catch (err) {
     // A permanent refusal (token not accepted, client unknown) may come from an account the cache
     // kept across an account change: the table decides before the failure is final. Parts already
@@ -171,7 +173,7 @@ export async function deliverReply(
       return { status: 'skipped', reason: current ? 'channelInactive' : 'channelNotFound' };
     if (isOlderGeneration(message, current)) return { status: 'skipped', reason: 'OldGeneration' };
     if (current.token === channel.token && current.apiUrl === channel.apiUrl) throw err;
-    return sendOperations(deps, message, current, operations, conversationOf);
+    return sendOperations(deps, message, current, operations, lastPart, conversationOf);
   }
 }
 
@@ -184,6 +186,11 @@ function isOlderGeneration(message: OutboundQueueMessage, channel: Channel): boo
  * attempt that claimed it has sent and recorded the part, failed (and released it), or died.
  */
 export const SEND_CLAIM_HOLD_MS = FUNCTION_TIMEOUT_SECONDS.reply * 1000;
+/**
+ * Sends of one part that may each have reached Chat2Desk (timed out or dropped after leaving) before
+ * the part is counted as sent without another try: the first send and at most one resend.
+ */
+export const MAX_UNSURE_SENDS = 2;
 /** The later attempt looks again after at most this (the claimer is usually done in a second). */
 const SEND_CLAIM_RECHECK_MS = 15_000;
 
@@ -192,6 +199,7 @@ async function sendOperations(
   message: OutboundQueueMessage,
   channel: Channel,
   operations: ReturnType<typeof renderReply>,
+  lastPart: PartState,
   conversationOf: () => Promise<Conversation | undefined>,
 ): Promise<DeliveryOutcome> {
   const { replyId, target } = message;
@@ -205,10 +213,22 @@ async function sendOperations(
   const messageIds: string[] = [];
   const last = operations.length - 1;
   for (const [index, op] of operations.entries()) {
-    // The last part was read above (absent); a FIFO group keeps the reply in one invocation.
-    const done = index === last ? undefined : await deps.sentReplies.sentPart(replyId, index);
-    if (done) {
-      if (done.messageId) messageIds.push(done.messageId);
+    // The last part was read above (not sent); a FIFO group keeps the reply in one invocation.
+    const part = index === last ? lastPart : await deps.sentReplies.partState(replyId, index);
+    if (part.sent) {
+      if (part.sent.messageId) messageIds.push(part.sent.messageId);
+      continue;
+    }
+    if (op.kind === 'message' && part.unsureSends >= MAX_UNSURE_SENDS) {
+      // Sent that often without an answer: Chat2Desk most likely has it. Never a third copy.
+      logger.warn('part counted as sent: its sends timed out after leaving', {
+        channelId: channel.id,
+        replyId,
+        part: index,
+        unsureSends: part.unsureSends,
+      });
+      await deps.sentReplies.recordPart(replyId, index);
+      sentNow += 1;
       continue;
     }
     if (op.kind === 'message') {
@@ -233,14 +253,26 @@ async function sendOperations(
       try {
         sent = await client.sendMessage(address, op, externalId);
       } catch (err) {
-        // Refused before Chat2Desk took the message (or unknown): a retry may send at once. A
-        // failure to release only delays it until the claim is stale.
+        // Chat2Desk may have the message (timed out or dropped after it left): counted, so it is
+        // sent again at most once over all deliveries. If the count cannot be written, the claim
+        // stays and holds off another send until it is stale.
+        if (err instanceof Chat2DeskRetryableError && err.mayHaveTakenEffect) {
+          const counted = await deps.sentReplies.recordUnsureSend(replyId, index).then(
+            () => true,
+            () => false,
+          );
+          if (!counted) throw err;
+        }
+        // The attempt is over: a retry may send at once. A failure to release only delays it
+        // until the claim is stale.
         if (intent) await deps.ownMessages.releaseIntent(channel.id, intent).catch(() => undefined);
         throw err;
       }
-      await deps.ownMessages.recordOwnMessage(channel.id, sent.messageId);
+      if (sent.messageId !== undefined) {
+        await deps.ownMessages.recordOwnMessage(channel.id, sent.messageId);
+        messageIds.push(sent.messageId);
+      }
       await deps.sentReplies.recordPart(replyId, index, sent.messageId);
-      messageIds.push(sent.messageId);
     } else {
       await carryOut(client, planTransfer(op, target, deps.fallbackOperatorGroupId));
       // From now on the worker leaves this dialog to the humans until Chat2Desk closes it. Without a
