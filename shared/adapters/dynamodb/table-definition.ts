@@ -31,6 +31,7 @@ export const keys = {
   sendIntent: (channelId: string, clientId: string, digest: string) =>
     `intent#${channelId}#${clientId}#${digest}`,
   sendSchedule: (tokenHash: string) => `rate#${tokenHash}`,
+  slotReservation: (recordId: string) => `slots#${recordId}`,
 } as const;
 
 /** Prefix of the Powertools Idempotency keys, so they share the table without clashing. */

@@ -59,6 +59,8 @@ export async function startOutboundWorld(
     sandbox?: SandboxOptions;
     env?: Record<string, string>;
     queues?: { maxReceiveCount?: number };
+    /** The reply function puts records back itself (OUTBOUND_QUEUE_URL set), as in AWS. */
+    requeue?: boolean;
     fetchImpl?: typeof fetch;
   } = {},
 ): Promise<OutboundWorld> {
@@ -89,6 +91,7 @@ export async function startOutboundWorld(
     CHAT2DESK_TIMEOUT_MS: '2000',
     TOKEN_HASH_KEY: 'token-hash-key-outbound-0123456789',
     WEBHOOK_SECRET_KEY: OUTBOUND_TEST_WEBHOOK_KEY,
+    ...(options.requeue ? { OUTBOUND_QUEUE_URL: queues.outboundUrl } : {}),
     ...options.env,
   });
   const handler = createReplyHandler(
@@ -96,6 +99,7 @@ export async function startOutboundWorld(
       config,
       documentClient: db,
       ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+      ...(options.requeue ? { sqsClient: queues.client } : {}),
     }),
   );
   const outbound = createOutboundQueue({ client: queues.client, queueUrl: queues.outboundUrl });
