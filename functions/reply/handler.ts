@@ -17,6 +17,7 @@ import {
   NoSendSlotError,
   reservedSlotTimes,
   type SlotReservation,
+  shortSlotWaitReceives,
   withSlotWaitFor,
 } from '../../shared/outbound/rate-limiter';
 import { renderReply } from '../../shared/outbound/render/render-reply';
@@ -46,9 +47,16 @@ function channelOf(record: SQSRecord): string {
 
 export function createReplyHandler(deps: ReplyDeps) {
   /** No slot soon: the record's slots are reserved and it comes back just before the first. */
-  const reserveFor = async (err: unknown, message: OutboundQueueMessage): Promise<unknown> => {
+  const reserveFor = async (
+    err: unknown,
+    message: OutboundQueueMessage,
+    receiveCount: number,
+  ): Promise<unknown> => {
     if (!(err instanceof NoSendSlotError) || err.limiterKey === undefined || !deps.slotReservations)
       return err;
+    // A short backlog clears during the short waits of the first receives (which hold no instance
+    // for long); only a record still without a slot after them reserves.
+    if (receiveCount <= shortSlotWaitReceives(deps.maxReceiveCount)) return err;
     const count = renderReply(message.reply, message.target.transport).length;
     let reservation: SlotReservation;
     try {
@@ -59,7 +67,11 @@ export function createReplyHandler(deps: ReplyDeps) {
       logger.warn('send slots not reserved', failureReason(reserveErr));
       return err;
     }
-    const comeBackInMs = Math.max(0, reservation.firstMs - Date.now() - RESERVED_SLOT_LEAD_MS);
+    // Whole seconds, rounded down: SQS's visibility is in seconds, and rounding up would eat the lead.
+    const comeBackInMs = Math.max(
+      0,
+      Math.floor((reservation.firstMs - Date.now() - RESERVED_SLOT_LEAD_MS) / 1000) * 1000,
+    );
     countMetric('RepliesSlotReserved');
     return new RetryLaterError(
       'RATE_LIMIT_SLOT_RESERVED',
@@ -102,7 +114,7 @@ export function createReplyHandler(deps: ReplyDeps) {
           deliverReply(deps, message),
         ),
       ).catch(async (err: unknown) => {
-        throw await reserveFor(err, message);
+        throw await reserveFor(err, message, receiveCount);
       });
       if (outcome.status === 'delivered') {
         logger.info('reply delivered', {
