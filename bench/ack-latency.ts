@@ -55,7 +55,7 @@ export async function runAckLatency(runs = 2000): Promise<{ p50: [number, number
     const bare = async (i: number) => {
       const body = inboxBody({ client_id: 1000 + (i % 50) });
       const raw = JSON.stringify(body);
-      const routing = inboundQueueRouting(channelId, body, raw);
+      const routing = inboundQueueRouting(channelId, body, raw, key);
       const message = JSON.stringify({
         v: 1,
         channelId,

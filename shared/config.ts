@@ -63,6 +63,8 @@ export const configSchema = z.object({
    */
   OUTBOUND_MAX_RECEIVE_COUNT: positiveInt(OUTBOUND_QUEUE.maxReceiveCount),
   CHANNEL_CACHE_TTL_MS: positiveInt(30_000),
+  /** How many of one channel's conversations a reply batch sends to at once (the others wait their turn). */
+  REPLY_MAX_CONVERSATIONS_PER_CHANNEL: positiveInt(3),
   /** How long dedup records live; at least Chat2Desk's whole retry horizon (~2 h) plus margin. */
   DEDUP_TTL_SECONDS: positiveInt(6 * 3600),
   /** When set, a client whose message the agent permanently failed on is handed to this group. */

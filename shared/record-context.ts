@@ -14,6 +14,8 @@ interface RecordContext {
   deadlineMs?: number;
   /** Longest wait for a send slot, when shorter than the limiter's own maximum. */
   slotWaitMs?: number;
+  /** Send slots the record reserved on an earlier receive (rate-limiter.ts, `SlotReservation`). */
+  reservedSlots?: { key: string; slots: number[] };
 }
 
 const storage = new AsyncLocalStorage<RecordContext>();
@@ -28,6 +30,21 @@ export function withDeadline<T>(deadlineMs: number, run: () => Promise<T>): Prom
 
 export function withSlotWait<T>(slotWaitMs: number, run: () => Promise<T>): Promise<T> {
   return withRecordContext({ slotWaitMs }, run);
+}
+
+/** Runs `run` with the send slots the record reserved earlier (used before any new claim). */
+export function withReservedSlots<T>(
+  reserved: { key: string; slots: number[] } | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
+  return reserved
+    ? withRecordContext({ reservedSlots: { key: reserved.key, slots: [...reserved.slots] } }, run)
+    : run();
+}
+
+/** The current record's reserved slots still unused (the limiter takes them one by one). */
+export function currentReservedSlots(): { key: string; slots: number[] } | undefined {
+  return storage.getStore()?.reservedSlots;
 }
 
 /** Epoch ms the current record must be done by, if a consumer set one. */

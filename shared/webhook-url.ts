@@ -5,12 +5,12 @@
  * generation)). The webhook function verifies it with no I/O; the worker later drops events whose
  * generation is older than the channel's (a URL from before a deactivation stops working).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { keyedMac, macMatches } from './keyed-mac';
 
 export const WEBHOOK_PATH_PREFIX = '/webhooks/chat2desk';
 
 function mac(key: string, channelId: string, generation: number): Buffer {
-  return createHmac('sha256', key).update(`chat2desk-webhook:v1:${channelId}:${generation}`).digest();
+  return keyedMac(key, 'chat2desk-webhook:v1', channelId, generation);
 }
 
 export function webhookSecret(key: string, channelId: string, generation: number): string {
@@ -42,10 +42,7 @@ export function verifyWebhookSecret(key: string, channelId: string, secret: stri
   const generation = Number(match[1]);
   // One spelling per generation: "01." is not the URL we registered.
   if (String(generation) !== match[1]) return undefined;
-  const given = Buffer.from(match[2]!, 'base64url');
-  const expected = mac(key, channelId, generation);
-  if (given.length !== expected.length) return undefined;
-  return timingSafeEqual(given, expected) ? generation : undefined;
+  return macMatches(match[2]!, mac(key, channelId, generation)) ? generation : undefined;
 }
 
 /** The name our webhook carries in the Chat2Desk account, so it is found again after a URL change. */

@@ -16,7 +16,10 @@ import {
 import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
 import { tokenLockHash } from '../../shared/adapters/dynamodb/channel-store';
 import { createConversationStore } from '../../shared/adapters/dynamodb/conversation-store';
-import { createDynamoSendSchedule } from '../../shared/adapters/dynamodb/send-schedule';
+import {
+  createDynamoSendSchedule,
+  createSlotReservations,
+} from '../../shared/adapters/dynamodb/send-schedule';
 import { createSentReplies } from '../../shared/adapters/dynamodb/sent-replies';
 import { createUrlGuard, type UrlGuard } from '../../shared/adapters/http/url-guard';
 import { createDeadLetters, type DeadLetters } from '../../shared/adapters/sqs/dead-letters';
@@ -26,7 +29,12 @@ import { type Config, ConfigError, loadConfig, required, resolveSecret } from '.
 import type { Channel } from '../../shared/domain/channel';
 import { PermanentError, RetryableError } from '../../shared/errors';
 import type { DeliverReplyDeps } from '../../shared/outbound/deliver-reply';
-import { createRateLimiter, type RateLimiter } from '../../shared/outbound/rate-limiter';
+import {
+  createRateLimiter,
+  type RateLimiter,
+  type SlotReservation,
+  type SlotReservations,
+} from '../../shared/outbound/rate-limiter';
 import {
   createResilientHttp,
   DEFAULT_RETRY_POLICY,
@@ -57,6 +65,13 @@ export interface ReplyDeps extends DeliverReplyDeps {
   recordBudgetMs: number;
   /** The outbound queue's receives before the DLQ: the slot wait depends on it. */
   maxReceiveCount: number;
+  /** How many of one channel's conversations a batch runs at once. */
+  maxConversationsPerChannel: number;
+  /**
+   * A record whose account is booked beyond its wait reserves its slots and comes back when they
+   * are due (absent: it comes back when the first free slot was due, and claims again).
+   */
+  slotReservations?: SlotReservations & { reserve(key: string, count: number): Promise<SlotReservation> };
 }
 
 export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps {
@@ -65,6 +80,11 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
   const client = options.documentClient ?? getDocumentClient();
   if (!config.TOKEN_HASH_KEY && !config.TOKEN_HASH_KEY_SECRET_ARN) {
     throw new ConfigError('Missing environment variable TOKEN_HASH_KEY (or TOKEN_HASH_KEY_SECRET_ARN)');
+  }
+  if (!config.WEBHOOK_SECRET_KEY && !config.WEBHOOK_SECRET_KEY_SECRET_ARN) {
+    throw new ConfigError(
+      'Missing environment variable WEBHOOK_SECRET_KEY (or WEBHOOK_SECRET_KEY_SECRET_ARN)',
+    );
   }
   // The rate-limit key of an account: the token's keyed hash, as the token lock (never the token).
   // Read once; a failed read is tried again on the next send (buildOnce).
@@ -115,7 +135,9 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
     tableName,
     ownMessageTtlSeconds: config.DEDUP_TTL_SECONDS,
   });
+  const externalIdKey = buildOnce(() => resolveSecret(config, 'WEBHOOK_SECRET_KEY'));
   const deps: ReplyDeps = {
+    externalIdKey,
     channels: createChannelReader({ client, tableName, cacheTtlMs: config.CHANNEL_CACHE_TTL_MS }),
     sentReplies: createSentReplies({ client, tableName, ttlSeconds: config.DEDUP_TTL_SECONDS }),
     conversations,
@@ -123,6 +145,15 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
     messagesClientFor,
     recordBudgetMs: recordBudgetMs(config.CHAT2DESK_TIMEOUT_MS),
     maxReceiveCount: config.OUTBOUND_MAX_RECEIVE_COUNT,
+    maxConversationsPerChannel: config.REPLY_MAX_CONVERSATIONS_PER_CHANNEL,
+    ...(limiter.reserve
+      ? {
+          slotReservations: {
+            ...createSlotReservations({ client, tableName }),
+            reserve: limiter.reserve.bind(limiter),
+          },
+        }
+      : {}),
     ...(config.OUTBOUND_QUEUE_URL
       ? {
           requeue: createRequeue({

@@ -9,12 +9,23 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { runFifoBatch } from '../../shared/adapters/sqs/fifo-batch';
 import { buildOnce } from '../../shared/build-once';
-import { outboundQueueMessageSchema } from '../../shared/domain/queue-messages';
-import { classifyError, failureReason } from '../../shared/errors';
+import { type OutboundQueueMessage, outboundQueueMessageSchema } from '../../shared/domain/queue-messages';
+import { classifyError, failureReason, RetryLaterError } from '../../shared/errors';
 import { countMetric, logger, metrics } from '../../shared/observability';
 import { deliverReply } from '../../shared/outbound/deliver-reply';
-import { withSlotWaitFor } from '../../shared/outbound/rate-limiter';
+import {
+  NoSendSlotError,
+  reservedSlotTimes,
+  type SlotReservation,
+  shortSlotWaitReceives,
+  withSlotWaitFor,
+} from '../../shared/outbound/rate-limiter';
+import { renderReply } from '../../shared/outbound/render/render-reply';
+import { withReservedSlots } from '../../shared/record-context';
 import { buildReplyDeps, type ReplyDeps } from './composition';
+
+/** A record with reserved slots comes back this long before the first, to be in time for it. */
+const RESERVED_SLOT_LEAD_MS = 5000;
 
 function parseRecord(record: SQSRecord) {
   try {
@@ -24,7 +35,51 @@ function parseRecord(record: SQSRecord) {
   }
 }
 
+/** The channel a record is for (its conversation's tenant); an unreadable body is its own. */
+function channelOf(record: SQSRecord): string {
+  try {
+    const channelId = (JSON.parse(record.body) as { channelId?: unknown }).channelId;
+    return typeof channelId === 'string' ? channelId : `record:${record.messageId}`;
+  } catch {
+    return `record:${record.messageId}`;
+  }
+}
+
 export function createReplyHandler(deps: ReplyDeps) {
+  /** No slot soon: the record's slots are reserved and it comes back just before the first. */
+  const reserveFor = async (
+    err: unknown,
+    message: OutboundQueueMessage,
+    receiveCount: number,
+  ): Promise<unknown> => {
+    if (!(err instanceof NoSendSlotError) || err.limiterKey === undefined || !deps.slotReservations)
+      return err;
+    // A short backlog clears during the short waits of the first receives (which hold no instance
+    // for long); only a record still without a slot after them reserves.
+    if (receiveCount <= shortSlotWaitReceives(deps.maxReceiveCount)) return err;
+    const count = renderReply(message.reply, message.target.transport).length;
+    let reservation: SlotReservation;
+    try {
+      reservation = await deps.slotReservations.reserve(err.limiterKey, count);
+      await deps.slotReservations.save(message.replyId, reservation);
+    } catch (reserveErr) {
+      // Without a reservation the record comes back when the first free slot was due, as before.
+      logger.warn('send slots not reserved', failureReason(reserveErr));
+      return err;
+    }
+    // Whole seconds, rounded down: SQS's visibility is in seconds, and rounding up would eat the lead.
+    const comeBackInMs = Math.max(
+      0,
+      Math.floor((reservation.firstMs - Date.now() - RESERVED_SLOT_LEAD_MS) / 1000) * 1000,
+    );
+    countMetric('RepliesSlotReserved');
+    return new RetryLaterError(
+      'RATE_LIMIT_SLOT_RESERVED',
+      `this Chat2Desk account's send rate is booked: slots reserved, the record comes back in ${Math.round(comeBackInMs)} ms`,
+      comeBackInMs,
+    );
+  };
+
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const parsed = parseRecord(record);
     if (!parsed?.success) {
@@ -46,13 +101,21 @@ export function createReplyHandler(deps: ReplyDeps) {
       receiveCount: record.attributes.ApproximateReceiveCount,
     };
     try {
-      // A throttled account's record waits a short while for its slot on its first receives and is
-      // put back until the slot is due, so it does not hold this instance (rate-limiter.ts).
-      const outcome = await withSlotWaitFor(
-        Number(record.attributes.ApproximateReceiveCount) || 1,
-        deps.maxReceiveCount,
-        () => deliverReply(deps, message),
-      );
+      // A throttled account's record waits a short while for its slot on its first receives; beyond,
+      // it reserves its slots and is put back until they are due, so it neither holds this instance
+      // nor spends a receive per wait (rate-limiter.ts, docs/DEPLOY.md "Slot reservations").
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+      const reserved =
+        receiveCount > 1 && deps.slotReservations
+          ? await deps.slotReservations.find(message.replyId)
+          : undefined;
+      const outcome = await withSlotWaitFor(receiveCount, deps.maxReceiveCount, () =>
+        withReservedSlots(reserved && { key: reserved.key, slots: reservedSlotTimes(reserved) }, () =>
+          deliverReply(deps, message),
+        ),
+      ).catch(async (err: unknown) => {
+        throw await reserveFor(err, message, receiveCount);
+      });
       if (outcome.status === 'delivered') {
         logger.info('reply delivered', {
           ...keys,
@@ -86,6 +149,8 @@ export function createReplyHandler(deps: ReplyDeps) {
       notStartedMetric: 'RepliesNotStarted',
       deadLetters: deps.deadLetters,
       deadLetteredMetric: 'RepliesFailedPermanently',
+      // One channel's burst does not take every conversation slot of the batch from the others.
+      perTenant: { keyOf: channelOf, max: deps.maxConversationsPerChannel },
     });
 }
 

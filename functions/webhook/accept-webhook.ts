@@ -158,7 +158,12 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
       deps.onRateLimited?.(channelId);
       return { status: 429, code: 'CHANNEL_RATE_LIMITED', retryAfterSeconds: admission.retryAfterSeconds };
     }
-    const routing = inboundQueueRouting(channelId, parsed as Record<string, unknown>, rawText);
+    const routing = inboundQueueRouting(
+      channelId,
+      parsed as Record<string, unknown>,
+      rawText,
+      deps.webhookSecretKey,
+    );
     try {
       await deps.inboundQueue.enqueue(message, routing);
     } catch (err) {

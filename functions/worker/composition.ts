@@ -68,5 +68,7 @@ export async function buildWorkerDeps(config: Config = loadConfig()): Promise<Wo
       functionName: 'worker',
     }),
     fallbackOperatorGroupId: config.FALLBACK_OPERATOR_GROUP_ID,
+    // Our external ids are signed with it: an outbox proves it is our own echo with no I/O.
+    externalIdKey: await resolveSecret(config, 'WEBHOOK_SECRET_KEY'),
   };
 }

@@ -89,7 +89,8 @@ export const TABLE_WRITES = {
       KEY_PREFIXES.callCounter,
     ],
   },
-  // Sent parts, own-message and intent records, conversation transitions, the account's send schedule.
+  // Sent parts, own-message and intent records, conversation transitions, the account's send schedule
+  // and a throttled record's reserved slots.
   reply: {
     actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
     keyPrefixes: [
@@ -98,6 +99,7 @@ export const TABLE_WRITES = {
       KEY_PREFIXES.sendIntent,
       KEY_PREFIXES.conversation,
       KEY_PREFIXES.sendSchedule,
+      KEY_PREFIXES.slotReservation,
     ],
   },
   // markHealFailed / clearHealFailed: SET or REMOVE healFailedAt on a channel that still exists.
@@ -219,7 +221,9 @@ export class StatelessStack extends Stack {
       .bindQueueSend(inboundDlq, 'INBOUND_DLQ_URL')
       // Records not started for lack of time are made visible again (the event source grants it).
       .setEnvironment('INBOUND_QUEUE_URL', data.inbound.queue.queueUrl)
-      .bindSecret(data.agentApiKey, 'AGENT_API_KEY');
+      .bindSecret(data.agentApiKey, 'AGENT_API_KEY')
+      // Our external ids are signed with it (an outbox proves it is our own echo).
+      .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY');
 
     const reply = new ConnectorFunction(this, 'Reply', {
       name: 'reply',
@@ -237,7 +241,9 @@ export class StatelessStack extends Stack {
       .bindQueueSend(outboundDlq, 'OUTBOUND_DLQ_URL')
       .setEnvironment('OUTBOUND_QUEUE_URL', data.outbound.queue.queueUrl)
       // The account's send schedule is keyed by the token's keyed hash, as the token lock.
-      .bindSecret(data.tokenHashKey, 'TOKEN_HASH_KEY');
+      .bindSecret(data.tokenHashKey, 'TOKEN_HASH_KEY')
+      // The external ids of our messages carry a MAC under it (shared/conversations/own-external-id.ts).
+      .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY');
 
     const channels = new ConnectorFunction(this, 'Channels', {
       name: 'channels',

@@ -137,6 +137,8 @@ export function createNotifyCommand(deps: NotifyDeps) {
       channelId: channel.id,
       chatId,
       replies: replies.data,
+      // The client was found or created in this generation's account.
+      generation: channel.generation,
       target: {
         ...(input.transport !== undefined || created ? { transport } : {}),
         ...(input.c2dChannelId !== undefined ? { c2dChannelId: input.c2dChannelId } : {}),

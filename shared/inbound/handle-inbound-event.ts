@@ -261,13 +261,13 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
 
   /** Our own send, by the external id we gave it (no I/O) or the message id recorded after it. */
   async function isRecordedEcho(channelId: string, event: WebhookEvent): Promise<boolean> {
-    if (isOurExternalId(channelId, externalIdOf(event))) return true;
+    if (isOurExternalId(deps.externalIdKey, channelId, externalIdOf(event))) return true;
     return event.message_id !== undefined && deps.ownMessages.isOwnMessage(channelId, event.message_id);
   }
 
   /** The reply a message of ours belongs to: by the external id we gave it, else by its message id. */
   async function replyOfOwnMessage(channelId: string, event: WebhookEvent): Promise<string | undefined> {
-    const fromExternalId = replyIdOfExternalId(channelId, externalIdOf(event));
+    const fromExternalId = replyIdOfExternalId(deps.externalIdKey, channelId, externalIdOf(event));
     if (fromExternalId) return fromExternalId;
     return event.message_id === undefined
       ? undefined

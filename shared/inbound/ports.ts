@@ -42,6 +42,8 @@ export interface InboundEventDeps {
   ownMessages: OwnMessages;
   agent: AgentCaller;
   outbound: OutboundQueue;
+  /** The server key (WEBHOOK_SECRET_KEY) our external ids are signed with: an echo proves it is ours. */
+  externalIdKey: string;
   /** When set, a permanent agent failure hands the client to this Chat2Desk operator group. */
   fallbackOperatorGroupId?: string;
   now?: () => number;

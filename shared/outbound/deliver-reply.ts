@@ -14,16 +14,18 @@
  *   knows the echo as ours in whichever order it arrives (shared/conversations/echoes.ts).
  */
 
-import { isChat2DeskError } from '../adapters/chat2desk/http';
+import { Chat2DeskRetryableError, isChat2DeskError } from '../adapters/chat2desk/http';
 import type { Chat2DeskMessagesClient, MessageAddress } from '../adapters/chat2desk/messages-client';
 import type { ChannelReadOptions } from '../adapters/dynamodb/channel-item';
-import type { SentReplies } from '../adapters/dynamodb/sent-replies';
+import type { PartState, SentReplies } from '../adapters/dynamodb/sent-replies';
 import { botMayAnswer, MAX_HUMAN_MS } from '../conversations/conversation';
 import { contentDigest } from '../conversations/echoes';
+import { ownExternalId } from '../conversations/own-external-id';
 import type { Conversation, ConversationStore, OwnMessages } from '../conversations/ports';
 import type { Channel } from '../domain/channel';
 import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages';
 import { PermanentError, RetryLaterError } from '../errors';
+import { logger } from '../observability';
 import { FUNCTION_TIMEOUT_SECONDS } from '../timeouts';
 import { renderReply } from './render/render-reply';
 import type { TransferOperation } from './render/send-operations';
@@ -40,6 +42,8 @@ export interface DeliverReplyDeps {
   ownMessages: OwnMessages;
   /** The Chat2Desk client of a channel's account (rate-limited per token, with retries). */
   messagesClientFor(channel: Channel): Promise<Chat2DeskMessagesClient>;
+  /** The server key (WEBHOOK_SECRET_KEY) our external ids are signed with. */
+  externalIdKey(): Promise<string>;
   /** FALLBACK_OPERATOR_GROUP_ID: where a transfer naming nobody goes. */
   fallbackOperatorGroupId?: string;
 }
@@ -47,14 +51,20 @@ export interface DeliverReplyDeps {
 /** How far our clock may run ahead of Chat2Desk's without a bot transfer outliving the close. */
 const BOT_MARK_CLOCK_ALLOWANCE_MS = 60_000;
 
-export type SkipReason = 'channelNotFound' | 'channelInactive' | 'nothingToSend' | 'withHuman';
+export type SkipReason =
+  | 'channelNotFound'
+  | 'channelInactive'
+  | 'nothingToSend'
+  | 'withHuman'
+  /** Queued for an older generation of the channel (its account changed since): never sent through the new one. */
+  | 'OldGeneration';
 
 export type DeliveryOutcome =
   | { status: 'delivered'; operations: number; sentNow: number; messageIds: string[] }
   | { status: 'alreadyDelivered' }
   | { status: 'skipped'; reason: SkipReason };
 
-/** `external_id` of operation `index`: the reply id, with `#<index>` for the second part on. */
+/** The reply part of operation `index`'s `external_id`: the reply id, with `#<index>` from the second part on. */
 export function externalIdFor(replyId: string, index: number): string {
   return index === 0 ? replyId : `${replyId}#${index}`;
 }
@@ -115,15 +125,23 @@ export async function deliverReply(
   const operations = renderReply(message.reply, target.transport);
   // Nothing to send: nothing can be sent twice either.
   if (operations.length === 0) return { status: 'skipped', reason: 'nothingToSend' };
-  if (await deps.sentReplies.sentPart(replyId, operations.length - 1)) return { status: 'alreadyDelivered' };
+  const lastPart = await deps.sentReplies.partState(replyId, operations.length - 1);
+  if (lastPart.sent) return { status: 'alreadyDelivered' };
 
-  const channel = await deps.channels.get(
+  let channel = await deps.channels.get(
     message.channelId,
     message.generation === undefined ? {} : { generation: message.generation },
   );
+  // A reply queued for another generation than the one read: the table decides (a cache may be
+  // ahead or behind), and a reply of an older generation never goes through the current account.
+  // A message without a generation (queued by an older version) is sent as before.
+  if (channel && message.generation !== undefined && channel.generation !== message.generation) {
+    channel = await deps.channels.get(message.channelId, { fresh: true });
+  }
   // A deactivated or deleted channel means the bot was unplugged: its pending replies are dropped.
   if (!channel) return { status: 'skipped', reason: 'channelNotFound' };
   if (channel.status !== 'active') return { status: 'skipped', reason: 'channelInactive' };
+  if (isOlderGeneration(message, channel)) return { status: 'skipped', reason: 'OldGeneration' };
   // An answer still on its way when a human took the dialog is dropped: the human speaks now. What
   // the agent sends first (`send`) still goes out — the seed lets the bot write while an operator is
   // in the chat.
@@ -144,7 +162,7 @@ export async function deliverReply(
   }
 
   try {
-    return await sendOperations(deps, message, channel, operations, conversationOf);
+    return await sendOperations(deps, message, channel, operations, lastPart, conversationOf);
   } catch (err) {
     // A permanent refusal (token not accepted, client unknown) may come from an account the cache
     // kept across an account change: the table decides before the failure is final. Parts already
@@ -153,9 +171,14 @@ export async function deliverReply(
     const current = await deps.channels.get(channel.id, { fresh: true });
     if (current?.status !== 'active')
       return { status: 'skipped', reason: current ? 'channelInactive' : 'channelNotFound' };
+    if (isOlderGeneration(message, current)) return { status: 'skipped', reason: 'OldGeneration' };
     if (current.token === channel.token && current.apiUrl === channel.apiUrl) throw err;
-    return sendOperations(deps, message, current, operations, conversationOf);
+    return sendOperations(deps, message, current, operations, lastPart, conversationOf);
   }
+}
+
+function isOlderGeneration(message: OutboundQueueMessage, channel: Channel): boolean {
+  return message.generation !== undefined && message.generation < channel.generation;
 }
 
 /**
@@ -163,6 +186,11 @@ export async function deliverReply(
  * attempt that claimed it has sent and recorded the part, failed (and released it), or died.
  */
 export const SEND_CLAIM_HOLD_MS = FUNCTION_TIMEOUT_SECONDS.reply * 1000;
+/**
+ * Sends of one part that may each have reached Chat2Desk (timed out or dropped after leaving) before
+ * the part is counted as sent without another try: the first send and at most one resend.
+ */
+export const MAX_UNSURE_SENDS = 2;
 /** The later attempt looks again after at most this (the claimer is usually done in a second). */
 const SEND_CLAIM_RECHECK_MS = 15_000;
 
@@ -171,6 +199,7 @@ async function sendOperations(
   message: OutboundQueueMessage,
   channel: Channel,
   operations: ReturnType<typeof renderReply>,
+  lastPart: PartState,
   conversationOf: () => Promise<Conversation | undefined>,
 ): Promise<DeliveryOutcome> {
   const { replyId, target } = message;
@@ -184,14 +213,27 @@ async function sendOperations(
   const messageIds: string[] = [];
   const last = operations.length - 1;
   for (const [index, op] of operations.entries()) {
-    // The last part was read above (absent); a FIFO group keeps the reply in one invocation.
-    const done = index === last ? undefined : await deps.sentReplies.sentPart(replyId, index);
-    if (done) {
-      if (done.messageId) messageIds.push(done.messageId);
+    // The last part was read above (not sent); a FIFO group keeps the reply in one invocation.
+    const part = index === last ? lastPart : await deps.sentReplies.partState(replyId, index);
+    if (part.sent) {
+      if (part.sent.messageId) messageIds.push(part.sent.messageId);
+      continue;
+    }
+    if (op.kind === 'message' && part.unsureSends >= MAX_UNSURE_SENDS) {
+      // Sent that often without an answer: Chat2Desk most likely has it. Never a third copy.
+      logger.warn('part counted as sent: its sends timed out after leaving', {
+        channelId: channel.id,
+        replyId,
+        part: index,
+        unsureSends: part.unsureSends,
+      });
+      await deps.sentReplies.recordPart(replyId, index);
+      sentNow += 1;
       continue;
     }
     if (op.kind === 'message') {
-      const externalId = externalIdFor(replyId, index);
+      // Signed for this channel, so its echo proves it is ours (shared/conversations/own-external-id.ts).
+      const externalId = ownExternalId(await deps.externalIdKey(), channel.id, externalIdFor(replyId, index));
       // Recorded before the call: Chat2Desk may deliver the echo before it answers.
       const digest = contentDigest({ text: op.text, fileUrl: op.file?.url });
       const intent = digest ? { clientId: target.clientId, digest, externalId, atMs: Date.now() } : undefined;
@@ -211,14 +253,26 @@ async function sendOperations(
       try {
         sent = await client.sendMessage(address, op, externalId);
       } catch (err) {
-        // Refused before Chat2Desk took the message (or unknown): a retry may send at once. A
-        // failure to release only delays it until the claim is stale.
+        // Chat2Desk may have the message (timed out or dropped after it left): counted, so it is
+        // sent again at most once over all deliveries. If the count cannot be written, the claim
+        // stays and holds off another send until it is stale.
+        if (err instanceof Chat2DeskRetryableError && err.mayHaveTakenEffect) {
+          const counted = await deps.sentReplies.recordUnsureSend(replyId, index).then(
+            () => true,
+            () => false,
+          );
+          if (!counted) throw err;
+        }
+        // The attempt is over: a retry may send at once. A failure to release only delays it
+        // until the claim is stale.
         if (intent) await deps.ownMessages.releaseIntent(channel.id, intent).catch(() => undefined);
         throw err;
       }
-      await deps.ownMessages.recordOwnMessage(channel.id, sent.messageId, replyId);
+      if (sent.messageId !== undefined) {
+        await deps.ownMessages.recordOwnMessage(channel.id, sent.messageId, replyId);
+        messageIds.push(sent.messageId);
+      }
       await deps.sentReplies.recordPart(replyId, index, sent.messageId);
-      messageIds.push(sent.messageId);
     } else {
       await carryOut(client, planTransfer(op, target, deps.fallbackOperatorGroupId));
       // From now on the worker leaves this dialog to the humans until Chat2Desk closes it. Without a

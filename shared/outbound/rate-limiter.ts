@@ -27,13 +27,39 @@
 
 import { RetryableError, RetryLaterError } from '../errors';
 import { logger } from '../observability';
-import { withSlotWait } from '../record-context';
+import { currentReservedSlots, withSlotWait } from '../record-context';
 
 export interface RateLimiter {
-  /** Resolves when one more request for `key` may go out now (and uses up that slot). */
+  /**
+   * Resolves when one more request for `key` may go out now (and uses up that slot). A slot the
+   * current record reserved earlier (`withReservedSlots`) is used first.
+   */
   acquire(key: string, options?: { notAfterMs?: number }): Promise<void>;
   /** Chat2Desk said "slow down": no request for `key` starts before `ms` from now, on any instance. */
   pause(key: string, ms: number): void;
+  /**
+   * Takes `count` slots of `key` however far ahead the schedule is booked, for a record to use when
+   * it comes back (it is put back until then): a backlog costs a record two receives, not one per wait.
+   */
+  reserve?(key: string, count: number): Promise<SlotReservation>;
+}
+
+/** Slots held for one record: `firstMs + i·intervalMs` for `i < count`, of the account `key`. */
+export interface SlotReservation {
+  key: string;
+  firstMs: number;
+  count: number;
+  intervalMs: number;
+}
+
+/** Where a record's reservation is kept between its receives (any instance may receive it). */
+export interface SlotReservations {
+  save(recordId: string, reservation: SlotReservation): Promise<void>;
+  find(recordId: string): Promise<SlotReservation | undefined>;
+}
+
+export function reservedSlotTimes(r: SlotReservation): number[] {
+  return Array.from({ length: r.count }, (_, i) => r.firstMs + i * r.intervalMs);
 }
 
 export type ClaimResult =
@@ -126,6 +152,9 @@ export function withSlotWaitFor<T>(
     : run();
 }
 
+/** The furthest ahead a slot is reserved: SQS's longest visibility timeout. */
+export const MAX_RESERVE_AHEAD_MS = 12 * 3600 * 1000;
+
 /** A claim may wait for more sends when the account is booked at least this far ahead… */
 const GATHER_WHEN_BOOKED_MS = 200;
 /** …and for at most this long. */
@@ -141,7 +170,9 @@ export function slotIntervalMs(perSecond: number, slackMs = DEFAULT_RATE_SLACK_M
 
 /** No slot in time: the record comes back when the account's first free slot was due (≥ 1 s). */
 export class NoSendSlotError extends RetryLaterError {
-  constructor(nextFreeInMs: number) {
+  /** The account whose schedule is booked (its keyed hash), when the limiter knows it. */
+  limiterKey?: string;
+  constructor(nextFreeInMs: number, limiterKey?: string) {
     const wait = Math.max(0, Math.round(nextFreeInMs));
     super(
       'RATE_LIMIT_NO_SLOT',
@@ -149,6 +180,7 @@ export class NoSendSlotError extends RetryLaterError {
       Math.max(1000, wait),
       { details: { nextFreeInMs: wait } },
     );
+    if (limiterKey !== undefined) this.limiterKey = limiterKey;
   }
 }
 
@@ -223,7 +255,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     // Who cannot wait until the first free slot fails now; the others claim again.
     const keep: Waiter[] = [];
     for (const w of state.waiters) {
-      if (w.notAfterMs < result.nextFreeMs) w.reject(new NoSendSlotError(result.nextFreeMs - t));
+      if (w.notAfterMs < result.nextFreeMs) w.reject(new NoSendSlotError(result.nextFreeMs - t, state.key));
       else keep.push(w);
     }
     state.waiters = keep;
@@ -237,7 +269,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       if (slot !== undefined) {
         const waiter = state.waiters.shift()!;
         if (slot > waiter.notAfterMs) {
-          waiter.reject(new NoSendSlotError(slot - t));
+          waiter.reject(new NoSendSlotError(slot - t, state.key));
           continue;
         }
         state.slots.shift();
@@ -277,9 +309,41 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   }
 
+  /** A slot this record reserved earlier, if one is still usable: not late, not paused over. */
+  const reservedSlot = (key: string, state: KeyState): number | undefined => {
+    const reserved = currentReservedSlots();
+    if (reserved?.key !== key) return undefined;
+    const t = now();
+    while (reserved.slots.length > 0) {
+      const slot = reserved.slots.shift()!;
+      if (slot >= t - lateToleranceMs && slot >= state.pausedUntil) return slot;
+    }
+    return undefined;
+  };
+
   return {
-    acquire(key, acquireOptions) {
+    async reserve(key, count) {
+      const n = Math.max(1, Math.min(maxSlots * 4, Math.floor(count)));
       const state = stateOf(key);
+      const result = await options.schedule.claim(key, {
+        count: n,
+        intervalMs,
+        notBeforeMs: Math.max(now(), state.pausedUntil),
+        // However far ahead; SQS can hold the record back for at most 12 h.
+        latestFirstMs: now() + MAX_RESERVE_AHEAD_MS,
+      });
+      if (!result.granted) throw new NoSendSlotError(result.nextFreeMs - now(), key);
+      state.bookedUntil = Math.max(state.bookedUntil, result.firstMs + result.count * intervalMs);
+      return { key, firstMs: result.firstMs, count: result.count, intervalMs };
+    },
+    async acquire(key, acquireOptions) {
+      const state = stateOf(key);
+      // A slot reserved on an earlier receive first; one missed (a late timer, a pause) is skipped.
+      for (let slot = reservedSlot(key, state); slot !== undefined; slot = reservedSlot(key, state)) {
+        const wait = slot - now();
+        if (wait > 0) await sleep(wait);
+        if (now() - slot <= lateToleranceMs && slot >= state.pausedUntil) return;
+      }
       const notAfterMs = Math.min(acquireOptions?.notAfterMs ?? Number.POSITIVE_INFINITY, now() + maxWaitMs);
       return new Promise<void>((resolve, reject) => {
         state.waiters.push({ notAfterMs, resolve, reject });

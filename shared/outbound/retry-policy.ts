@@ -7,6 +7,9 @@
  * - unreachable (network error, timeout) and 5xx: exponential backoff with full jitter, up to
  *   `maxAttempts`; an ambiguous failure (timeout after the request was sent) is retried with the
  *   same body, so the same `external_id` (docs/OUTBOUND.md explains the duplicate risk);
+ * - a POST that may have taken effect (a timeout or a dropped connection after it was sent) is not
+ *   repeated here: the caller decides, from what it recorded, whether to send it again
+ *   (deliver-reply.ts: at most once more per part over all deliveries);
  * - anything else (other 4xx, bad token, invalid response): no retry, it is permanent.
  * What is still failing afterwards is thrown as is: a `RetryableError` makes SQS redeliver the
  * record (FIFO keeps the conversation's order), a `PermanentError` ends in the DLQ.
@@ -84,6 +87,16 @@ export function createResilientHttp(options: {
   };
   return (request) => {
     let attempts = 0;
+    const requestRules =
+      request.method === 'POST'
+        ? {
+            ...rules,
+            decide: (err: unknown) =>
+              err instanceof Chat2DeskRetryableError && err.mayHaveTakenEffect
+                ? undefined
+                : rules.decide(err),
+          }
+        : rules;
     return withRetries(
       async () => {
         attempts += 1;
@@ -101,7 +114,7 @@ export function createResilientHttp(options: {
         return options.http(request);
       },
       {
-        ...rules,
+        ...requestRules,
         onRetry({ kind, delayMs, err }) {
           // A throttled account waits as a whole, on every instance: no request of it starts meanwhile.
           if (kind === 'throttled') options.limiter.pause(options.limiterKey, delayMs);

@@ -58,6 +58,11 @@ export function createSendCommand(deps: SendCommandDeps) {
     replies: unknown;
     /** What else is known of the conversation (notify: the transport and Chat2Desk channel mailed). */
     target?: Pick<OutboundQueueMessage['target'], 'transport' | 'c2dChannelId'>;
+    /**
+     * The channel generation whose account the chat was found in (notify): a reply never goes
+     * through an account changed since. Default: the generation read here.
+     */
+    generation?: number;
   }): Promise<SendResult> => {
     const issues: FieldIssue[] = [];
     const chat = chatIdSchema.safeParse(input.chatId);
@@ -78,7 +83,7 @@ export function createSendCommand(deps: SendCommandDeps) {
       replyId: `${eventId}:${index}`,
       eventId,
       channelId: channel.id,
-      generation: channel.generation,
+      generation: input.generation ?? channel.generation,
       index,
       // Only the client is known: Chat2Desk sends on the channel and transport of its last message.
       target: { ...input.target, clientId: chat.data.clientId },

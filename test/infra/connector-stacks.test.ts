@@ -106,7 +106,7 @@ describe('least privilege, per function (every action on every resource, nothing
         consume('inboundQueue'),
         send('outboundQueue'),
         send('inboundDlq'),
-        ['secretsmanager:GetSecretValue agentApiKey'],
+        ['secretsmanager:GetSecretValue agentApiKey', 'secretsmanager:GetSecretValue webhookSecretKey'],
       ),
     );
   });
@@ -118,7 +118,7 @@ describe('least privilege, per function (every action on every resource, nothing
         tableWrites('PutItem', 'UpdateItem'),
         consume('outboundQueue'),
         send('outboundDlq'),
-        ['secretsmanager:GetSecretValue tokenHashKey'],
+        ['secretsmanager:GetSecretValue tokenHashKey', 'secretsmanager:GetSecretValue webhookSecretKey'],
       ),
     );
   });
@@ -205,10 +205,17 @@ describe('least privilege, per function (every action on every resource, nothing
         'INBOUND_DLQ_URL',
         'AGENT_API_URL',
         'AGENT_API_KEY_SECRET_ARN',
+        'WEBHOOK_SECRET_KEY_SECRET_ARN',
       ),
     );
     expect(env('reply')).toEqual(
-      withBase('TABLE_NAME', 'OUTBOUND_QUEUE_URL', 'OUTBOUND_DLQ_URL', 'TOKEN_HASH_KEY_SECRET_ARN'),
+      withBase(
+        'TABLE_NAME',
+        'OUTBOUND_QUEUE_URL',
+        'OUTBOUND_DLQ_URL',
+        'TOKEN_HASH_KEY_SECRET_ARN',
+        'WEBHOOK_SECRET_KEY_SECRET_ARN',
+      ),
     );
     expect(env('channels')).toEqual(
       withBase(
@@ -287,7 +294,7 @@ describe('table writes, by key and attribute (IAM fine-grained access conditions
         resources: ['table'],
         condition: {
           'ForAllValues:StringLike': {
-            'dynamodb:LeadingKeys': ['sent#*', 'echo#*', 'intent#*', 'conv#*', 'rate#*'],
+            'dynamodb:LeadingKeys': ['sent#*', 'echo#*', 'intent#*', 'conv#*', 'rate#*', 'slots#*'],
           },
         },
       },

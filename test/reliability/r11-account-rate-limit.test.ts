@@ -111,6 +111,7 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
       OUTBOUND_QUEUE_URL: queues.outboundUrl,
       OUTBOUND_DLQ_URL: queues.outboundDlqUrl,
       TOKEN_HASH_KEY: 'r11-token-hash-key-0123456789',
+      WEBHOOK_SECRET_KEY: 'r11-webhook-secret-key-0123456789',
       LOCAL_MODE: 'true',
       CHAT2DESK_TIMEOUT_MS: '3000',
       CHAT2DESK_RATE_LIMIT_PER_SECOND: String(LIMIT_PER_SECOND),

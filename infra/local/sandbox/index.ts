@@ -101,6 +101,13 @@ function pathMatches(rule: FaultRule, method: string, path: string): boolean {
 }
 
 function faultAnswer(rule: FaultRule): Answer | undefined {
+  if (rule.rawText !== undefined) {
+    return {
+      status: rule.status ?? 200,
+      body: undefined,
+      raw: { contentType: 'text/html', text: rule.rawText },
+    };
+  }
   if (rule.status === undefined && rule.body === undefined) return undefined;
   const status = rule.status ?? 500;
   const body =

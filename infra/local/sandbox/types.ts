@@ -44,6 +44,8 @@ export interface FaultRule {
   headers?: Record<string, string>;
   /** Answer after a delay (a timeout from the client's point of view). */
   delayMs?: number;
+  /** Answer with this text as it is (not JSON): a garbled or foreign body, e.g. a proxy's page. */
+  rawText?: string;
   /** Destroy the socket without answering (network error). */
   hangup?: boolean;
   /** Apply the fault AFTER the request took effect (ambiguous failure). */

@@ -64,6 +64,11 @@ export function classifyChat2DeskResponse(httpStatus: number, text: string): Cha
 const RETRYABLE: ReadonlySet<Chat2DeskFailure> = new Set(['unreachable', 'throttled', 'serverError']);
 
 export class Chat2DeskRetryableError extends RetryableError {
+  /**
+   * The request may have reached Chat2Desk and taken effect (a timeout or a dropped connection
+   * after it was sent): a POST repeated blindly could be done twice.
+   */
+  mayHaveTakenEffect = false;
   constructor(
     readonly failure: Chat2DeskFailure,
     message: string,
@@ -191,7 +196,9 @@ export function createChat2DeskHttp(options: Chat2DeskHttpOptions): Chat2DeskHtt
         : forbidden
           ? `refused to connect: ${forbidden}`
           : 'could not connect';
-      throw failureError('unreachable', `Chat2Desk ${what}: ${reason}`, undefined, undefined, err);
+      const failure = failureError('unreachable', `Chat2Desk ${what}: ${reason}`, undefined, undefined, err);
+      if (failure instanceof Chat2DeskRetryableError) failure.mayHaveTakenEffect = !neverSent(err);
+      throw failure;
     }
 
     let body: z.infer<typeof envelopeSchema> | undefined;
@@ -259,6 +266,26 @@ async function readBoundedText(response: Response, limit: number): Promise<strin
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Errors that come before a request leaves this process (no connection was made). */
+const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'EFORBIDDENADDRESS',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** The request certainly never reached Chat2Desk: no connection was made. */
+function neverSent(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_SENT_CODES.has(code)) return true;
+  }
+  return false;
 }
 
 /** The edge's refusal of a non-public address, found in the error's cause chain. */

@@ -4,7 +4,7 @@
  * rate limiting and retries are the caller's (see shared/outbound/deliver-reply.ts).
  */
 import type { MessageOperation } from '../../outbound/render/send-operations';
-import { type Chat2DeskHttp, parseData } from './http';
+import { type Chat2DeskHttp, isChat2DeskError, parseData } from './http';
 import {
   type WireButton,
   type WireSendMessageBody,
@@ -23,7 +23,8 @@ export interface MessageAddress {
 }
 
 export interface SentMessage {
-  messageId: string;
+  /** Absent when Chat2Desk answered 2xx with a body we cannot read: the message was taken all the same. */
+  messageId?: string;
   dialogId?: string;
 }
 
@@ -76,15 +77,38 @@ export function toSendMessageBody(
   return body;
 }
 
+function isSuccessWithoutBody(err: unknown): boolean {
+  return (
+    isChat2DeskError(err) &&
+    err.failure === 'invalidResponse' &&
+    err.httpStatus !== undefined &&
+    err.httpStatus >= 200 &&
+    err.httpStatus < 300
+  );
+}
+
 export function createMessagesClient(http: Chat2DeskHttp): Chat2DeskMessagesClient {
   return {
     async sendMessage(address, operation, externalId) {
-      const response = await http({
-        method: 'POST',
-        path: '/v1/messages',
-        body: toSendMessageBody(address, operation, externalId),
-      });
-      const data = parseData(wireSendMessageResultSchema, response, 'POST /v1/messages');
+      let response: Awaited<ReturnType<Chat2DeskHttp>>;
+      try {
+        response = await http({
+          method: 'POST',
+          path: '/v1/messages',
+          body: toSendMessageBody(address, operation, externalId),
+        });
+      } catch (err) {
+        // A 2xx whose body does not parse: Chat2Desk took the message; sending it again would double it.
+        if (isSuccessWithoutBody(err)) return {};
+        throw err;
+      }
+      let data: ReturnType<typeof parseData<typeof wireSendMessageResultSchema>>;
+      try {
+        data = parseData(wireSendMessageResultSchema, response, 'POST /v1/messages');
+      } catch (err) {
+        if (isSuccessWithoutBody(err)) return {};
+        throw err;
+      }
       return data.dialog_id !== undefined
         ? { messageId: data.message_id, dialogId: data.dialog_id }
         : { messageId: data.message_id };

@@ -14,9 +14,14 @@
  * second write is right. The schedule only moves forward, so a remembered value is a lower bound: "busy
  * beyond latestFirst" needs no write at all.
  */
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { RetryableError } from '../../errors';
-import type { ClaimResult, SendSchedule } from '../../outbound/rate-limiter';
+import type {
+  ClaimResult,
+  SendSchedule,
+  SlotReservation,
+  SlotReservations,
+} from '../../outbound/rate-limiter';
 import { isConditionFailure, numberAttribute, storedItemOf } from './condition-failure';
 import { keys } from './table-definition';
 
@@ -136,6 +141,54 @@ export function createDynamoSendSchedule(options: SendScheduleOptions): SendSche
         if (!isConditionFailure(err)) throw err;
       }
       remember(key, untilMs);
+    },
+  };
+}
+
+/**
+ * The slots a throttled record reserved in its account's schedule, kept until it comes back
+ * (`slots#<replyId>`, TTL an hour after the last slot): whichever instance receives it then sends
+ * in those slots instead of claiming again behind the backlog.
+ */
+export function createSlotReservations(options: {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}): SlotReservations {
+  const { client, tableName } = options;
+  return {
+    async save(recordId, r) {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            pk: keys.slotReservation(recordId),
+            key: r.key,
+            firstMs: r.firstMs,
+            count: r.count,
+            intervalMs: r.intervalMs,
+            ttl: Math.floor((r.firstMs + r.count * r.intervalMs) / 1000) + 3600,
+          },
+        }),
+      );
+    },
+    async find(recordId) {
+      const item = (
+        await client.send(
+          new GetCommand({
+            TableName: tableName,
+            Key: { pk: keys.slotReservation(recordId) },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
+      if (!item || typeof item.key !== 'string') return undefined;
+      const reservation: SlotReservation = {
+        key: item.key,
+        firstMs: Number(item.firstMs),
+        count: Number(item.count),
+        intervalMs: Number(item.intervalMs),
+      };
+      return Number.isFinite(reservation.firstMs) ? reservation : undefined;
     },
   };
 }

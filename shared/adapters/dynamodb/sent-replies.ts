@@ -2,12 +2,14 @@
  * Which parts of a reply were already sent — so a redelivered batch sends nothing twice and a
  * crash between the parts of a long reply resumes at the first unsent part.
  *
- * - `sent#<replyId>#part#<index>`  operation `index` was done (with Chat2Desk's message id).
+ * - `sent#<replyId>#part#<index>`  operation `index` was done (with Chat2Desk's message id); before
+ *   that, the same item counts the sends of it whose outcome is unknown (`unsureSends`: timed out
+ *   or dropped after the request left), so a part is never sent blindly a third time.
  * The parts of a reply are sent in order, so the record of its last part says the whole reply was
  * delivered: no separate record for that (one write and one read less per reply).
  * Conditional puts (first writer wins), TTL of at least Chat2Desk's and SQS's retry horizon.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from './condition-failure';
 import { keys } from './table-definition';
 
@@ -17,9 +19,19 @@ export interface SentPart {
   sentAt: string;
 }
 
+export interface PartState {
+  sent?: SentPart;
+  /** Sends of this part whose outcome is unknown (Chat2Desk may have it). */
+  unsureSends: number;
+}
+
 export interface SentReplies {
   sentPart(replyId: string, index: number): Promise<SentPart | undefined>;
+  /** The part's record, and how many of its sends ended without a known outcome. */
+  partState(replyId: string, index: number): Promise<PartState>;
   recordPart(replyId: string, index: number, messageId?: string): Promise<void>;
+  /** One more send of the part ended without a known outcome (nothing once the part is recorded). */
+  recordUnsureSend(replyId: string, index: number): Promise<void>;
 }
 
 export interface SentRepliesOptions {
@@ -50,7 +62,8 @@ export function createSentReplies(options: SentRepliesOptions): SentReplies {
         new PutCommand({
           TableName: tableName,
           Item: { ...item, ttl: Math.floor(now() / 1000) + ttlSeconds },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          // Free, or holding only the count of unsure sends (replaced: the part is sent now).
+          ConditionExpression: 'attribute_not_exists(sentAt)',
         }),
       );
     } catch (err) {
@@ -59,13 +72,36 @@ export function createSentReplies(options: SentRepliesOptions): SentReplies {
     }
   };
 
+  const partState = async (replyId: string, index: number): Promise<PartState> => {
+    const item = await get(sentPartKey(replyId, index));
+    const unsureSends = typeof item?.unsureSends === 'number' ? item.unsureSends : 0;
+    if (typeof item?.sentAt !== 'string') return { unsureSends };
+    const part: SentPart = { index, sentAt: item.sentAt };
+    if (typeof item.messageId === 'string') part.messageId = item.messageId;
+    return { sent: part, unsureSends };
+  };
+
   return {
     async sentPart(replyId, index) {
-      const item = await get(sentPartKey(replyId, index));
-      if (!item) return undefined;
-      const part: SentPart = { index, sentAt: String(item.sentAt) };
-      if (typeof item.messageId === 'string') part.messageId = item.messageId;
-      return part;
+      return (await partState(replyId, index)).sent;
+    },
+    partState,
+    async recordUnsureSend(replyId, index) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: sentPartKey(replyId, index) },
+            UpdateExpression: 'ADD unsureSends :one SET #ttl = :ttl',
+            ConditionExpression: 'attribute_not_exists(sentAt)',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':one': 1, ':ttl': Math.floor(now() / 1000) + ttlSeconds },
+          }),
+        );
+      } catch (err) {
+        // Recorded as sent meanwhile: nothing left to count.
+        if (!isConditionFailure(err)) throw err;
+      }
     },
     async recordPart(replyId, index, messageId) {
       const sentAt = new Date(now()).toISOString();

@@ -33,6 +33,7 @@ export const keys = {
   sendIntent: (channelId: string, clientId: string, digest: string) =>
     `intent#${channelId}#${clientId}#${digest}`,
   sendSchedule: (tokenHash: string) => `rate#${tokenHash}`,
+  slotReservation: (recordId: string) => `${KEY_PREFIXES.slotReservation}${recordId}`,
 } as const;
 
 /** Prefix of the Powertools Idempotency keys, so they share the table without clashing. */
@@ -56,6 +57,7 @@ export const KEY_PREFIXES = {
   clientLink: 'cli#',
   sendIntent: 'intent#',
   sendSchedule: 'rate#',
+  slotReservation: 'slots#',
 } as const;
 
 /** CreateTable input for DynamoDB Local and the tests (the CDK stack mirrors it in infra/). */

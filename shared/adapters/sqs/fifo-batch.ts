@@ -20,6 +20,7 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { classifyError, failureReason, RetryableError, RetryLaterError } from '../../errors';
+import { createKeyedConcurrency } from '../../keyed-concurrency';
 import { countMetric, logger } from '../../observability';
 import { withDeadline } from '../../record-context';
 import type { DeadLetters } from './dead-letters';
@@ -43,6 +44,11 @@ export interface FifoBatchOptions {
   /** Where a record that can never succeed goes at once, and the metric counting them. */
   deadLetters: DeadLetters;
   deadLetteredMetric: string;
+  /**
+   * At most `max` conversations of one tenant (`keyOf` of the conversation's first record) run at
+   * once in this batch; the tenant's others wait, the other tenants' go on (shared/keyed-concurrency.ts).
+   */
+  perTenant?: { keyOf(record: SQSRecord): string; max: number };
 }
 
 export async function runFifoBatch(
@@ -110,18 +116,19 @@ export async function runFifoBatch(
   };
   const timer = groups.size > 1 ? setInterval(releaseFinished, RELEASE_FINISHED_AFTER_MS) : undefined;
   timer?.unref?.();
+  const tenants = options.perTenant ? createKeyedConcurrency(options.perTenant.max) : undefined;
   const responses = await Promise.all(
     [...groups.values()].map(async (records) => {
-      const result = await processPartialResponse(
-        { Records: records },
-        recordHandler,
-        new SqsFifoPartialProcessorAsync(),
-        {
+      const processGroup = () =>
+        processPartialResponse({ Records: records }, recordHandler, new SqsFifoPartialProcessorAsync(), {
           ...(context ? { context } : {}),
           skipGroupOnError: true,
           throwOnFullBatchFailure: false,
-        },
-      );
+        });
+      const result =
+        tenants && options.perTenant
+          ? await tenants.run(options.perTenant.keyOf(records[0]!), processGroup)
+          : await processGroup();
       if (result.batchItemFailures.length === 0) finished.push(records);
       return result;
     }),

@@ -60,6 +60,8 @@ export function inboundQueueRouting(
   channelId: string,
   body: Record<string, unknown>,
   rawBody: string,
+  /** The server key our external ids are signed with: our own echo is not a takeover. */
+  externalIdKey: string,
 ): InboundQueueRouting {
   const clientId = normaliseId(body.client_id);
   const dialogId = normaliseId(body.dialog_id);
@@ -75,7 +77,7 @@ export function inboundQueueRouting(
     groupId: sqsId(groupId(channelId, clientKey)),
     deduplicationId: sqsId(dedupRaw),
   };
-  if (TAKEOVER_HOOKS.has(hookType) && !isOurExternalId(channelId, externalIdOf(body)))
+  if (TAKEOVER_HOOKS.has(hookType) && !isOurExternalId(externalIdKey, channelId, externalIdOf(body)))
     routing.takeoverGroupId = sqsId(groupId(channelId, `${clientKey}:takeover`));
   return routing;
 }

@@ -40,7 +40,7 @@ describe('exactly one agent call per Chat2Desk message', () => {
       receivedAt: new Date().toISOString(),
       body: raw,
     };
-    const routing = inboundQueueRouting(channel.id, body, raw);
+    const routing = inboundQueueRouting(channel.id, body, raw, p.webhookKey);
     await p.queues.client.send(
       new SendMessageCommand({
         QueueUrl: p.queues.inboundUrl,

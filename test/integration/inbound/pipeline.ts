@@ -98,6 +98,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ownMessageTtlSeconds: 3600,
   });
   const workerDeps: WorkerDeps = {
+    externalIdKey: webhookKey,
     channels: createChannelReader({
       client: options.wrapWorkerReads ? options.wrapWorkerReads(documentClient) : documentClient,
       tableName: table.name,

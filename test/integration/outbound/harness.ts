@@ -21,6 +21,9 @@ import { createTestQueues, type TestQueues } from '../../support/queues';
 import { type DrainOptions, drainQueue, testContext } from '../../support/sqs-driver';
 import { makeTestToken } from '../../support/tokens';
 
+/** The server key the world's reply function signs its external ids with. */
+export const OUTBOUND_TEST_WEBHOOK_KEY = 'webhook-secret-key-outbound-0123456789';
+
 type Started = Awaited<ReturnType<typeof startSandboxServer>>;
 
 export interface OutboundWorld {
@@ -35,7 +38,12 @@ export interface OutboundWorld {
   handler: ReturnType<typeof createReplyHandler>;
   /** A client writes to the bot; returns what the worker would put in the reply target. */
   clientWrites(transport?: string, text?: string): Promise<ReplyTarget>;
-  enqueue(target: ReplyTarget, replies: Reply[], eventId?: string): Promise<OutboundQueueMessage[]>;
+  enqueue(
+    target: ReplyTarget,
+    replies: Reply[],
+    eventId?: string,
+    extra?: Pick<OutboundQueueMessage, 'generation'>,
+  ): Promise<OutboundQueueMessage[]>;
   drain(options?: DrainOptions): Promise<void>;
   /** What the client has received (outgoing messages of the transcript). */
   received(clientId: string): ReturnType<Started['sandbox']['transcript']>;
@@ -51,6 +59,8 @@ export async function startOutboundWorld(
     sandbox?: SandboxOptions;
     env?: Record<string, string>;
     queues?: { maxReceiveCount?: number };
+    /** The reply function puts records back itself (OUTBOUND_QUEUE_URL set), as in AWS. */
+    requeue?: boolean;
     fetchImpl?: typeof fetch;
   } = {},
 ): Promise<OutboundWorld> {
@@ -80,6 +90,8 @@ export async function startOutboundWorld(
     CHANNEL_CACHE_TTL_MS: '1',
     CHAT2DESK_TIMEOUT_MS: '2000',
     TOKEN_HASH_KEY: 'token-hash-key-outbound-0123456789',
+    WEBHOOK_SECRET_KEY: OUTBOUND_TEST_WEBHOOK_KEY,
+    ...(options.requeue ? { OUTBOUND_QUEUE_URL: queues.outboundUrl } : {}),
     ...options.env,
   });
   const handler = createReplyHandler(
@@ -87,6 +99,7 @@ export async function startOutboundWorld(
       config,
       documentClient: db,
       ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+      ...(options.requeue ? { sqsClient: queues.client } : {}),
     }),
   );
   const outbound = createOutboundQueue({ client: queues.client, queueUrl: queues.outboundUrl });
@@ -124,7 +137,7 @@ export async function startOutboundWorld(
         lastInboundMessageId: messageId,
       };
     },
-    async enqueue(target, replies, eventId = uniqueName('ev')) {
+    async enqueue(target, replies, eventId = uniqueName('ev'), extra = {}) {
       const messages: OutboundQueueMessage[] = replies.map((reply, index) => ({
         v: 1,
         replyId: `${eventId}:${index}`,
@@ -133,6 +146,7 @@ export async function startOutboundWorld(
         index,
         target,
         reply,
+        ...extra,
       }));
       await outbound.enqueue(messages);
       return messages;

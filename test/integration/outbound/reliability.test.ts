@@ -116,7 +116,10 @@ describe('redelivery and resumption', () => {
         const url = String(input instanceof Request ? input.url : input);
         if (init?.method === 'POST' && url.endsWith('/v1/messages') && failNextSends > 0) {
           failNextSends -= 1;
-          throw new TypeError('fetch failed: connection reset');
+          // Refused before it left: certainly not sent, so it may be tried again at once.
+          throw new TypeError('fetch failed', {
+            cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+          });
         }
         return fetch(input, init);
       },

@@ -1,4 +1,4 @@
-import { replyIdOfExternalId } from '../../../shared/conversations/own-external-id';
+import { ownExternalId, replyIdOfExternalId } from '../../../shared/conversations/own-external-id';
 import { classifyEvent } from '../../../shared/inbound/classify';
 import { deliveryStatusOf } from '../../../shared/inbound/delivery-status';
 import { parseWebhookBody, type WebhookEvent } from '../../../shared/inbound/webhook-event';
@@ -57,10 +57,21 @@ describe('outbox_status (a messenger’s report on a message to the client)', ()
   });
 
   it('finds the reply id in our external ids only', () => {
-    expect(replyIdOfExternalId('ch1', 'ch1:inbox:77:0')).toBe('ch1:inbox:77:0');
-    expect(replyIdOfExternalId('ch1', 'ch1:inbox:77:0#2')).toBe('ch1:inbox:77:0');
-    expect(replyIdOfExternalId('ch1', 'send:abc')).toBe('send:abc');
-    expect(replyIdOfExternalId('ch1', 'ch2:inbox:77:0')).toBeUndefined();
-    expect(replyIdOfExternalId('ch1', undefined)).toBeUndefined();
+    const key = 'server-key';
+    expect(replyIdOfExternalId(key, 'ch1', ownExternalId(key, 'ch1', 'ch1:inbox:77:0'))).toBe(
+      'ch1:inbox:77:0',
+    );
+    expect(replyIdOfExternalId(key, 'ch1', ownExternalId(key, 'ch1', 'ch1:inbox:77:0#2'))).toBe(
+      'ch1:inbox:77:0',
+    );
+    expect(replyIdOfExternalId(key, 'ch1', ownExternalId(key, 'ch1', 'send:abc'))).toBe('send:abc');
+    // Made before the MAC: still ours when it starts with our channel id.
+    expect(replyIdOfExternalId(key, 'ch1', 'ch1:inbox:77:0#2')).toBe('ch1:inbox:77:0');
+    // Another channel's, another key's, or a bare send: prefix is not ours.
+    expect(replyIdOfExternalId(key, 'ch1', ownExternalId(key, 'ch2', 'ch2:inbox:77:0'))).toBeUndefined();
+    expect(replyIdOfExternalId(key, 'ch1', ownExternalId('other-key', 'ch1', 'send:abc'))).toBeUndefined();
+    expect(replyIdOfExternalId(key, 'ch1', 'send:abc')).toBeUndefined();
+    expect(replyIdOfExternalId(key, 'ch1', 'ch2:inbox:77:0')).toBeUndefined();
+    expect(replyIdOfExternalId(key, 'ch1', undefined)).toBeUndefined();
   });
 });

@@ -1,7 +1,9 @@
 /** Routing of webhook bodies onto the inbound queue: which events get a second, takeover copy. */
 import { inboundQueueRouting } from '../../../shared/adapters/sqs/inbound-queue';
+import { ownExternalId } from '../../../shared/conversations/own-external-id';
 
 const CHANNEL = 'ch-routing';
+const KEY = 'server-key-routing';
 const outbox = (extra: Record<string, unknown>) => ({
   hook_type: 'outbox',
   message_id: 501,
@@ -11,7 +13,8 @@ const outbox = (extra: Record<string, unknown>) => ({
   operator_id: 12,
   ...extra,
 });
-const route = (body: Record<string, unknown>) => inboundQueueRouting(CHANNEL, body, JSON.stringify(body));
+const route = (body: Record<string, unknown>) =>
+  inboundQueueRouting(CHANNEL, body, JSON.stringify(body), KEY);
 
 describe('takeover copies', () => {
   test('an outbox written by a human, or one without an external id, gets the takeover copy', () => {
@@ -27,7 +30,12 @@ describe('takeover copies', () => {
     expect(
       route(outbox({ extra_data: { external_id: `${CHANNEL}:ev-1:0#1` } })).takeoverGroupId,
     ).toBeUndefined();
-    expect(route(outbox({ extra_data: { external_id: 'send:9f2c' } })).takeoverGroupId).toBeUndefined();
+    expect(
+      route(outbox({ extra_data: { external_id: ownExternalId(KEY, CHANNEL, 'send:9f2c:0') } }))
+        .takeoverGroupId,
+    ).toBeUndefined();
+    // A bare `send:` prefix proves nothing: another integration of the account may use it.
+    expect(route(outbox({ extra_data: { external_id: 'send:9f2c' } })).takeoverGroupId).toBeDefined();
     // Another channel's id is not ours.
     expect(route(outbox({ external_id: 'ch-other:ev-1:0' })).takeoverGroupId).toBeDefined();
   });

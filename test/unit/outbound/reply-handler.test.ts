@@ -30,6 +30,8 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
   const deps: ReplyDeps = {
     recordBudgetMs: 1_000,
     maxReceiveCount: 8,
+    maxConversationsPerChannel: 3,
+    externalIdKey: async () => 'external-id-key',
     deadLetters: {
       send: async (record, reason) => void deadLettered.push({ id: record.messageId, code: reason.code }),
     },
@@ -37,7 +39,12 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
     sentReplies: {
       sentPart: async (id, index) =>
         delivered.has(`${id}#${index}`) ? { index, sentAt: new Date(0).toISOString() } : undefined,
+      partState: async (id, index) =>
+        delivered.has(`${id}#${index}`)
+          ? { sent: { index, sentAt: new Date(0).toISOString() }, unsureSends: 0 }
+          : { unsureSends: 0 },
       recordPart: async (id, index) => void delivered.add(`${id}#${index}`),
+      recordUnsureSend: async () => undefined,
     },
     conversations: {
       resolve: async () => undefined,
@@ -232,4 +239,40 @@ test('an account booked for a while: its conversation comes back after about tha
   expect(sent).toEqual(['200:fine']);
   // Booked 9 s ahead: back in 9 s, not after the visibility timeout (360 s).
   expect(requeued).toEqual([{ ids: ['1', '3'], seconds: 9 }]);
+});
+
+test("one channel's burst runs at most maxConversationsPerChannel of its conversations at once; another channel's go on beside it", async () => {
+  const { deps } = fakeDeps(new Set());
+  deps.channels = { get: async (id) => ({ ...channel, id }) };
+  const inFlight = new Map<string, number>();
+  const most = new Map<string, number>();
+  deps.messagesClientFor = async (ch) => ({
+    sendMessage: async () => {
+      const now = (inFlight.get(ch.id) ?? 0) + 1;
+      inFlight.set(ch.id, now);
+      most.set(ch.id, Math.max(most.get(ch.id) ?? 0, now));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      inFlight.set(ch.id, (inFlight.get(ch.id) ?? 1) - 1);
+      return { messageId: 'm' };
+    },
+    transferToOperator: async () => undefined,
+    transferToGroup: async () => undefined,
+    updateDialog: async () => undefined,
+  });
+  const forChannel = (channelId: string, clientId: string) => {
+    const message = JSON.parse(outbound(clientId, `to ${clientId}`, 0)) as OutboundQueueMessage;
+    return JSON.stringify({ ...message, channelId, replyId: `${channelId}-${clientId}:0` });
+  };
+  const burst = Array.from({ length: 8 }, (_, i) => String(100 + i));
+  const event: SQSEvent = {
+    Records: [
+      ...burst.map((c) => record(`a${c}`, forChannel('busy', c), `busy:${c}`)),
+      record('b1', forChannel('quiet', '900'), 'quiet:900'),
+      record('b2', forChannel('quiet', '901'), 'quiet:901'),
+    ] as SQSRecord[],
+  };
+  const result = await createReplyHandler(deps)(event);
+  expect(result.batchItemFailures).toEqual([]);
+  expect(most.get('busy')).toBe(deps.maxConversationsPerChannel);
+  expect(most.get('quiet')).toBe(2);
 });
