@@ -98,6 +98,7 @@ it('creates on whatsapp by default and sends the transport with the replies; an 
     {
       channelId: 'c1',
       chatId: '77|chat2desk',
+      generation: 1,
       replies,
       target: { transport: 'whatsapp', c2dChannelId: '7001' },
     },
@@ -106,5 +107,7 @@ it('creates on whatsapp by default and sends the transport with the replies; an 
   const known = setup({ existing: '55' });
   await known.notify({ channelId: 'c1', phone: '79120000000', replies });
   expect(known.calls).toEqual(['apiInfo', 'find 79120000000']);
-  expect(known.sends).toEqual([{ channelId: 'c1', chatId: '55|chat2desk', replies, target: {} }]);
+  expect(known.sends).toEqual([
+    { channelId: 'c1', chatId: '55|chat2desk', generation: 1, replies, target: {} },
+  ]);
 });
