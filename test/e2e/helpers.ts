@@ -94,6 +94,22 @@ export async function clientSays(
   return (await response.json()) as { messageId: string; dialogId: string };
 }
 
+/** A call of the sandbox's API or hooks as the account `token`; the test fails unless it answers 200. */
+export async function sandboxCall(
+  baseUrl: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<void> {
+  const response = await fetch(`${baseUrl}/sandbox${path}`, {
+    method,
+    headers: { authorization: token, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect([path, response.status]).toEqual([path, 200]);
+}
+
 export async function transcript(
   baseUrl: string,
   token: string,

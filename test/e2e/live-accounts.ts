@@ -22,6 +22,7 @@ import {
   eventually,
   manage,
   replyMatching,
+  sandboxCall,
   settled,
   startTestStack,
   transcript,
@@ -69,14 +70,8 @@ export function describeLiveAccount(profile: SandboxProfileName): void {
       await stack?.stop();
     });
 
-    const api = async (token: string, method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${stack.url}/sandbox${path}`, {
-        method,
-        headers: { authorization: token, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      expect([path, response.status]).toEqual([path, 200]);
-    };
+    const api = (token: string, method: string, path: string, body?: unknown) =>
+      sandboxCall(stack.url, token, method, path, body);
 
     it("never answers the client's rating of a human operator; the next conversation is the bot's", async () => {
       const token = makeTestToken(`survey-${profile}`);

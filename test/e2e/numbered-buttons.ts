@@ -7,7 +7,14 @@
 import type { LocalStack } from '../../infra/local/runtime/stack';
 import { SANDBOX_PROFILES, type SandboxProfileName } from '../../infra/local/sandbox/realism';
 import { makeTestToken } from '../support/tokens';
-import { clientSays, createActiveChannel, replyMatching, settled, startTestStack } from './helpers';
+import {
+  clientSays,
+  createActiveChannel,
+  replyMatching,
+  sandboxCall,
+  settled,
+  startTestStack,
+} from './helpers';
 
 const HUMAN = 1002;
 
@@ -24,14 +31,8 @@ export function describeNumberedButtons(profile: SandboxProfileName): void {
       await stack?.stop();
     });
 
-    const api = async (token: string, method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${stack.url}/sandbox${path}`, {
-        method,
-        headers: { authorization: token, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      expect([path, response.status]).toEqual([path, 200]);
-    };
+    const api = (token: string, method: string, path: string, body?: unknown) =>
+      sandboxCall(stack.url, token, method, path, body);
 
     const heardByAgent = (clientId: string) =>
       stack.agent.events

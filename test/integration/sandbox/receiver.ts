@@ -1,6 +1,9 @@
 /** A real HTTP webhook receiver on loopback for the sandbox tests. */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startSandboxServer } from '../../../infra/local/sandbox';
+import type { SandboxOptions } from '../../../infra/local/sandbox/types';
+import { makeTestToken } from '../../support/tokens';
 
 export interface ReceivedWebhook {
   path: string;
@@ -71,4 +74,39 @@ export async function api(
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {} };
+}
+
+export type SandboxServer = Awaited<ReturnType<typeof startSandboxServer>>;
+
+/**
+ * A fresh receiver per test and a sandbox started with the test's switches, whose account has one
+ * webhook to the receiver for `events`; both are stopped after each test.
+ */
+export function sandboxWithReceiver(events: string[]) {
+  let server: SandboxServer | undefined;
+  let receiver: Receiver;
+  beforeEach(async () => {
+    receiver = await startReceiver();
+  });
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+    await receiver.stop();
+  });
+  return {
+    receiver: () => receiver,
+    async start(switches: SandboxOptions): Promise<{ token: string; s: SandboxServer }> {
+      server = await startSandboxServer({ options: { webhookRetryDelaysMs: [30], ...switches } });
+      const token = makeTestToken();
+      const res = await api(server.apiUrl, token, 'POST', '/v1/webhooks', {
+        name: 't',
+        url: receiver.url('/h'),
+        events,
+      });
+      expect(res.status).toBe(200);
+      return { token, s: server };
+    },
+    /** The bodies of the deliveries of one hook type, in arrival order. */
+    bodies: (hook: string) => receiver.received.filter((r) => r.body.hook_type === hook).map((r) => r.body),
+  };
 }

@@ -3,41 +3,13 @@
  * the inactivity auto-close, WhatsApp's customer service window, and a message the messenger
  * refused (`outbox_status`), each against a real receiver.
  */
-import { startSandboxServer } from '../../../infra/local/sandbox';
 import { AUTO_CLOSE_TEXT, WHATSAPP_WINDOW_ERROR } from '../../../infra/local/sandbox/model';
 import { realismFromEnv } from '../../../infra/local/sandbox/realism';
-import type { SandboxOptions } from '../../../infra/local/sandbox/types';
-import { makeTestToken } from '../../support/tokens';
-import { api, type Receiver, startReceiver } from './receiver';
+import { api, type SandboxServer, sandboxWithReceiver } from './receiver';
 
-type Server = Awaited<ReturnType<typeof startSandboxServer>>;
-const EVENTS = ['inbox', 'outbox', 'outbox_status', 'close_dialog', 'close_request'];
-
-let server: Server | undefined;
-let receiver: Receiver;
-beforeEach(async () => {
-  receiver = await startReceiver();
-});
-afterEach(async () => {
-  await server?.stop();
-  server = undefined;
-  await receiver.stop();
-});
-
-async function start(switches: SandboxOptions): Promise<{ token: string; s: Server }> {
-  server = await startSandboxServer({ options: { webhookRetryDelaysMs: [30], ...switches } });
-  const token = makeTestToken();
-  const res = await api(server.apiUrl, token, 'POST', '/v1/webhooks', {
-    name: 't',
-    url: receiver.url('/h'),
-    events: EVENTS,
-  });
-  expect(res.status).toBe(200);
-  return { token, s: server };
-}
-
-const bodies = (hook: string) =>
-  receiver.received.filter((r) => r.body.hook_type === hook).map((r) => r.body);
+type Server = SandboxServer;
+const sandbox = sandboxWithReceiver(['inbox', 'outbox', 'outbox_status', 'close_dialog', 'close_request']);
+const { start, bodies } = sandbox;
 
 async function hook(s: Server, token: string, path: string, body: unknown) {
   const response = await fetch(`${s.url}${path}`, {

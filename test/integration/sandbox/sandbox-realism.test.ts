@@ -2,40 +2,17 @@
  * The sandbox's realism switches (docs/SANDBOX.md), each against a real receiver: the event
  * shapes under each setting, and the way a person picks them (profile, SANDBOX_* variables).
  */
-import { startSandboxServer } from '../../../infra/local/sandbox';
 import { realismFromEnv, SANDBOX_PROFILES } from '../../../infra/local/sandbox/realism';
-import type { SandboxOptions } from '../../../infra/local/sandbox/types';
-import { makeTestToken } from '../../support/tokens';
-import { api, type Receiver, startReceiver } from './receiver';
+import { api, sandboxWithReceiver } from './receiver';
 
-type Server = Awaited<ReturnType<typeof startSandboxServer>>;
-const EVENTS = ['inbox', 'outbox', 'close_dialog', 'close_request', 'dialog_transferred'];
-
-let server: Server | undefined;
-let receiver: Receiver;
-beforeEach(async () => {
-  receiver = await startReceiver();
-});
-afterEach(async () => {
-  await server?.stop();
-  server = undefined;
-  await receiver.stop();
-});
-
-async function start(switches: SandboxOptions): Promise<{ token: string; s: Server }> {
-  server = await startSandboxServer({ options: { webhookRetryDelaysMs: [30], ...switches } });
-  const token = makeTestToken();
-  const res = await api(server.apiUrl, token, 'POST', '/v1/webhooks', {
-    name: 't',
-    url: receiver.url('/h'),
-    events: EVENTS,
-  });
-  expect(res.status).toBe(200);
-  return { token, s: server };
-}
-
-const bodies = (hook: string) =>
-  receiver.received.filter((r) => r.body.hook_type === hook).map((r) => r.body);
+const sandbox = sandboxWithReceiver([
+  'inbox',
+  'outbox',
+  'close_dialog',
+  'close_request',
+  'dialog_transferred',
+]);
+const { start, bodies } = sandbox;
 
 describe('close events', () => {
   test.each([
@@ -69,7 +46,11 @@ describe('close events', () => {
     expect((await api(s.apiUrl, token, 'PUT', '/v1/requests/close', {})).status).toBe(400);
     await s.sandbox.clientMessage(token, '502', { text: 'again' });
     await s.sandbox.idle();
-    expect(receiver.received.map((r) => r.body.hook_type)).toEqual(['inbox', 'close_request', 'inbox']);
+    expect(sandbox.receiver().received.map((r) => r.body.hook_type)).toEqual([
+      'inbox',
+      'close_request',
+      'inbox',
+    ]);
     const [first, second] = bodies('inbox');
     expect(second?.request_id).not.toBe(first?.request_id);
     expect(second?.dialog_id).toBe(first?.dialog_id);
