@@ -27,6 +27,12 @@ import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages
 import { PermanentError, RetryLaterError } from '../errors';
 import { logger } from '../observability';
 import { FUNCTION_TIMEOUT_SECONDS } from '../timeouts';
+import {
+  EARLIER_SEND_LOOKUP_LIMIT,
+  type EarlierSend,
+  type EarlierSendQuery,
+  findEarlierSend,
+} from './earlier-send';
 import { renderReply } from './render/render-reply';
 import type { TransferOperation } from './render/send-operations';
 import { isAgentInitiated } from './send-command';
@@ -188,11 +194,56 @@ function isOlderGeneration(message: OutboundQueueMessage, channel: Channel): boo
 export const SEND_CLAIM_HOLD_MS = FUNCTION_TIMEOUT_SECONDS.reply * 1000;
 /**
  * Sends of one part that may each have reached Chat2Desk (timed out or dropped after leaving) before
- * the part is counted as sent without another try: the first send and at most one resend.
+ * the part is counted as sent without another try, when Chat2Desk's latest messages neither show it
+ * nor prove it absent: the first send and at most one resend.
  */
 export const MAX_UNSURE_SENDS = 2;
+/** Sends of a part that Chat2Desk's latest messages prove absent each time, before it is given up. */
+export const MAX_SENDS_PROVEN_ABSENT = 5;
+/** Messages matched by content alone whose owner is looked up (one read each). */
+const MAX_CANDIDATES_CHECKED = 3;
 /** The later attempt looks again after at most this (the claimer is usually done in a second). */
 const SEND_CLAIM_RECHECK_MS = 15_000;
+
+/**
+ * Whether a part whose earlier send ended without an answer is in Chat2Desk: `sent` (with its
+ * message id), `absent` (proven not there) or `unknown` (a busy account's page, a failed look).
+ * A message matched by content alone is ruled out when it is known to be another reply's.
+ */
+async function lookForEarlierSend(
+  deps: DeliverReplyDeps,
+  channelId: string,
+  replyId: string,
+  client: Chat2DeskMessagesClient,
+  query: EarlierSendQuery,
+): Promise<{ kind: 'sent'; messageId: string } | { kind: 'absent' } | { kind: 'unknown' }> {
+  let earlier: EarlierSend;
+  try {
+    earlier = findEarlierSend(await client.latestMessages(query.clientId, EARLIER_SEND_LOOKUP_LIMIT), query);
+  } catch (err) {
+    logger.warn('could not look for an earlier send of a part', {
+      channelId,
+      replyId,
+      error: isChat2DeskError(err) ? err.failure : err instanceof Error ? err.name : 'unknown',
+    });
+    return { kind: 'unknown' };
+  }
+  switch (earlier.kind) {
+    case 'found':
+      return { kind: 'sent', messageId: earlier.message.messageId };
+    case 'candidates': {
+      for (const candidate of earlier.messages.slice(0, MAX_CANDIDATES_CHECKED)) {
+        const owner = await deps.ownMessages.replyOfOwnMessage(channelId, candidate.messageId);
+        if (owner === undefined || owner === replyId) return { kind: 'sent', messageId: candidate.messageId };
+      }
+      return earlier.covered && earlier.messages.length <= MAX_CANDIDATES_CHECKED
+        ? { kind: 'absent' }
+        : { kind: 'unknown' };
+    }
+    default:
+      return earlier;
+  }
+}
 
 async function sendOperations(
   deps: DeliverReplyDeps,
@@ -219,24 +270,45 @@ async function sendOperations(
       if (part.sent.messageId) messageIds.push(part.sent.messageId);
       continue;
     }
-    if (op.kind === 'message' && part.unsureSends >= MAX_UNSURE_SENDS) {
-      // Sent that often without an answer: Chat2Desk most likely has it. Never a third copy.
-      logger.warn('part counted as sent: its sends timed out after leaving', {
-        channelId: channel.id,
-        replyId,
-        part: index,
-        unsureSends: part.unsureSends,
-      });
-      await deps.sentReplies.recordPart(replyId, index);
-      sentNow += 1;
-      continue;
-    }
     if (op.kind === 'message') {
       // Signed for this channel, so its echo proves it is ours (shared/conversations/own-external-id.ts).
       const externalId = ownExternalId(await deps.externalIdKey(), channel.id, externalIdFor(replyId, index));
       // Recorded before the call: Chat2Desk may deliver the echo before it answers.
       const digest = contentDigest({ text: op.text, fileUrl: op.file?.url });
       const intent = digest ? { clientId: target.clientId, digest, externalId, atMs: Date.now() } : undefined;
+      if (part.unsureSends > 0) {
+        // An earlier send may have reached Chat2Desk: look before sending it again.
+        const earlier = await lookForEarlierSend(deps, channel.id, replyId, client, {
+          clientId: target.clientId,
+          externalId,
+          digest,
+          firstUnsureAtMs: part.firstUnsureAtMs,
+          afterMessageId: target.lastInboundMessageId,
+        });
+        const line = { channelId: channel.id, replyId, part: index, unsureSends: part.unsureSends };
+        let countAsSent = false;
+        if (earlier.kind === 'sent') {
+          logger.info('part found in Chat2Desk: not sent again', { ...line, messageId: earlier.messageId });
+          await deps.ownMessages.recordOwnMessage(channel.id, earlier.messageId, replyId);
+          messageIds.push(earlier.messageId);
+          await deps.sentReplies.recordPart(replyId, index, earlier.messageId);
+          sentNow += 1;
+          continue;
+        }
+        if (earlier.kind === 'unknown' && part.unsureSends >= MAX_UNSURE_SENDS) {
+          // Sent that often without an answer, and not proven absent: never a third copy.
+          logger.warn('part counted as sent: its sends timed out after leaving', line);
+          countAsSent = true;
+        } else if (part.unsureSends >= MAX_SENDS_PROVEN_ABSENT) {
+          logger.error('part given up: Chat2Desk never took it and never answered', line);
+          countAsSent = true;
+        }
+        if (countAsSent) {
+          await deps.sentReplies.recordPart(replyId, index);
+          sentNow += 1;
+          continue;
+        }
+      }
       if (intent) {
         // The intent is also the part's claim: the same record handled twice at once (its
         // visibility ran out mid-send) must not send twice; the later attempt comes back after.

@@ -22,6 +22,7 @@ import {
   success,
   writeAnswer,
 } from './http-io';
+import { listMessages } from './messages-api';
 import {
   type Account,
   accountLabel,
@@ -201,6 +202,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       case 'DELETE webhooks/:id':
         model.deleteWebhook(account, id!);
         return { status: 200, body: { status: 'success', message: 'Webhook deleted' } };
+      case 'GET messages': {
+        const list = listMessages(account, query, options.messageListing);
+        return success(list, { total: list.length, limit: list.length, offset: 0 });
+      }
       case 'POST messages': {
         const data = model.sendMessage(account, body);
         const echo = model.takeEchoDelivery();

@@ -52,6 +52,11 @@ export interface RealismSwitches {
    * then also accepted in a webhook's events; `operator_status_changed` is accepted but gets nothing).
    */
   operatorStatusSubscription?: 'changed' | 'updated';
+  /**
+   * `GET /v1/messages` (reference §9 row 10): `full` (default) filters by `client_id` and gives each
+   * message its `external_id`; `bare` ignores `client_id` and gives no `external_id`.
+   */
+  messageListing?: 'full' | 'bare';
 }
 
 /** The operator who owns the sandbox accounts' API tokens (the administrator). */
@@ -68,6 +73,7 @@ export const SANDBOX_PROFILES = {
     attachmentShape: 'fileUrl',
     ratingSurvey: true,
     whatsappWindowHours: 24,
+    messageListing: 'bare',
   },
 } as const satisfies Record<string, RealismSwitches>;
 
@@ -91,6 +97,7 @@ const CHOICES: { [K in keyof RealismSwitches]-?: Choice } = {
   autoCloseIdleMs: { env: 'SANDBOX_AUTO_CLOSE_IDLE_SECONDS', scale: 1000 },
   whatsappWindowHours: { env: 'SANDBOX_WHATSAPP_WINDOW_HOURS', scale: 1 },
   operatorStatusSubscription: { env: 'SANDBOX_OPERATOR_STATUS_SUBSCRIPTION', values: ['changed', 'updated'] },
+  messageListing: { env: 'SANDBOX_MESSAGE_LISTING', values: ['full', 'bare'] },
 };
 
 /**

@@ -3,12 +3,16 @@
  * Takes our normalised send operations and returns normalised results; one request per call —
  * rate limiting and retries are the caller's (see shared/outbound/deliver-reply.ts).
  */
+
+import * as z from 'zod/mini';
+import type { ListedMessage } from '../../outbound/earlier-send';
 import type { MessageOperation } from '../../outbound/render/send-operations';
 import { type Chat2DeskHttp, isChat2DeskError, parseData } from './http';
 import {
   type WireButton,
   type WireSendMessageBody,
   wireId,
+  wireListedMessageSchema,
   wireSendMessageResultSchema,
 } from './wire-messages';
 
@@ -36,6 +40,11 @@ export interface DialogChanges {
 
 export interface Chat2DeskMessagesClient {
   sendMessage(address: MessageAddress, operation: MessageOperation, externalId: string): Promise<SentMessage>;
+  /**
+   * The account's latest messages, newest first (`order=desc`; `client_id` is sent, but the list
+   * may be the whole account's).
+   */
+  latestMessages(clientId: string, limit: number): Promise<ListedMessage[]>;
   transferToOperator(messageId: string, operatorId: string): Promise<void>;
   transferToGroup(messageId: string, groupId: string): Promise<void>;
   updateDialog(dialogId: string, changes: DialogChanges): Promise<void>;
@@ -87,6 +96,43 @@ function isSuccessWithoutBody(err: unknown): boolean {
   );
 }
 
+/** `created` as Chat2Desk may write it: ISO 8601, with or without a zone (then UTC), or `… UTC`. */
+function createdAtMs(created: string | null | undefined): number | undefined {
+  if (!created) return undefined;
+  const iso = created.trim().replace(' UTC', 'Z').replace(' ', 'T');
+  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function firstFileUrl(item: z.infer<typeof wireListedMessageSchema>): string | undefined {
+  if (item.pdf) return item.pdf;
+  const first = item.attachments?.[0];
+  if (!first || typeof first !== 'object') return undefined;
+  const a = first as Record<string, unknown>;
+  const file = a.file;
+  const nested = file && typeof file === 'object' ? (file as Record<string, unknown>).url : file;
+  const url = a.link ?? a.url ?? nested;
+  return typeof url === 'string' ? url : undefined;
+}
+
+export function toListedMessage(raw: unknown): ListedMessage | undefined {
+  const parsed = z.safeParse(wireListedMessageSchema, raw);
+  if (!parsed.success) return undefined;
+  const item = parsed.data;
+  const listed: ListedMessage = { messageId: item.id };
+  if (item.client_id !== undefined) listed.clientId = item.client_id;
+  if (item.type) listed.type = item.type;
+  if (item.text) listed.text = item.text;
+  if (item.external_id) listed.externalId = item.external_id;
+  const fileUrl = firstFileUrl(item);
+  if (fileUrl) listed.fileUrl = fileUrl;
+  const at = createdAtMs(item.created);
+  if (at !== undefined) listed.createdAtMs = at;
+  return listed;
+}
+
+const listSchema = z.array(z.unknown());
+
 export function createMessagesClient(http: Chat2DeskHttp): Chat2DeskMessagesClient {
   return {
     async sendMessage(address, operation, externalId) {
@@ -112,6 +158,14 @@ export function createMessagesClient(http: Chat2DeskHttp): Chat2DeskMessagesClie
       return data.dialog_id !== undefined
         ? { messageId: data.message_id, dialogId: data.dialog_id }
         : { messageId: data.message_id };
+    },
+    async latestMessages(clientId, limit) {
+      const response = await http({
+        method: 'GET',
+        path: '/v1/messages',
+        query: { client_id: clientId, order: 'desc', limit: String(limit) },
+      });
+      return parseData(listSchema, response, 'GET /v1/messages').flatMap((raw) => toListedMessage(raw) ?? []);
     },
     async transferToOperator(messageId, operatorId) {
       await http({

@@ -40,3 +40,18 @@ export function wireId(id: string): number | string {
   const n = Number(id);
   return Number.isSafeInteger(n) ? n : id;
 }
+
+/**
+ * One item of `GET /v1/messages` (reference §1.4, §9 row 10). Read item by item and tolerantly:
+ * whether items carry `external_id` is not known, and an item we cannot read is left out.
+ */
+export const wireListedMessageSchema = z.looseObject({
+  id: c2dIdSchema,
+  client_id: optionalC2dIdSchema,
+  type: z.optional(z.nullable(z.string())),
+  text: z.optional(z.nullable(z.string())),
+  external_id: z.optional(z.nullable(z.string())),
+  created: z.optional(z.nullable(z.string())),
+  pdf: z.optional(z.nullable(z.string())),
+  attachments: z.optional(z.nullable(z.array(z.unknown()))),
+});

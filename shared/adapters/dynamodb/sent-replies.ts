@@ -4,7 +4,8 @@
  *
  * - `sent#<replyId>#part#<index>`  operation `index` was done (with Chat2Desk's message id); before
  *   that, the same item counts the sends of it whose outcome is unknown (`unsureSends`: timed out
- *   or dropped after the request left), so a part is never sent blindly a third time.
+ *   or dropped after the request left) and when the first of them ended (`firstUnsureAt`), so a
+ *   part is looked for in Chat2Desk before it is sent again, and never sent a third time.
  * The parts of a reply are sent in order, so the record of its last part says the whole reply was
  * delivered: no separate record for that (one write and one read less per reply).
  * Conditional puts (first writer wins), TTL of at least Chat2Desk's and SQS's retry horizon.
@@ -23,6 +24,8 @@ export interface PartState {
   sent?: SentPart;
   /** Sends of this part whose outcome is unknown (Chat2Desk may have it). */
   unsureSends: number;
+  /** When the first of them ended (ms since epoch): Chat2Desk stored the part, if at all, before it. */
+  firstUnsureAtMs?: number;
 }
 
 export interface SentReplies {
@@ -75,10 +78,14 @@ export function createSentReplies(options: SentRepliesOptions): SentReplies {
   const partState = async (replyId: string, index: number): Promise<PartState> => {
     const item = await get(sentPartKey(replyId, index));
     const unsureSends = typeof item?.unsureSends === 'number' ? item.unsureSends : 0;
-    if (typeof item?.sentAt !== 'string') return { unsureSends };
+    const unsure: PartState =
+      typeof item?.firstUnsureAt === 'number'
+        ? { unsureSends, firstUnsureAtMs: item.firstUnsureAt }
+        : { unsureSends };
+    if (typeof item?.sentAt !== 'string') return unsure;
     const part: SentPart = { index, sentAt: item.sentAt };
     if (typeof item.messageId === 'string') part.messageId = item.messageId;
-    return { sent: part, unsureSends };
+    return { ...unsure, sent: part };
   };
 
   return {
@@ -92,10 +99,15 @@ export function createSentReplies(options: SentRepliesOptions): SentReplies {
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: sentPartKey(replyId, index) },
-            UpdateExpression: 'ADD unsureSends :one SET #ttl = :ttl',
+            UpdateExpression:
+              'ADD unsureSends :one SET #ttl = :ttl, firstUnsureAt = if_not_exists(firstUnsureAt, :now)',
             ConditionExpression: 'attribute_not_exists(sentAt)',
             ExpressionAttributeNames: { '#ttl': 'ttl' },
-            ExpressionAttributeValues: { ':one': 1, ':ttl': Math.floor(now() / 1000) + ttlSeconds },
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ':ttl': Math.floor(now() / 1000) + ttlSeconds,
+              ':now': now(),
+            },
           }),
         );
       } catch (err) {

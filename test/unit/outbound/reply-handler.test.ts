@@ -81,6 +81,7 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
       transferToOperator: async () => undefined,
       transferToGroup: async () => undefined,
       updateDialog: async () => undefined,
+      latestMessages: async () => [],
     }),
   };
   return { deps, sent, deadLettered };
@@ -258,6 +259,7 @@ test("one channel's burst runs at most maxConversationsPerChannel of its convers
     transferToOperator: async () => undefined,
     transferToGroup: async () => undefined,
     updateDialog: async () => undefined,
+    latestMessages: async () => [],
   });
   const forChannel = (channelId: string, clientId: string) => {
     const message = JSON.parse(outbound(clientId, `to ${clientId}`, 0)) as OutboundQueueMessage;
