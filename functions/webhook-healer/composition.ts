@@ -2,8 +2,8 @@
 import { getDocumentClient } from '../../shared/adapters/aws-clients';
 import { createChat2DeskAccountClient } from '../../shared/adapters/chat2desk/account-client';
 import { chat2deskFetch } from '../../shared/adapters/chat2desk/edge';
+import { createActiveChannelReads } from '../../shared/adapters/dynamodb/active-channels';
 import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
-import { createActiveChannelReads } from '../../shared/healing/active-channels';
 import type { HealWebhooksDeps } from '../../shared/healing/heal-webhooks';
 import { webhookName, webhookUrl } from '../../shared/webhook-url';
 

@@ -20,12 +20,12 @@ import { AccountPrincipal, ArnPrincipal, type IPrincipal } from 'aws-cdk-lib/aws
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSamplingRule } from 'aws-cdk-lib/aws-xray';
 import type { Construct } from 'constructs';
+import { HEAL_FAILED_AT_ATTRIBUTE } from '../../shared/adapters/dynamodb/active-channels';
 import {
   BY_AGENT_INDEX,
   KEY_PREFIXES,
   TABLE_PARTITION_KEY,
 } from '../../shared/adapters/dynamodb/table-definition';
-import { HEAL_FAILED_AT_ATTRIBUTE } from '../../shared/healing/active-channels';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../shared/timeouts';
 import { WEBHOOK_PATH_PREFIX } from '../../shared/webhook-url';
 import {

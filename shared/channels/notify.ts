@@ -9,7 +9,6 @@
  * `channel_visitor_phone` (the seed's row 5). See docs/MANAGEMENT.md, "notify".
  */
 import * as z from 'zod/mini';
-import type { AccountClient, AccountInfo, NewClientSpec } from '../adapters/chat2desk/account-client';
 import { type Channel, toChatId } from '../domain/channel';
 import { c2dIdSchema } from '../domain/ids';
 import { MAX_REPLIES_PER_EVENT } from '../domain/reply';
@@ -23,6 +22,7 @@ import {
 import { logger } from '../observability';
 import { atLeastOneReplySchema, issuesOf, type SendCommandUseCase } from '../outbound/send-command';
 import { requestIdSchema } from './caller-key';
+import type { AccountClient, AccountInfo, NewClientSpec } from './ports';
 import '../zod-en';
 
 /** A client is created on this transport when the command names none (mailings are mostly WhatsApp). */

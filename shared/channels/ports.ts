@@ -91,3 +91,26 @@ export interface ChannelUseCaseDeps {
   now: () => Date;
   newId: () => string;
 }
+
+/** What mailing (`notify.ts`) needs of a Chat2Desk account. */
+export interface AccountInfo {
+  companyId?: string;
+  companyName?: string;
+  /** The company's API mode (`company_mode`, legacy `mode`), e.g. "paid". */
+  mode?: string;
+  requestsThisMonth?: number;
+  /** "write first": the company may message a client who has not written (undefined: not reported). */
+  writeFirst?: boolean;
+}
+
+export interface AccountClient {
+  id: string;
+  phone?: string;
+}
+
+export interface NewClientSpec {
+  phone: string;
+  transport: string;
+  /** Chat2Desk's channel id (not ours); Chat2Desk picks one when absent. */
+  c2dChannelId?: string;
+}

@@ -16,13 +16,12 @@
  * cannot hold the lanes the healthy ones behind them need. One channel failing never stops the
  * others; each result is logged and counted by the caller.
  */
-import type { AccountWebhook, WebhookRegistration, WebhookSpec } from '../adapters/chat2desk/account-client';
 import type { Channel } from '../domain/channel';
+import type { AccountWebhook, HealCandidate, WebhookRegistration, WebhookSpec } from './ports';
 
 export type HealOutcome = 'healthy' | 'reEnabled' | 'reRegistered' | 'skipped' | 'failed';
 
-/** An active channel as the healer reads it: with the time of its last failed check, if it failed. */
-export type HealCandidate = Channel & { lastHealFailureAt?: string };
+export type { HealCandidate };
 
 export interface ChannelHealResult {
   channelId: string;

@@ -4,6 +4,13 @@
  * `registerWebhook`. Returns normalised results only; Chat2Desk field names stay in this folder.
  */
 import * as z from 'zod/mini';
+import type { AccountClient, AccountInfo, NewClientSpec } from '../../channels/ports';
+import type {
+  AccountWebhook,
+  WebhookDeliveryError,
+  WebhookRegistration,
+  WebhookSpec,
+} from '../../healing/ports';
 import {
   type Chat2DeskHttp,
   Chat2DeskPermanentError,
@@ -25,6 +32,16 @@ import {
   wireWebhookListSchema,
   wireWebhookSchema,
 } from './wire-webhooks';
+
+export type {
+  AccountClient,
+  AccountInfo,
+  AccountWebhook,
+  NewClientSpec,
+  WebhookDeliveryError,
+  WebhookRegistration,
+  WebhookSpec,
+};
 
 /**
  * The subscription name that delivers the `operator_status_updated` hook. Chat2Desk's event list
@@ -49,16 +66,6 @@ export const CONNECTOR_WEBHOOK_EVENTS = [
 /** Chat2Desk allows this many webhooks per account (company). */
 export const MAX_WEBHOOKS_PER_ACCOUNT = 5;
 
-export interface AccountInfo {
-  companyId?: string;
-  companyName?: string;
-  /** The company's API mode (`company_mode`, legacy `mode`), e.g. "paid". */
-  mode?: string;
-  requestsThisMonth?: number;
-  /** "write first": the company may message a client who has not written (undefined: not reported). */
-  writeFirst?: boolean;
-}
-
 export interface AccountOperator {
   id: string;
   name: string;
@@ -67,45 +74,6 @@ export interface AccountOperator {
   online?: boolean;
   /** Why Chat2Desk counts the operator offline (`offline_type`), when it says. */
   offlineType?: string;
-}
-
-export interface AccountClient {
-  id: string;
-  phone?: string;
-}
-
-export interface NewClientSpec {
-  phone: string;
-  transport: string;
-  /** Chat2Desk's channel id (not ours); Chat2Desk picks one when absent. */
-  c2dChannelId?: string;
-}
-
-export interface WebhookDeliveryError {
-  text: string;
-  at?: string;
-}
-
-export interface AccountWebhook {
-  id: string;
-  name: string;
-  url: string;
-  events: string[];
-  /** 'disabled' after Chat2Desk gave up delivering (5 h of failures) or when switched off. */
-  status: 'enabled' | 'disabled' | 'unknown';
-  errors: WebhookDeliveryError[];
-}
-
-export interface WebhookSpec {
-  url: string;
-  /** Our label; finds our webhook again after its URL changed (new generation). */
-  name: string;
-  events?: readonly string[];
-}
-
-export interface WebhookRegistration {
-  webhook: AccountWebhook;
-  outcome: 'created' | 'updated' | 'unchanged';
 }
 
 export interface UnregisterSpec {

@@ -9,20 +9,13 @@
  * change). A management write replaces the item without it: a changed channel starts afresh.
  */
 import { type DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { fromChannelItem } from '../adapters/dynamodb/channel-item';
-import { BY_AGENT_INDEX, keys } from '../adapters/dynamodb/table-definition';
-import type { Channel } from '../domain/channel';
-import type { HealCandidate } from './heal-webhooks';
+import type { Channel } from '../../domain/channel';
+import type { ActiveChannelReads, HealCandidate } from '../../healing/ports';
+import { fromChannelItem } from './channel-item';
+import { BY_AGENT_INDEX, keys } from './table-definition';
 
 /** The channel item's attribute holding the time of the healer's last failed check. */
 export const HEAL_FAILED_AT_ATTRIBUTE = 'healFailedAt';
-
-export interface ActiveChannelReads {
-  activeChannels(): Promise<HealCandidate[]>;
-  isStillActive(channel: Channel): Promise<boolean>;
-  recordFailure(channel: Channel, at: Date): Promise<void>;
-  clearFailure(channel: Channel): Promise<void>;
-}
 
 export function createActiveChannelReads(
   client: DynamoDBDocumentClient,
