@@ -5,8 +5,8 @@
  * `shared/adapters/chat2desk/` that knows Chat2Desk field names.
  */
 import * as z from 'zod/mini';
-import { operatorStatusOf } from '../adapters/chat2desk/wire-account';
 import { optionalC2dIdSchema } from '../domain/ids';
+import { operatorStatusOf } from '../domain/operator-status';
 import '../zod-en';
 
 /** A text field that may arrive as a number (phones) or null. */

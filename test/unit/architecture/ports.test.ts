@@ -9,7 +9,13 @@ import ts from 'typescript';
 
 const ROOT = resolve(__dirname, '../../..');
 const ADAPTERS = join(ROOT, 'shared/adapters');
-const USE_CASE_FOLDERS = ['shared/healing', 'shared/channels'];
+const USE_CASE_FOLDERS = [
+  'shared/domain',
+  'shared/conversations',
+  'shared/inbound',
+  'shared/healing',
+  'shared/channels',
+];
 
 function tsFiles(folder: string): string[] {
   return readdirSync(folder).flatMap((name) => {
