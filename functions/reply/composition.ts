@@ -16,6 +16,7 @@ import {
 import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
 import { tokenLockHash } from '../../shared/adapters/dynamodb/channel-store';
 import { createConversationStore } from '../../shared/adapters/dynamodb/conversation-store';
+import { createReplyRecords } from '../../shared/adapters/dynamodb/reply-records';
 import {
   createDynamoSendSchedule,
   createSlotReservations,
@@ -140,6 +141,7 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
     externalIdKey,
     channels: createChannelReader({ client, tableName, cacheTtlMs: config.CHANNEL_CACHE_TTL_MS }),
     sentReplies: createSentReplies({ client, tableName, ttlSeconds: config.DEDUP_TTL_SECONDS }),
+    replyRecords: createReplyRecords({ client, tableName, ttlSeconds: config.DEDUP_TTL_SECONDS }),
     conversations,
     ownMessages: conversations,
     messagesClientFor,

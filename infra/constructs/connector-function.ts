@@ -49,8 +49,11 @@ export type QueueUrlName =
   | 'INBOUND_DLQ_URL'
   | 'OUTBOUND_DLQ_URL';
 
-/** Item-level DynamoDB actions; TransactWriteItems is authorised per contained action. */
-export const TABLE_READ_ACTIONS = ['dynamodb:GetItem'] as const;
+/**
+ * Item-level DynamoDB actions; TransactWriteItems is authorised per contained action, and so are
+ * BatchGetItem and BatchWriteItem (each item against the statement's conditions).
+ */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'] as const;
 export const TABLE_WRITE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
@@ -64,7 +67,7 @@ export interface TableBinding {
   key: IKey;
 }
 
-export type TableWriteAction = (typeof TABLE_WRITE_ACTIONS)[number];
+export type TableWriteAction = (typeof TABLE_WRITE_ACTIONS)[number] | 'dynamodb:BatchWriteItem';
 
 /**
  * Writes to some items only, with IAM's fine-grained access conditions: the partition key must start

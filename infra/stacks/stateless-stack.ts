@@ -92,7 +92,8 @@ export const TABLE_WRITES = {
   // Sent parts, own-message and intent records, conversation transitions, the account's send schedule
   // and a throttled record's reserved slots.
   reply: {
-    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    // BatchWriteItem: a sent part's record and its own-message record in one request.
+    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
     keyPrefixes: [
       KEY_PREFIXES.sentReply,
       KEY_PREFIXES.ownMessage,

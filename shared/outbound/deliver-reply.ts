@@ -17,7 +17,6 @@
 import { Chat2DeskRetryableError, isChat2DeskError } from '../adapters/chat2desk/http';
 import type { Chat2DeskMessagesClient, MessageAddress } from '../adapters/chat2desk/messages-client';
 import type { ChannelReadOptions } from '../adapters/dynamodb/channel-item';
-import type { PartState, SentReplies } from '../adapters/dynamodb/sent-replies';
 import { botMayAnswer, MAX_HUMAN_MS } from '../conversations/conversation';
 import { contentDigest } from '../conversations/echoes';
 import { ownExternalId } from '../conversations/own-external-id';
@@ -33,6 +32,7 @@ import {
   type EarlierSendQuery,
   findEarlierSend,
 } from './earlier-send';
+import type { PartState, ReplyRecords, SentReplies } from './ports';
 import { renderReply } from './render/render-reply';
 import type { TransferOperation } from './render/send-operations';
 import { isAgentInitiated } from './send-command';
@@ -52,6 +52,8 @@ export interface DeliverReplyDeps {
   externalIdKey(): Promise<string>;
   /** FALLBACK_OPERATOR_GROUP_ID: where a transfer naming nobody goes. */
   fallbackOperatorGroupId?: string;
+  /** Reads and writes two records in one request each where it can; else they go one by one. */
+  replyRecords?: ReplyRecords;
 }
 
 /** How far our clock may run ahead of Chat2Desk's without a bot transfer outliving the close. */
@@ -131,7 +133,22 @@ export async function deliverReply(
   const operations = renderReply(message.reply, target.transport);
   // Nothing to send: nothing can be sent twice either.
   if (operations.length === 0) return { status: 'skipped', reason: 'nothingToSend' };
-  const lastPart = await deps.sentReplies.partState(replyId, operations.length - 1);
+  // An agent's answer is held back when a human took the dialog: its conversation is read with the
+  // last part's record, in one request, when the dialog is known.
+  let conversation: Promise<Conversation | undefined> | undefined;
+  let lastPart: PartState;
+  if (deps.replyRecords && target.dialogId && !isAgentInitiated(message.eventId)) {
+    const start = await deps.replyRecords.startOfDelivery(
+      replyId,
+      operations.length - 1,
+      message.channelId,
+      target.dialogId,
+    );
+    lastPart = start.lastPart;
+    conversation = Promise.resolve(start.conversation);
+  } else {
+    lastPart = await deps.sentReplies.partState(replyId, operations.length - 1);
+  }
   if (lastPart.sent) return { status: 'alreadyDelivered' };
 
   let channel = await deps.channels.get(
@@ -153,7 +170,6 @@ export async function deliverReply(
   // in the chat.
   // Read once, and only when needed: for the hold-back and for a transfer's dialog. Eventually
   // consistent: a takeover landing a moment before this read races with the reply either way.
-  let conversation: Promise<Conversation | undefined> | undefined;
   const conversationOf = () =>
     (conversation ??= deps.conversations.find(
       channel.id,
@@ -341,10 +357,13 @@ async function sendOperations(
         throw err;
       }
       if (sent.messageId !== undefined) {
-        await deps.ownMessages.recordOwnMessage(channel.id, sent.messageId, replyId);
         messageIds.push(sent.messageId);
-      }
-      await deps.sentReplies.recordPart(replyId, index, sent.messageId);
+        if (deps.replyRecords) await deps.replyRecords.recordSent(channel.id, replyId, index, sent.messageId);
+        else {
+          await deps.ownMessages.recordOwnMessage(channel.id, sent.messageId, replyId);
+          await deps.sentReplies.recordPart(replyId, index, sent.messageId);
+        }
+      } else await deps.sentReplies.recordPart(replyId, index);
     } else {
       await carryOut(client, planTransfer(op, target, deps.fallbackOperatorGroupId));
       // From now on the worker leaves this dialog to the humans until Chat2Desk closes it. Without a

@@ -6,8 +6,8 @@
  *
  * Per message: the worker reads the conversation and the agent-call counter and writes the
  * idempotency record twice (in progress, answered); the reply function reads the last part's
- * record and the conversation (eventually consistent), and writes the send intent, the own message
- * id and the part's record. Nothing else of ours: no counter write, no delivered record, no
+ * record and the conversation in one request, writes the send intent (its claim), then the part's
+ * record and the own message id in one request. Nothing else of ours: no counter write, no delivered record, no
  * earlier-version mark. Records of other features (e.g. a shared rate limit) are not counted here.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,11 +32,23 @@ describe('DynamoDB requests per client message', () => {
           Key?: { pk?: { S?: string } };
           Item?: { pk?: { S?: string } };
           ConsistentRead?: boolean;
+          RequestItems?: Record<
+            string,
+            | { Keys: { pk?: { S?: string } }[]; ConsistentRead?: boolean }
+            | { PutRequest?: { Item: { pk?: { S?: string } } } }[]
+          >;
         };
-        const pk = body.Key?.pk?.S ?? body.Item?.pk?.S ?? '';
-        const kind = pk.split('#')[0] ?? '';
-        if (!OURS.includes(kind)) return;
-        const key = `${e.target} ${kind}${body.ConsistentRead ? ' consistent' : ''}`;
+        // A batch is one request: named by the kinds of the items it holds, in order.
+        const batch = Object.values(body.RequestItems ?? {})[0];
+        const pks = batch
+          ? Array.isArray(batch)
+            ? batch.map((r) => r.PutRequest?.Item.pk?.S ?? '')
+            : batch.Keys.map((k) => k.pk?.S ?? '')
+          : [body.Key?.pk?.S ?? body.Item?.pk?.S ?? ''];
+        const kinds = pks.map((pk) => pk.split('#')[0] ?? '');
+        if (!kinds.some((kind) => OURS.includes(kind))) return;
+        const consistent = batch && !Array.isArray(batch) ? batch.ConsistentRead : body.ConsistentRead;
+        const key = `${e.target} ${kinds.join('+')}${consistent ? ' consistent' : ''}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
       },
     });
@@ -89,11 +101,9 @@ describe('DynamoDB requests per client message', () => {
       'GetItem calls': 1, // worker: calls of earlier deliveries that ended without an answer
       'PutItem idem': 1, // worker: the agent call in progress
       'UpdateItem idem': 1, // worker: the agent's answer stored
-      'GetItem sent consistent': 1, // reply: the last part's record (sent before?)
-      'GetItem conv': 1, // reply: the hold-back (eventually consistent)
-      'PutItem intent': 1, // reply: what is about to be sent
-      'PutItem echo': 1, // reply: the message id Chat2Desk gave it
-      'PutItem sent': 1, // reply: the part is sent
+      'BatchGetItem sent+conv consistent': 1, // reply: the last part's record (sent before?), the hold-back
+      'PutItem intent': 1, // reply: what is about to be sent (and the send's claim)
+      'BatchWriteItem sent+echo': 1, // reply: the part is sent, with the message id Chat2Desk gave it
     });
 
     // The guarantees, at that price: one agent call and one reply per message, the bot not muted.

@@ -53,8 +53,9 @@ function conditionalStatementsOf(name: keyof SynthesisedApp['stacks']['stateless
 
 // Tracing is off by default (the `tracing` parameter): no X-Ray permissions either.
 const BASELINE = ['logs:CreateLogStream ownLogGroup', 'logs:PutLogEvents ownLogGroup'];
-const TABLE_READ = ['dynamodb:GetItem table', 'kms:Decrypt key'];
+const TABLE_READ = ['dynamodb:BatchGetItem table', 'dynamodb:GetItem table', 'kms:Decrypt key'];
 const TABLE_READ_WRITE = [
+  'dynamodb:BatchGetItem table',
   'dynamodb:ConditionCheckItem table',
   'dynamodb:DeleteItem table',
   'dynamodb:GetItem table',
@@ -86,6 +87,7 @@ describe('least privilege, per function (every action on every resource, nothing
     expect(permissionsOf('webhook')).toEqual(
       expected(
         [
+          'dynamodb:BatchGetItem table',
           'dynamodb:GetItem table',
           'dynamodb:UpdateItem table (conditional)',
           'kms:Decrypt key',
@@ -115,7 +117,7 @@ describe('least privilege, per function (every action on every resource, nothing
     expect(permissionsOf('reply')).toEqual(
       expected(
         TABLE_READ,
-        tableWrites('PutItem', 'UpdateItem'),
+        tableWrites('PutItem', 'UpdateItem', 'BatchWriteItem'),
         consume('outboundQueue'),
         send('outboundDlq'),
         ['secretsmanager:GetSecretValue tokenHashKey', 'secretsmanager:GetSecretValue webhookSecretKey'],
@@ -290,7 +292,7 @@ describe('table writes, by key and attribute (IAM fine-grained access conditions
   test('reply: puts and updates of sent parts, own messages, intents, conversations and send schedules, never a channel', () => {
     expect(conditionalStatementsOf('reply')).toEqual([
       {
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: ['table'],
         condition: {
           'ForAllValues:StringLike': {

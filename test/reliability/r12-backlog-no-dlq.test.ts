@@ -18,6 +18,8 @@ import { drillTimeout, figure } from './support/world';
 
 const LIMIT = 5;
 const REPLIES = Number(process.env.R12_REPLIES ?? 100);
+/** 4 for the scaled drill; `R12_MAX_RECEIVE_COUNT=8` gives the full size the deployment's receives. */
+const MAX_RECEIVE_COUNT = Number(process.env.R12_MAX_RECEIVE_COUNT ?? 4);
 
 describe('R12 a deep backlog on one account', () => {
   let world: OutboundWorld;
@@ -33,7 +35,7 @@ describe('R12 a deep backlog on one account', () => {
         // The deployment's default: a send slowed by this busy machine is not taken for a lost answer.
         CHAT2DESK_TIMEOUT_MS: '10000',
       },
-      queues: { maxReceiveCount: 4 },
+      queues: { maxReceiveCount: MAX_RECEIVE_COUNT },
       requeue: true,
     });
   });
@@ -42,7 +44,7 @@ describe('R12 a deep backlog on one account', () => {
   });
 
   test(
-    `${REPLIES} replies at ${LIMIT}/s, 20 pollers, maxReceiveCount 4 → all delivered once, DLQ empty`,
+    `${REPLIES} replies at ${LIMIT}/s, 20 pollers, maxReceiveCount ${MAX_RECEIVE_COUNT} → all delivered once, DLQ empty`,
     async () => {
       const targets = [];
       for (let i = 0; i < REPLIES; i += 1) targets.push(await world.clientWrites('telegram', `q${i}`));
@@ -61,7 +63,7 @@ describe('R12 a deep backlog on one account', () => {
       const missing = targets.filter((t) => world.received(t.clientId).length === 0).length;
       const throttled = world.sandbox.requests.filter((r) => r.status === 429).length;
       figure(
-        `R12 backlog: replies=${REPLIES} limit=${LIMIT}/s pollers=20 maxReceiveCount=4 deliveredOnce=${delivered} missing=${missing} dlq=${dead.length} chat2desk429=${throttled} elapsedMs=${elapsed}`,
+        `R12 backlog: replies=${REPLIES} limit=${LIMIT}/s pollers=20 maxReceiveCount=${MAX_RECEIVE_COUNT} deliveredOnce=${delivered} missing=${missing} dlq=${dead.length} chat2desk429=${throttled} elapsedMs=${elapsed}`,
       );
       expect(dead).toEqual([]);
       expect(delivered).toBe(REPLIES);

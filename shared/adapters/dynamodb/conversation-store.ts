@@ -80,7 +80,7 @@ function buttonOfferOfItem(item: Item | undefined): ButtonOffer | undefined {
   return buttons.length > 0 ? { atMs: offer.atMs, buttons } : undefined;
 }
 
-function conversationOf(dialogId: string, item: Item | undefined): Conversation {
+export function conversationOf(dialogId: string, item: Item | undefined): Conversation {
   const conversation: Conversation = { dialogId };
   const clientId = text(item?.clientId);
   const requestId = text(item?.requestId);

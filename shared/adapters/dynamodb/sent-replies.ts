@@ -11,31 +11,11 @@
  * Conditional puts (first writer wins), TTL of at least Chat2Desk's and SQS's retry horizon.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PartState, SentPart, SentReplies } from '../../outbound/ports';
 import { isConditionFailure } from './condition-failure';
 import { keys } from './table-definition';
 
-export interface SentPart {
-  index: number;
-  messageId?: string;
-  sentAt: string;
-}
-
-export interface PartState {
-  sent?: SentPart;
-  /** Sends of this part whose outcome is unknown (Chat2Desk may have it). */
-  unsureSends: number;
-  /** When the first of them ended (ms since epoch): Chat2Desk stored the part, if at all, before it. */
-  firstUnsureAtMs?: number;
-}
-
-export interface SentReplies {
-  sentPart(replyId: string, index: number): Promise<SentPart | undefined>;
-  /** The part's record, and how many of its sends ended without a known outcome. */
-  partState(replyId: string, index: number): Promise<PartState>;
-  recordPart(replyId: string, index: number, messageId?: string): Promise<void>;
-  /** One more send of the part ended without a known outcome (nothing once the part is recorded). */
-  recordUnsureSend(replyId: string, index: number): Promise<void>;
-}
+export type { PartState, SentPart, SentReplies };
 
 export interface SentRepliesOptions {
   client: DynamoDBDocumentClient;
@@ -49,6 +29,35 @@ export const MIN_SENT_RECORD_TTL_SECONDS = 6 * 3600;
 
 export function sentPartKey(replyId: string, index: number): string {
   return keys.sentReply(`${replyId}#part#${index}`);
+}
+
+/** A part's state as its record says (no record: nothing sent, no unsure send). */
+export function partStateOf(index: number, item: Record<string, unknown> | undefined): PartState {
+  const unsureSends = typeof item?.unsureSends === 'number' ? item.unsureSends : 0;
+  const unsure: PartState =
+    typeof item?.firstUnsureAt === 'number'
+      ? { unsureSends, firstUnsureAtMs: item.firstUnsureAt }
+      : { unsureSends };
+  if (typeof item?.sentAt !== 'string') return unsure;
+  const part: SentPart = { index, sentAt: item.sentAt };
+  if (typeof item.messageId === 'string') part.messageId = item.messageId;
+  return { ...unsure, sent: part };
+}
+
+/** The item that says part `index` of a reply was sent (with Chat2Desk's message id). */
+export function sentPartItem(
+  replyId: string,
+  index: number,
+  atMs: number,
+  ttlSeconds: number,
+  messageId?: string,
+): Record<string, unknown> {
+  return {
+    pk: sentPartKey(replyId, index),
+    sentAt: new Date(atMs).toISOString(),
+    ...(messageId ? { messageId } : {}),
+    ttl: Math.floor(atMs / 1000) + Math.max(MIN_SENT_RECORD_TTL_SECONDS, ttlSeconds),
+  };
 }
 
 export function createSentReplies(options: SentRepliesOptions): SentReplies {
@@ -75,18 +84,8 @@ export function createSentReplies(options: SentRepliesOptions): SentReplies {
     }
   };
 
-  const partState = async (replyId: string, index: number): Promise<PartState> => {
-    const item = await get(sentPartKey(replyId, index));
-    const unsureSends = typeof item?.unsureSends === 'number' ? item.unsureSends : 0;
-    const unsure: PartState =
-      typeof item?.firstUnsureAt === 'number'
-        ? { unsureSends, firstUnsureAtMs: item.firstUnsureAt }
-        : { unsureSends };
-    if (typeof item?.sentAt !== 'string') return unsure;
-    const part: SentPart = { index, sentAt: item.sentAt };
-    if (typeof item.messageId === 'string') part.messageId = item.messageId;
-    return { ...unsure, sent: part };
-  };
+  const partState = async (replyId: string, index: number): Promise<PartState> =>
+    partStateOf(index, await get(sentPartKey(replyId, index)));
 
   return {
     async sentPart(replyId, index) {
@@ -116,8 +115,8 @@ export function createSentReplies(options: SentRepliesOptions): SentReplies {
       }
     },
     async recordPart(replyId, index, messageId) {
-      const sentAt = new Date(now()).toISOString();
-      await putOnce({ pk: sentPartKey(replyId, index), sentAt, ...(messageId ? { messageId } : {}) });
+      const { ttl: _ttl, ...item } = sentPartItem(replyId, index, now(), ttlSeconds, messageId);
+      await putOnce(item);
     },
   };
 }

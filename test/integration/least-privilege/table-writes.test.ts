@@ -137,7 +137,15 @@ function writesOf(operation: string, body: Record<string, unknown>): ItemWrite[]
       return itemWrite(action, input);
     });
   }
-  if (operation === 'BatchWriteItem') throw new Error('BatchWriteItem is granted to no function');
+  if (operation === 'BatchWriteItem') {
+    // Authorised per contained item, each a put or a delete of its own.
+    const requests = Object.values(body.RequestItems as Record<string, Array<Record<string, Input>>>).flat();
+    return requests.map((request) => {
+      const [kind, input] = Object.entries(request)[0]!;
+      if (kind === 'DeleteRequest') return itemWrite('BatchWriteItem', { Key: input.Key } as Input);
+      return itemWrite('BatchWriteItem', { Item: input.Item } as Input);
+    });
+  }
   return [];
 }
 
@@ -255,7 +263,8 @@ test('reply: every write of a text reply and a transfer is granted', async () =>
   const replyWrites = writesIn('reply');
   expect(kinds(replyWrites)).toEqual(
     expect.arrayContaining([
-      'PutItem echo#',
+      'BatchWriteItem echo#',
+      'BatchWriteItem sent#',
       'PutItem intent#',
       'PutItem sent#',
       'UpdateItem conv#',
