@@ -4,8 +4,8 @@
  * the guarantees still hold while it costs that little: the agent called once per message, each
  * reply sent once, the echo recognised (the bot is not muted by its own message).
  *
- * Per message: the worker reads the conversation and the agent-call counter and writes the
- * idempotency record twice (in progress, answered); the reply function reads the last part's
+ * Per message: the worker reads the conversation and writes its one agent-call record twice (the
+ * claim, which returns the count of unanswered calls with it, and the answer); the reply function reads the last part's
  * record and the conversation (eventually consistent), and writes the send intent, the own message
  * id and the part's record. Nothing else of ours: no counter write, no delivered record, no
  * earlier-version mark. Records of other features (e.g. a shared rate limit) are not counted here.
@@ -91,7 +91,7 @@ describe('DynamoDB requests per client message', () => {
     await new Promise((r) => setTimeout(r, 600));
   }
 
-  it('is 4 reads and 5 writes and 6 SQS requests on the happy path, with nothing sent twice and the echo known', async () => {
+  it('is 3 reads and 5 writes and 6 SQS requests on the happy path, with nothing sent twice and the echo known', async () => {
     const token = `c2dtesttoken-budget-${randomBytes(8).toString('hex')}`;
     await createActiveChannel(stack.url, token);
     const client = '510001';
@@ -111,9 +111,7 @@ describe('DynamoDB requests per client message', () => {
     const perMessage = Object.fromEntries([...counts].map(([k, v]) => [k, v / messages]));
     expect(perMessage).toEqual({
       'GetItem conv consistent': 1, // worker: the conversation (bot or human?)
-      'GetItem calls': 1, // worker: calls of earlier deliveries that ended without an answer
-      'PutItem idem': 1, // worker: the agent call in progress
-      'UpdateItem idem': 1, // worker: the agent's answer stored
+      'UpdateItem idem': 2, // worker: the call claimed (with the count of unanswered calls), its answer stored
       'GetItem sent consistent': 1, // reply: the last part's record (sent before?)
       'GetItem conv': 1, // reply: the hold-back (eventually consistent)
       'PutItem intent': 1, // reply: what is about to be sent
