@@ -2,7 +2,12 @@
  * Cost per million client messages (one agent reply each), from requests counted in one local run
  * and AWS list prices.
  *
- *   npm run bench:cost [-- <messages at 1/s = 40> <messages at 10/s = 300>]
+ *   npm run bench:cost [-- <messages at 1/s = 40> <messages at 10/s = 300>] [--save <file>] [--baseline <file>]
+ *
+ * `--save` writes this run's per-message figures (cost items, DynamoDB by record, SQS by queue) as
+ * JSON; `--baseline` reads such a file from an earlier run (the code before a change, same machine
+ * state) and prints, below the two cost lines, what each decision of the cost work saved against
+ * it (`savingsAgainst`).
  *
  * The whole local stack runs (`startLocalStack`), with counting proxies in front of DynamoDB Local
  * and fauxqs (bench/support/counting-proxy.ts: by X-Amz-Target, with DynamoDB's consumed capacity)
@@ -18,7 +23,7 @@
  */
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FunctionName } from '../infra/constructs/function-bundling';
@@ -348,9 +353,30 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string): P
   }
 }
 
+/** `--save <file>` / `--baseline <file>`, and the positional message counts. */
+function parseArgs(argv: string[]): { counts: number[]; save?: string; baseline?: string } {
+  const counts: number[] = [];
+  const out: { counts: number[]; save?: string; baseline?: string } = { counts };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === '--save' || arg === '--baseline') {
+      i += 1;
+      const file = argv[i];
+      if (!file) throw new Error(`${arg} needs a file name`);
+      out[arg === '--save' ? 'save' : 'baseline'] = file;
+    } else counts.push(Number(arg));
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
-  const slowCount = Number(process.argv[2] ?? 40);
-  const fastCount = Number(process.argv[3] ?? 300);
+  const args = parseArgs(process.argv.slice(2));
+  const slowCount = args.counts[0] ?? 40;
+  const fastCount = args.counts[1] ?? 300;
+  // Read before the run: a wrong file name fails at once, not after minutes.
+  const baseline = args.baseline
+    ? (JSON.parse(readFileSync(args.baseline, 'utf8')) as RunFigures)
+    : undefined;
   let current: Tally | undefined;
   const untap = tapLogs(() => current);
   const print = (line = '') => process.stdout.write(`${line}\n`);
@@ -476,7 +502,9 @@ async function main(): Promise<void> {
     await Promise.allSettled([dynamo.stop(), sqs.stop()]);
     untap();
   }
-  report(phases, peaks, print);
+  const figures = report(phases, peaks, print);
+  if (args.save) writeFileSync(args.save, `${JSON.stringify(figures, null, 2)}\n`);
+  if (baseline) printSavings(savingsAgainst(baseline, figures), print);
 }
 
 function sqsRecord(body: string, group: string, queueArn: string) {
@@ -669,7 +697,7 @@ function suggestedMemoryMb(peakMb: number): number {
   return Math.max(128, Math.ceil((peakMb * 1.5) / 64) * 64);
 }
 
-function report(phases: PhaseResult[], peaks: PeakMemory[], print: (l?: string) => void): void {
+function report(phases: PhaseResult[], peaks: PeakMemory[], print: (l?: string) => void): RunFigures {
   print('== peak memory of the bundles (fresh node process, representative invocations)');
   print(
     '   function       invocations  after init  peak RSS  init   deployed  peak × 1.5 in 64 MB steps (≥ 128)',
@@ -718,6 +746,138 @@ function report(phases: PhaseResult[], peaks: PeakMemory[], print: (l?: string) 
   );
   print();
   for (const { rate, total } of totals) print(`cost per million messages at ${rate} msg/s: ${usd(total)}`);
+  return { phases: phases.map((phase) => phaseFigures(phase, peaks)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What each decision of the cost work saved, against a saved run of the code before it.
+
+/** One phase's figures per client message, as `--save` writes them. */
+interface PhaseFigures {
+  rate: number;
+  total: number;
+  /** Cost lines, $ per million messages, by item (the worker's duration line without its mean). */
+  items: Record<string, number>;
+  /** DynamoDB $ per million messages, by record kind (`pk` up to its first `#`). */
+  dynamoByRecord: Record<string, number>;
+  /** SQS requests per message, by queue (`inbound`, `outbound`, …). */
+  sqsByQueue: Record<string, number>;
+  workerInvocations: number;
+}
+
+interface RunFigures {
+  phases: PhaseFigures[];
+}
+
+/** An item's name without its measured figures in parentheses: the same line in both runs. */
+const itemKey = (item: string) => item.replace(/\s*\(.*\)$/, '');
+
+function phaseFigures(phase: PhaseResult, peaks: PeakMemory[]): PhaseFigures {
+  const n = phase.messages;
+  const { lines, total } = costOf(phase, peaks);
+  const dynamoByRecord: Record<string, number> = {};
+  for (const [kind, row] of phase.tally.dynamo) {
+    const record = kind.split(' ')[1] ?? '?';
+    const price = row.read ? PRICE_DDB_RRU_PER_M : PRICE_DDB_WRU_PER_M;
+    dynamoByRecord[record] = (dynamoByRecord[record] ?? 0) + (row.units / n) * price;
+  }
+  const sqsByQueue: Record<string, number> = {};
+  for (const [key, count] of phase.tally.sqs) {
+    const queue = key.split(' ')[1] ?? 'other';
+    sqsByQueue[queue] = (sqsByQueue[queue] ?? 0) + count / n;
+  }
+  return {
+    rate: phase.rate,
+    total,
+    items: Object.fromEntries(lines.map((l) => [itemKey(l.item), l.perMillion])),
+    dynamoByRecord,
+    sqsByQueue,
+    workerInvocations: phase.tally.batches.filter((b) => b.queue === 'inbound').length / n,
+  };
+}
+
+/**
+ * The decisions of the cost work (issue "Half the work per message") and the cost lines each one
+ * moves; each line is given to one decision only, so the parts add up to the whole difference.
+ * - Decision 2, our own echo dropped at the webhook: the inbound queue's requests, the worker's
+ *   invocations (Lambda requests) and its duration, the log lines (the echo's worker line and
+ *   metrics), and the webhook requests and duration (echoes no longer use a channel's admission).
+ * - Decision 3, the worker's one record: the worker's agent-call records (`idem`, `calls`).
+ * - Decision 3, the reply's one record per part: the send records (`sent`, `intent`, `echo`).
+ * - Decision 4, several sends per schedule write: the schedule (`rate`, and `slots` reservations).
+ * Whatever else moved (the reply's duration, the other records, the outbound queue) is "other":
+ * mostly the local durations, which move with the machine's load between two runs.
+ */
+const DECISIONS: Array<{
+  name: string;
+  records?: string[];
+  items?: string[];
+  inboundQueue?: boolean;
+}> = [
+  {
+    name: 'decision 2, own echo dropped at the webhook',
+    inboundQueue: true,
+    // HTTP API: an echo no longer takes from its channel's admission (fewer 429s and retries).
+    items: [
+      'HTTP API requests',
+      'Lambda requests',
+      'Lambda webhook duration',
+      'Lambda worker duration',
+      'CloudWatch Logs',
+    ],
+  },
+  { name: "decision 3, the worker's one agent-call record", records: ['idem', 'calls'] },
+  { name: "decision 3, the reply's one record per part", records: ['sent', 'intent', 'echo'] },
+  { name: 'decision 4, several sends per schedule write', records: ['rate', 'slots'] },
+];
+
+interface Saving {
+  rate: number;
+  before: number;
+  after: number;
+  byDecision: Array<{ name: string; saved: number }>;
+  other: number;
+}
+
+function savingsAgainst(before: RunFigures, after: RunFigures): Saving[] {
+  const result: Saving[] = [];
+  for (const now of after.phases) {
+    const then = before.phases.find((p) => p.rate === now.rate);
+    if (!then) continue;
+    const itemDelta = (item: string) => (then.items[item] ?? 0) - (now.items[item] ?? 0);
+    const recordDelta = (record: string) =>
+      (then.dynamoByRecord[record] ?? 0) - (now.dynamoByRecord[record] ?? 0);
+    const inboundDelta =
+      ((then.sqsByQueue.inbound ?? 0) - (now.sqsByQueue.inbound ?? 0)) * PRICE_SQS_FIFO_PER_M;
+    const byDecision = DECISIONS.map((d) => {
+      let saved = 0;
+      for (const item of d.items ?? []) {
+        const key = Object.keys({ ...then.items, ...now.items }).find((k) => k.startsWith(item));
+        if (key) saved += itemDelta(key);
+      }
+      for (const record of d.records ?? []) saved += recordDelta(record);
+      if (d.inboundQueue) saved += inboundDelta;
+      return { name: d.name, saved };
+    });
+    const total = then.total - now.total;
+    result.push({
+      rate: now.rate,
+      before: then.total,
+      after: now.total,
+      byDecision,
+      other: total - byDecision.reduce((a, d) => a + d.saved, 0),
+    });
+  }
+  return result;
+}
+
+function printSavings(savings: Saving[], print: (l?: string) => void): void {
+  const signed = (n: number) => `${n < 0 ? '-' : ''}${usd(Math.abs(n))}`;
+  for (const s of savings) {
+    print(`saved at ${s.rate} msg/s against the baseline (${usd(s.before)} → ${usd(s.after)}):`);
+    for (const d of s.byDecision) print(`  ${d.name.padEnd(52)} ${signed(d.saved).padStart(7)}`);
+    print(`  ${'other (local durations, other records)'.padEnd(52)} ${signed(s.other).padStart(7)}`);
+  }
 }
 
 main().then(

@@ -58,6 +58,11 @@ export const configSchema = z.object({
   /** Longest wait for a send slot in one invocation; beyond, the record comes back later. */
   CHAT2DESK_RATE_LIMIT_MAX_WAIT_MS: positiveInt(20_000),
   /**
+   * The schedule one claim takes while an account is busy with this reply instance alone (0: only
+   * the slots of the sends waiting): several sends per schedule write (rate-limiter.ts, DEPLOY.md).
+   */
+  CHAT2DESK_RATE_LEASE_MS: z._default(z.coerce.number().check(z.int(), z.nonnegative(), z.lte(10_000)), 3000),
+  /**
    * The outbound queue's `maxReceiveCount` (its redrive policy): a throttled record waits briefly
    * for its slot only on its first receives, leaving full waits before the DLQ (rate-limiter.ts).
    */

@@ -26,4 +26,6 @@ export const CUSTOM_METRICS = {
   deliveryFailed: 'DeliveryFailed',
   /** worker: the channel's bot operator went offline in Chat2Desk (`operator_status_updated`), unit Count. */
   botOperatorOffline: 'BotOperatorOffline',
+  /** webhook (at the door) and worker: our own `outbox` echo skipped (invariant 2's `Skipped_<reason>`), unit Count. */
+  ownEchoSkipped: 'Skipped_OwnEcho',
 } as const;

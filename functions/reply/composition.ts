@@ -97,6 +97,7 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
       perSecond: config.CHAT2DESK_RATE_LIMIT_PER_SECOND,
       slackMs: config.CHAT2DESK_RATE_LIMIT_SLACK_MS,
       maxWaitMs: config.CHAT2DESK_RATE_LIMIT_MAX_WAIT_MS,
+      busyLeaseMs: config.CHAT2DESK_RATE_LEASE_MS,
       schedule: createDynamoSendSchedule({ client, tableName }),
     });
   const urlGuard = options.urlGuard ?? createUrlGuard({ localMode: config.LOCAL_MODE });

@@ -10,6 +10,13 @@
  * its admission rate → 429 with `Retry-After`; then SendMessage → 200, or 503 when SQS did not take
  * it (Chat2Desk retries). The agent and Chat2Desk are never called here.
  *
+ * Our own echo is dropped here (after the channel is authenticated, before admission): an `outbox`
+ * whose external id carries this channel's MAC (shared/conversations/own-external-id.ts, no I/O)
+ * is answered 200 and not queued, a deliberate skip with its reason (DESIGN §3 inv. 2: the line
+ * `inbound event skipped`, reason `OwnEcho`, and the metric `Skipped_OwnEcho`). Echoes that are not
+ * provably ours (no external id, or one made before the MAC) are queued for the worker as before;
+ * so is every other hook type (an `outbox_status` of our message is the worker's to report).
+ *
  * The channel is read through a short cache (a miss with an eventually consistent read), and an
  * answer that would refuse the delivery (unknown, inactive, an older generation than the URL's, a
  * signature that does not match, an unsigned request refused) is re-read consistently from the
@@ -22,6 +29,7 @@ import {
   inboundQueueRouting,
   SQS_MAX_MESSAGE_BYTES,
 } from '../../shared/adapters/sqs/inbound-queue';
+import { externalIdOf, isSignedOwnExternalId } from '../../shared/conversations/own-external-id';
 import type { InboundQueueMessage } from '../../shared/domain/queue-messages';
 import { logger } from '../../shared/observability';
 import { verifyWebhookSecret } from '../../shared/webhook-url';
@@ -41,6 +49,8 @@ export interface WebhookRequest {
 
 export type WebhookOutcome =
   | { status: 200; code: 'ACCEPTED' }
+  /** Our own echo: answered, not queued. */
+  | { status: 200; code: 'OWN_ECHO' }
   | { status: 400; code: 'INVALID_JSON' | 'NOT_AN_OBJECT' }
   | { status: 401; code: 'BAD_SIGNATURE' | 'TIMESTAMP_OUT_OF_RANGE' }
   | { status: 404; code: 'NOT_FOUND' }
@@ -59,6 +69,8 @@ export interface AcceptWebhookDeps {
   onRateLimited?: (channelId: string) => void;
   /** Counts a refused unsigned delivery (a metric in Lambda). */
   onUnsignedRefused?: (channelId: string) => void;
+  /** Counts our own echo dropped at the door (a metric in Lambda). */
+  onOwnEcho?: (channelId: string) => void;
 }
 
 type Refusal = { status: 401; code: 'BAD_SIGNATURE' } | { status: 404; code: 'NOT_FOUND' };
@@ -139,6 +151,30 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
       }
       return refused;
     }
+    const markFirstSigned = async () => {
+      if (!signed || !state || state.signedSeen) return;
+      // From the first signed delivery on, unsigned ones are refused: a signature cannot be stripped.
+      await deps.channels.markSigned(channelId, generation, now().toISOString()).catch((err: unknown) => {
+        logger.warn('could not record the first signed delivery', { channelId, error: errorName(err) });
+      });
+    };
+
+    const body = parsed as Record<string, unknown>;
+    if (
+      body.hook_type === 'outbox' &&
+      isSignedOwnExternalId(deps.webhookSecretKey, channelId, externalIdOf(body))
+    ) {
+      const messageId = body.message_id;
+      logger.info('inbound event skipped', {
+        channelId,
+        ...(typeof messageId === 'number' || typeof messageId === 'string' ? { messageId } : {}),
+        hookType: 'outbox',
+        reason: 'OwnEcho',
+      });
+      deps.onOwnEcho?.(channelId);
+      await markFirstSigned();
+      return { status: 200, code: 'OWN_ECHO' };
+    }
 
     const message: InboundQueueMessage = {
       v: 1,
@@ -170,12 +206,7 @@ export function createAcceptWebhook(deps: AcceptWebhookDeps) {
       logger.error('inbound queue refused the event', { channelId, error: errorName(err) });
       return { status: 503, code: 'QUEUE_UNAVAILABLE' };
     }
-    if (signed && state && !state.signedSeen) {
-      // From the first signed delivery on, unsigned ones are refused: a signature cannot be stripped.
-      await deps.channels.markSigned(channelId, generation, now().toISOString()).catch((err: unknown) => {
-        logger.warn('could not record the first signed delivery', { channelId, error: errorName(err) });
-      });
-    }
+    await markFirstSigned();
     return { status: 200, code: 'ACCEPTED' };
   };
 }

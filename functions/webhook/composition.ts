@@ -25,5 +25,6 @@ export async function buildWebhookDeps(config: Config = loadConfig()): Promise<A
     }),
     onRateLimited: () => countMetric(CUSTOM_METRICS.webhookRateLimited),
     onUnsignedRefused: () => countMetric(CUSTOM_METRICS.webhookUnsignedRefused),
+    onOwnEcho: () => countMetric(CUSTOM_METRICS.ownEchoSkipped),
   };
 }

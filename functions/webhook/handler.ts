@@ -13,6 +13,7 @@ import { buildWebhookDeps } from './composition';
 
 const MESSAGES: Record<WebhookOutcome['code'], string> = {
   ACCEPTED: 'accepted',
+  OWN_ECHO: 'accepted',
   INVALID_JSON: 'the body is not valid JSON',
   NOT_AN_OBJECT: 'the body must be a JSON object',
   BAD_SIGNATURE: 'the Chat2Desk signature does not match',

@@ -1,11 +1,9 @@
 /** Builds the worker's clients once per cold start, from the validated config. */
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AgentCallOnce } from '../../shared/adapters/agent/agent-call-once';
 import { createAgentCallOnce } from '../../shared/adapters/agent/agent-call-once';
 import { createAgentEventsClient } from '../../shared/adapters/agent/agent-events-client';
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
-import { createCallCounter } from '../../shared/adapters/dynamodb/call-counter';
 import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
 import { createConversationStore } from '../../shared/adapters/dynamodb/conversation-store';
 import { createDeadLetters, type DeadLetters } from '../../shared/adapters/sqs/dead-letters';
@@ -49,11 +47,9 @@ export async function buildWorkerDeps(config: Config = loadConfig()): Promise<Wo
     ownMessages: conversations,
     agent: createAgentCallOnce({
       agent,
-      // Powertools Idempotency takes the low-level client; built once here like the others.
-      dynamoDb: new DynamoDBClient({}),
+      client: documentClient,
       tableName,
       ttlSeconds: config.DEDUP_TTL_SECONDS,
-      calls: createCallCounter({ client: documentClient, tableName, ttlSeconds: config.DEDUP_TTL_SECONDS }),
       maxCalls: config.AGENT_MAX_ATTEMPTS,
     }),
     outbound: createOutboundQueue({

@@ -34,6 +34,20 @@ export function isOurExternalId(key: string, channelId: string, externalId: stri
 }
 
 /**
+ * The id carries this channel's MAC: proof, with no I/O, that this channel's connector made it. The
+ * webhook drops such an `outbox` at the door; the ids made before the MAC (a bare channel-id
+ * prefix anybody could write) are not proof and still go through the worker.
+ */
+export function isSignedOwnExternalId(
+  key: string,
+  channelId: string,
+  externalId: string | undefined,
+): boolean {
+  const signed = externalId === undefined ? null : SIGNED.exec(externalId);
+  return signed !== null && macMatches(signed[2]!, macOf(key, channelId, signed[1]!));
+}
+
+/**
  * The reply id inside one of our external ids (`<replyId>~<mac>`, or `<replyId>#<part>~<mac>` for a
  * later part of a reply; older ids without the MAC: `<replyId>` or `<replyId>#<part>`); undefined
  * for an id that is not ours.

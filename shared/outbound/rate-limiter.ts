@@ -23,6 +23,20 @@
  *   would crowd the next ones: the send takes another slot.
  * - `pause` (Chat2Desk answered 429): no slot of that account before the given time, here at once
  *   and in the shared schedule, so the other instances slow down too.
+ *
+ * Claimed slots are a span of the schedule that is this instance's alone: `first … first +
+ * (count−1)·interval`. Its sends start anywhere in it, one interval apart at least, the last no
+ * later than the span's last slot (plus the late tolerance), so they never crowd the sends of the
+ * spans before and after it, whoever holds those; a span of one slot is exactly that slot.
+ * - **A lease while the account is busy with us** (`busyLeaseMs`, off by default; the reply
+ *   function sets `CHAT2DESK_RATE_LEASE_MS`): when this instance sent for the account within the
+ *   last `busyLeaseMs`, and its claims of at least the last `busyLeaseMs` each found the schedule
+ *   where its claim before had left it (no other instance claimed meanwhile), a claim takes
+ *   `busyLeaseMs` of the schedule, not just the slots of the sends waiting: the sends of the next
+ *   seconds use it with no write. The lease is conditional on the schedule still being where we
+ *   left it (else the claim takes the waiting sends' slots, as any). Another instance that wants
+ *   the account meanwhile waits at most one lease (its claim queues after it), and from then on
+ *   neither leases until one has had the account alone for a lease's time again.
  */
 
 import { RetryableError, RetryLaterError } from '../errors';
@@ -63,8 +77,11 @@ export function reservedSlotTimes(r: SlotReservation): number[] {
 }
 
 export type ClaimResult =
-  /** Slots `firstMs + i·intervalMs` for `i < count` are this caller's. */
-  | { granted: true; firstMs: number; count: number }
+  /**
+   * Slots `firstMs + i·intervalMs` for `i < count` are this caller's. `storedBeforeMs`: the
+   * schedule's first free slot before this claim (absent: unknown, or no schedule yet).
+   */
+  | { granted: true; firstMs: number; count: number; storedBeforeMs?: number }
   /** Nothing claimed: the first free slot is later than the caller can wait. */
   | { granted: false; nextFreeMs: number };
 
@@ -75,6 +92,12 @@ export interface ClaimRequest {
   notBeforeMs: number;
   /** Claim nothing if the first free slot is later than this. */
   latestFirstMs: number;
+  /**
+   * A lease: `count` slots only while the schedule is still where this caller's last claim left it
+   * (`atMs`: nobody else claimed since), from `max(notBeforeMs, atMs)`; otherwise `fallbackCount`
+   * slots as any claim.
+   */
+  lease?: { atMs: number; fallbackCount: number };
 }
 
 /** The port: where an account's schedule is kept, shared by every instance. */
@@ -93,6 +116,8 @@ export interface RateLimiterOptions {
   maxSlotsPerClaim?: number;
   /** Longest wait for a slot in one invocation (default 20 s); beyond, the record comes back later. */
   maxWaitMs?: number;
+  /** The schedule a claim takes while the account is busy with this instance alone (default 0: none). */
+  busyLeaseMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -103,10 +128,16 @@ interface Waiter {
   reject(err: unknown): void;
 }
 
+/** Claimed slots of one claim, not yet used: sends start at `next` or later, up to `last`. */
+interface Span {
+  next: number;
+  last: number;
+}
+
 interface KeyState {
   key: string;
-  /** Claimed, not yet handed out; ascending. */
-  slots: number[];
+  /** Claimed, not yet used up; ascending. */
+  spans: Span[];
   /** In arrival order. */
   waiters: Waiter[];
   claiming: boolean;
@@ -116,6 +147,15 @@ interface KeyState {
   /** A claim is held back to gather the sends coming meanwhile. */
   gathering: boolean;
   gathered: boolean;
+  /** When this instance last sent for the account. */
+  lastSendMs?: number;
+  /** Where this instance's last claim left the schedule (its end). */
+  lastClaimEndMs?: number;
+  /** The last claim found the schedule where our claim before had left it: nobody else claims. */
+  sole: boolean;
+  /** When our unbroken run of such claims began (nobody else claimed since). */
+  soleSinceMs?: number;
+  lastClaimAtMs?: number;
 }
 
 export const DEFAULT_RATE_SLACK_MS = 100;
@@ -193,6 +233,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const lateToleranceMs = slackMs / 2;
   const maxSlots = Math.max(1, Math.floor(options.maxSlotsPerClaim ?? perSecond));
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_RATE_MAX_WAIT_MS;
+  const leaseSlots = Math.floor((options.busyLeaseMs ?? 0) / intervalMs);
   const states = new Map<string, KeyState>();
   /** How long a claim takes (moving average): an idle account's slots start when the claim returns. */
   let claimLatencyMs = 0;
@@ -208,13 +249,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
       state = {
         key,
-        slots: [],
+        spans: [],
         waiters: [],
         claiming: false,
         pausedUntil: 0,
         bookedUntil: 0,
         gathering: false,
         gathered: false,
+        sole: false,
       };
       states.set(key, state);
     }
@@ -231,24 +273,45 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       pump(state);
       return;
     }
+    state.lastSendMs = now();
     waiter.resolve();
   };
 
   const claim = async (state: KeyState): Promise<void> => {
     const t = now();
-    const count = Math.min(maxSlots, state.waiters.length);
+    // Busy with us alone: we sent within a lease's time, and nobody else claimed for at least as long.
+    const leaseMs = options.busyLeaseMs ?? 0;
+    const busyWithUs =
+      leaseSlots > 0 &&
+      state.sole &&
+      state.soleSinceMs !== undefined &&
+      t - state.soleSinceMs >= leaseMs &&
+      state.lastSendMs !== undefined &&
+      t - state.lastSendMs <= leaseMs;
+    const waiting = Math.min(maxSlots, state.waiters.length);
     const latestFirstMs = state.waiters[0]!.notAfterMs;
+    const lease =
+      busyWithUs && leaseSlots > waiting && state.lastClaimEndMs !== undefined
+        ? { atMs: state.lastClaimEndMs, fallbackCount: waiting }
+        : undefined;
     const result = await options.schedule.claim(state.key, {
-      count,
+      count: lease ? leaseSlots : waiting,
       intervalMs,
       notBeforeMs: Math.max(t + Math.round(claimLatencyMs), state.pausedUntil),
       latestFirstMs,
+      ...(lease ? { lease } : {}),
     });
     claimLatencyMs = Math.min(1000, 0.7 * claimLatencyMs + 0.3 * (now() - t));
     if (result.granted) {
-      state.bookedUntil = Math.max(state.bookedUntil, result.firstMs + result.count * intervalMs);
-      for (let i = 0; i < result.count; i += 1) state.slots.push(result.firstMs + i * intervalMs);
-      state.slots.sort((a, b) => a - b);
+      const end = result.firstMs + result.count * intervalMs;
+      state.sole = state.lastClaimEndMs !== undefined && result.storedBeforeMs === state.lastClaimEndMs;
+      if (!state.sole) state.soleSinceMs = undefined;
+      else state.soleSinceMs ??= state.lastClaimAtMs;
+      state.lastClaimAtMs = t;
+      state.lastClaimEndMs = end;
+      state.bookedUntil = Math.max(state.bookedUntil, end);
+      state.spans.push({ next: result.firstMs, last: result.firstMs + (result.count - 1) * intervalMs });
+      state.spans.sort((a, b) => a.next - b.next);
       return;
     }
     state.bookedUntil = Math.max(state.bookedUntil, result.nextFreeMs);
@@ -264,15 +327,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   function pump(state: KeyState): void {
     while (state.waiters.length > 0) {
       const t = now();
-      state.slots = state.slots.filter((s) => s >= t - lateToleranceMs && s >= state.pausedUntil);
-      const slot = state.slots[0];
-      if (slot !== undefined) {
+      // When a span's next send may start: not before its next slot, a pause's end, or now.
+      const startOf = (span: Span) => Math.max(span.next, state.pausedUntil, t);
+      state.spans = state.spans.filter((span) => startOf(span) <= span.last + lateToleranceMs);
+      const span = state.spans[0];
+      if (span !== undefined) {
         const waiter = state.waiters.shift()!;
+        const slot = startOf(span);
         if (slot > waiter.notAfterMs) {
           waiter.reject(new NoSendSlotError(slot - t, state.key));
           continue;
         }
-        state.slots.shift();
+        // The next send of this span starts one interval after this one at the earliest.
+        span.next = slot + intervalMs;
         void serve(state, waiter, slot);
         continue;
       }
@@ -333,6 +400,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         latestFirstMs: now() + MAX_RESERVE_AHEAD_MS,
       });
       if (!result.granted) throw new NoSendSlotError(result.nextFreeMs - now(), key);
+      // A backlog: the schedule is not ours alone.
+      state.sole = false;
+      state.soleSinceMs = undefined;
+      state.lastClaimEndMs = undefined;
       state.bookedUntil = Math.max(state.bookedUntil, result.firstMs + result.count * intervalMs);
       return { key, firstMs: result.firstMs, count: result.count, intervalMs };
     },
@@ -369,12 +440,22 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 export function createMemorySchedule(): SendSchedule {
   const next = new Map<string, number>();
   return {
-    async claim(key, r) {
+    async claim(key, request) {
       const free = next.get(key) ?? 0;
+      const stored = next.get(key);
+      const r =
+        request.lease && stored !== request.lease.atMs
+          ? { ...request, count: request.lease.fallbackCount }
+          : request;
       const first = Math.max(free, r.notBeforeMs);
       if (first > r.latestFirstMs) return { granted: false, nextFreeMs: first };
       next.set(key, first + r.count * r.intervalMs);
-      return { granted: true, firstMs: first, count: r.count };
+      return {
+        granted: true,
+        firstMs: first,
+        count: r.count,
+        ...(stored === undefined ? {} : { storedBeforeMs: stored }),
+      };
     },
     async pushBack(key, untilMs) {
       next.set(key, Math.max(next.get(key) ?? 0, untilMs));

@@ -17,6 +17,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { RetryableError } from '../../errors';
 import type {
+  ClaimRequest,
   ClaimResult,
   SendSchedule,
   SlotReservation,
@@ -58,10 +59,52 @@ export function createDynamoSendSchedule(options: SendScheduleOptions): SendSche
   /** Keys whose last claim found the schedule booked ahead. */
   const busy = new Set<string>();
 
+  /**
+   * One conditional write: the lease's slots from where our last claim left the schedule, if it is
+   * still there. Undefined when it moved (the stored value is remembered for the claim that follows).
+   */
+  async function tryLease(
+    key: string,
+    request: ClaimRequest,
+    lease: { atMs: number },
+  ): Promise<ClaimResult | undefined> {
+    const first = Math.max(request.notBeforeMs, lease.atMs);
+    if (first > request.latestFirstMs) return undefined;
+    const end = first + request.count * request.intervalMs;
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: keys.sendSchedule(key) },
+          UpdateExpression: 'SET nextFreeMs = :end, #ttl = :ttl',
+          ConditionExpression: 'nextFreeMs = :at',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':end': end, ':at': lease.atMs, ':ttl': ttlOf(end) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      remember(key, nextFreeOf(storedItemOf(err)));
+      busy.add(key);
+      return undefined;
+    }
+    remember(key, end);
+    busy.delete(key);
+    return { granted: true, firstMs: first, count: request.count, storedBeforeMs: lease.atMs };
+  }
+
   return {
-    async claim(key, request): Promise<ClaimResult> {
-      const span = request.count * request.intervalMs;
+    async claim(key, leaseOrClaim): Promise<ClaimResult> {
       const pk = keys.sendSchedule(key);
+      let request = leaseOrClaim;
+      if (request.lease) {
+        const leased = await tryLease(key, request, request.lease);
+        if (leased) return leased;
+        // Another instance claimed since our last claim: the slots of the sends waiting, as any claim.
+        request = { ...request, count: request.lease.fallbackCount };
+      }
+      const span = request.count * request.intervalMs;
       let known = seen.get(key) ?? 0;
       let guessBusy = busy.has(key) || known > request.notBeforeMs;
       for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
@@ -69,7 +112,7 @@ export function createDynamoSendSchedule(options: SendScheduleOptions): SendSche
         try {
           if (!guessBusy) {
             const end = request.notBeforeMs + span;
-            await client.send(
+            const idle = await client.send(
               new UpdateCommand({
                 TableName: tableName,
                 Key: { pk },
@@ -81,12 +124,20 @@ export function createDynamoSendSchedule(options: SendScheduleOptions): SendSche
                   ':notBefore': request.notBeforeMs,
                   ':ttl': ttlOf(end),
                 },
+                // The value it replaced (the same write unit): whether another instance claimed since.
+                ReturnValues: 'UPDATED_OLD',
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               }),
             );
             remember(key, end);
             busy.delete(key);
-            return { granted: true, firstMs: request.notBeforeMs, count: request.count };
+            const before = numberAttribute(idle.Attributes, 'nextFreeMs');
+            return {
+              granted: true,
+              firstMs: request.notBeforeMs,
+              count: request.count,
+              ...(before === undefined ? {} : { storedBeforeMs: before }),
+            };
           }
           const result = await client.send(
             new UpdateCommand({
@@ -114,7 +165,7 @@ export function createDynamoSendSchedule(options: SendScheduleOptions): SendSche
             throw new RetryableError('RATE_LIMIT_INVALID', 'the send schedule returned no slot');
           remember(key, end);
           busy.add(key);
-          return { granted: true, firstMs: end - span, count: request.count };
+          return { granted: true, firstMs: end - span, count: request.count, storedBeforeMs: end - span };
         } catch (err) {
           if (!isConditionFailure(err)) throw err;
           known = nextFreeOf(storedItemOf(err));

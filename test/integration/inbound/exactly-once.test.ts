@@ -1,9 +1,12 @@
 /**
  * DESIGN §3 inv. 1 + 3: stored before the 200, and exactly one agent call per Chat2Desk message
  * across Chat2Desk's retries (concurrent duplicates, a retry after SQS's 5-minute dedup window)
- * and across a crash between the agent's answer and the enqueue of the replies.
+ * and across a crash between the agent's answer and the enqueue of the replies — and all that in
+ * one record per message: the call, its answer and the count of calls that ended without one.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { agentCallKey } from '../../../shared/adapters/agent/agent-call-once';
 import { inboundQueueRouting } from '../../../shared/adapters/sqs/inbound-queue';
 import type { InboundQueueMessage } from '../../../shared/domain/queue-messages';
 import { inboxBody } from '../../support/webhook-events';
@@ -106,5 +109,25 @@ describe('exactly one agent call per Chat2Desk message', () => {
     } finally {
       await crashing.close();
     }
+  });
+
+  it('one record per message: the call, its answer and the count of unanswered calls, no other item', async () => {
+    const { channel, secret } = await p.addChannel();
+    // A call that times out (the agent may have acted on it) is counted; the next attempt is answered.
+    p.agent.failNext(1, { delayMs: 2_500 });
+    const body = inboxBody({ client_id: 2003, text: 'count me' });
+    expect((await p.post(channel.id, secret, body)).statusCode).toBe(200);
+    await p.drainInbound();
+    const eventId = `${channel.id}:inbox:${body.message_id}`;
+    expect(p.agent.callCount(eventId)).toBe(2);
+
+    const get = async (pk: string) =>
+      (await p.documentClient.send(new GetCommand({ TableName: p.table.name, Key: { pk } }))).Item;
+    expect(await get(agentCallKey(eventId))).toMatchObject({
+      status: 'COMPLETED',
+      calls: 1,
+      data: { replies: [{ type: 'text' }] },
+    });
+    expect(await get(`calls#${eventId}`)).toBeUndefined();
   });
 });

@@ -13,7 +13,6 @@ import type { WorkerDeps } from '../../../functions/worker/composition';
 import { createWorkerHandler } from '../../../functions/worker/handler';
 import { createAgentCallOnce } from '../../../shared/adapters/agent/agent-call-once';
 import { createAgentEventsClient } from '../../../shared/adapters/agent/agent-events-client';
-import { createCallCounter } from '../../../shared/adapters/dynamodb/call-counter';
 import { createChannelReader } from '../../../shared/adapters/dynamodb/channel-item';
 import { createConversationStore } from '../../../shared/adapters/dynamodb/conversation-store';
 import { createDeadLetters } from '../../../shared/adapters/sqs/dead-letters';
@@ -115,10 +114,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         baseDelayMs: 5,
         maxDelayMs: 20,
       }),
-      dynamoDb,
+      client: documentClient,
       tableName: table.name,
       ttlSeconds: 6 * 3600,
-      calls: createCallCounter({ client: documentClient, tableName: table.name, ttlSeconds: 6 * 3600 }),
       maxCalls: options.agentMaxAttempts ?? 2,
     }),
     outbound: options.wrapOutbound ? options.wrapOutbound(outbound) : outbound,

@@ -1,20 +1,24 @@
 /**
  * The door under load, on the real emulators (DESIGN §3 inv. 6, 7, 12): a flood of forged POSTs is
  * refused with no DynamoDB or SQS request at all, and one channel over its admission rate is
- * answered 429 with Retry-After while another channel's deliveries are queued at the same time.
+ * answered 429 with Retry-After while another channel's deliveries are queued at the same time;
+ * our own echo (an `outbox` whose external id carries this channel's MAC) is answered and not queued.
  */
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createChannelAdmission } from '../../../functions/webhook/channel-admission';
 import { createWebhookHandler } from '../../../functions/webhook/handler';
 import { createWebhookChannelReader } from '../../../functions/webhook/webhook-channel-reader';
+import { createCounterBook, observeLogger } from '../../../infra/local/runtime/connector-state';
 import { createInboundQueue } from '../../../shared/adapters/sqs/inbound-queue';
+import { ownExternalId } from '../../../shared/conversations/own-external-id';
 import { inboundQueueMessageSchema } from '../../../shared/domain/queue-messages';
+import { logger } from '../../../shared/observability';
 import { webhookSecret } from '../../../shared/webhook-url';
 import { countingDocumentClient } from '../../support/aws';
 import { receiveAll } from '../../support/sqs-driver';
 import { makeTestToken } from '../../support/tokens';
-import { inboxBody, webhookRequest } from '../../support/webhook-events';
+import { inboxBody, outboxBody, webhookRequest } from '../../support/webhook-events';
 import { type Pipeline, startPipeline } from './pipeline';
 
 type Result = APIGatewayProxyStructuredResultV2;
@@ -30,7 +34,7 @@ describe('the webhook door', () => {
 
   /** The webhook function as composed for Lambda, counting every DynamoDB and SQS request. */
   function door(admission = { ratePerSecond: 1000, burst: 1000 }, now = () => Date.now()) {
-    const io = { dynamodb: 0, sqs: 0 };
+    const io = { dynamodb: 0, sqs: 0, ownEchoes: 0 };
     const inbound = createInboundQueue({ client: p.queues.client, queueUrl: p.queues.inboundUrl });
     const handler = createWebhookHandler({
       webhookSecretKey: p.webhookKey,
@@ -48,6 +52,9 @@ describe('the webhook door', () => {
         cacheTtlMs: 30_000,
       }),
       admission: createChannelAdmission({ ...admission, now }),
+      onOwnEcho: () => {
+        io.ownEchoes += 1;
+      },
     });
     return {
       io,
@@ -160,5 +167,73 @@ describe('the webhook door', () => {
     );
     expect(genuine.map((r) => r.statusCode)).toEqual([200, 200, 429]);
     expect(await queuedGroups()).toHaveLength(2);
+  });
+
+  it('our own echo is answered 200 and not queued, counted; a look-alike or another hook type is queued', async () => {
+    const { channel, secret } = await p.addChannel({ token: makeTestToken('echoes') });
+    const other = await p.addChannel({ token: makeTestToken('echoes-other') });
+    const book = createCounterBook();
+    const unobserve = observeLogger(logger, book);
+    const { io, post } = door();
+    // The Chat2Desk message ids queued (an outbox that may be a takeover is queued twice, in two groups).
+    const queuedMessageIds = async () => [
+      ...new Set(
+        (await receiveAll(p.queues.inboundUrl, p.queues.client)).map(
+          (m) =>
+            (
+              JSON.parse(inboundQueueMessageSchema.parse(JSON.parse(m.Body ?? '')).body) as {
+                message_id: number;
+              }
+            ).message_id,
+        ),
+      ),
+    ];
+    const ours = ownExternalId(p.webhookKey, channel.id, 'send:4b1c2d3e:0');
+    const offByOne = `${ours.slice(0, -1)}${ours.endsWith('A') ? 'B' : 'A'}`;
+    const echoes = [
+      outboxBody({ client_id: 60, external_id: ours }),
+      outboxBody({ client_id: 60, extra_data: { external_id: offByOne } }),
+      outboxBody({
+        client_id: 60,
+        extra_data: { external_id: ownExternalId(p.webhookKey, channel.id, 'e1:0#1') },
+      }),
+    ];
+    const results: Result[] = [];
+    try {
+      results.push(await post({ channelId: channel.id, secret, body: echoes[0]! }));
+      results.push(await post({ channelId: channel.id, secret, body: echoes[1]! }));
+      // Signed by Chat2Desk too.
+      results.push(await post({ channelId: channel.id, secret, body: echoes[2]!, signWith: channel.token }));
+    } finally {
+      unobserve();
+    }
+    expect(results.map((r) => [r.statusCode, JSON.parse(String(r.body))])).toEqual([
+      [200, { ok: true }],
+      [200, { ok: true }],
+      [200, { ok: true }],
+    ]);
+    // The second carries a MAC one character off: not ours, queued for the worker.
+    expect(io.ownEchoes).toBe(2);
+    expect(book.snapshot()[channel.id]?.skipped).toEqual({ OwnEcho: 2 });
+    expect(await queuedMessageIds()).toEqual([echoes[1]!.message_id]);
+
+    // Not provably ours: queued for the worker as before.
+    const notOurs = [
+      outboxBody({ client_id: 61, external_id: 'send:xyz' }), // another integration's id
+      outboxBody({ client_id: 61, external_id: ownExternalId(p.webhookKey, other.channel.id, 'send:1:0') }),
+      outboxBody({ client_id: 61, external_id: `${channel.id}:e2:0` }), // made before the MAC
+      outboxBody({ client_id: 61 }), // no external id (the `minimal` profile)
+      inboxBody({ client_id: 61, external_id: ours }), // not an outbox
+      // A messenger's refusal of our message: the worker reports it by this id.
+      inboxBody({ client_id: 61, hook_type: 'outbox_status', status: 'error', external_id: ours }),
+    ];
+    for (const body of notOurs) {
+      // Signed: from the first signed delivery on, the channel refuses unsigned ones.
+      expect((await post({ channelId: channel.id, secret, body, signWith: channel.token })).statusCode).toBe(
+        200,
+      );
+    }
+    expect(io.ownEchoes).toBe(2);
+    expect(await queuedMessageIds()).toEqual(notOurs.map((b) => b.message_id));
   });
 });

@@ -92,6 +92,7 @@ describe('the shared send schedule (DynamoDB)', () => {
       granted: true,
       firstMs: 1300,
       count: 2,
+      storedBeforeMs: 1300, // where the schedule was: what a lease checks
     });
     expect(counter.requests).toBe(2);
     // Idle again later: from `notBeforeMs`, not from the old end.
@@ -99,6 +100,7 @@ describe('the shared send schedule (DynamoDB)', () => {
       granted: true,
       firstMs: 9000,
       count: 1,
+      storedBeforeMs: 1500,
     });
     // The first free slot (9100) is later than the caller can wait: refused without a write.
     const before = counter.requests;
@@ -192,6 +194,56 @@ describe('the shared send schedule (DynamoDB)', () => {
     expect(elapsed).toBeLessThan((sends - 1) * slotIntervalMs(perSecond, 50) + 2000);
     expect(counter.requests).toBeLessThan(sends);
   }, 30_000);
+
+  test('a lease is one conditional write: taken only where our last claim left the schedule', async () => {
+    const key = tokenLockHash('hash-key-0123456789', makeTestToken('lease'));
+    const { client, counter } = countingClient();
+    const ours = newSchedule(client);
+    const theirs = newSchedule();
+    const T = 70_000;
+    const claim = (schedule: typeof ours, request: Partial<ClaimRequest> & { notBeforeMs: number }) =>
+      schedule.claim(key, { count: 1, intervalMs: 100, latestFirstMs: 9e9, ...request });
+    expect(granted(await claim(ours, { notBeforeMs: T }))).toMatchObject({ firstMs: T, count: 1 });
+    // Untouched since: the lease's 30 slots from now, in one write; it says where it found the schedule.
+    counter.requests = 0;
+    const lease = { atMs: T + 100, fallbackCount: 1 };
+    expect(granted(await claim(ours, { count: 30, notBeforeMs: T + 1000, lease }))).toEqual({
+      granted: true,
+      firstMs: T + 1000,
+      count: 30,
+      storedBeforeMs: T + 100,
+    });
+    expect(counter.requests).toBe(1);
+    // Another instance claims after it; our next lease finds the schedule moved: the waiting send's slot only.
+    expect(granted(await claim(theirs, { notBeforeMs: T + 1500 })).firstMs).toBe(T + 4000);
+    const after = granted(
+      await claim(ours, { count: 30, notBeforeMs: T + 4000, lease: { atMs: T + 4000, fallbackCount: 1 } }),
+    );
+    expect(after).toMatchObject({ firstMs: T + 4100, count: 1, storedBeforeMs: T + 4100 });
+  });
+
+  test('an account busy with one instance alone: the limiter leases, a write per several sends, the rate kept', async () => {
+    const perSecond = 20;
+    const { client, counter } = countingClient();
+    const limiter = createRateLimiter({
+      perSecond,
+      slackMs: 50,
+      busyLeaseMs: 1000,
+      schedule: newSchedule(client),
+    });
+    const key = tokenLockHash('hash-key-0123456789', makeTestToken('leased'));
+    const starts: number[] = [];
+    // A send every 200 ms for 4 s, as replies of a few conversations come one by one.
+    for (let i = 0; i < 20; i += 1) {
+      const due = Date.now() + 200;
+      await limiter.acquire(key, { notAfterMs: Date.now() + 20_000 });
+      starts.push(Date.now());
+      await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+    }
+    expect(tightestWindow(starts, perSecond)).toBeGreaterThanOrEqual(1000);
+    // Lone claims for the first second, then a lease of 1 s (5 sends) per write.
+    expect(counter.requests).toBeLessThanOrEqual(10);
+  }, 20_000);
 
   test('a schedule left behind by more than a slot gives slots from now, not past ones (no claim storm)', async () => {
     const key = tokenLockHash('hash-key-0123456789', makeTestToken('behind'));

@@ -281,6 +281,67 @@ describe('the per-account rate limiter', () => {
     },
   );
 
+  test('an account busy with this instance alone: one claim leases the next seconds, the sends use it with no write', async () => {
+    const clock = fakeClock();
+    const { schedule, claims } = countingSchedule();
+    const limiter = createRateLimiter({ perSecond: 5, slackMs: 0, busyLeaseMs: 3000, schedule, ...clock });
+    const starts: number[] = [];
+    // One send a second for 10 s (a quiet conversation or two): today one claim each.
+    const sending = (async () => {
+      for (let i = 0; i < 10; i += 1) {
+        await limiter.acquire('k');
+        starts.push(clock.now());
+        await clock.sleep((i + 1) * 1000 - clock.now());
+      }
+    })();
+    await clock.run();
+    await sending;
+    expect(starts).toEqual([0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000]);
+    // Lone claims until the account was ours alone for 3 s, then 3 s (15 slots) at a time.
+    expect(claims).toEqual([1, 1, 1, 15, 15, 15]);
+  });
+
+  test('a lease never lets another instance crowd the account, and holds it back one lease at most', async () => {
+    const clock = fakeClock();
+    const inner = createMemorySchedule();
+    const granted: number[] = [];
+    const schedule: SendSchedule = {
+      claim: async (key, request) => {
+        const result = await inner.claim(key, request);
+        if (result.granted) granted.push(result.count);
+        return result;
+      },
+      pushBack: (key, until) => inner.pushBack(key, until),
+    };
+    const a = createRateLimiter({ perSecond: 5, slackMs: 0, busyLeaseMs: 3000, schedule, ...clock });
+    const b = createRateLimiter({ perSecond: 5, slackMs: 0, busyLeaseMs: 3000, schedule, ...clock });
+    const starts: number[] = [];
+    const waits: { a: number[]; b: number[] } = { a: [], b: [] };
+    const every = (name: 'a' | 'b', limiter: typeof a, from: number, count: number, gapMs: number) =>
+      (async () => {
+        await clock.sleep(from);
+        for (let i = 0; i < count; i += 1) {
+          const asked = clock.now();
+          await limiter.acquire('k');
+          starts.push(clock.now());
+          waits[name].push(clock.now() - asked);
+          await clock.sleep(Math.max(0, from + (i + 1) * gapMs - clock.now()));
+        }
+      })();
+    const sending = Promise.all([every('a', a, 0, 12, 1000), every('b', b, 3500, 12, 700)]);
+    await clock.run();
+    await sending;
+    starts.sort((x, y) => x - y);
+    for (const t of starts)
+      expect(starts.filter((x) => x >= t && x < t + 1000).length).toBeLessThanOrEqual(5);
+    // a leased 3000–5800 (15 slots) after 3 s alone; b's first send waited for that lease's end.
+    expect(granted.slice(0, 4)).toEqual([1, 1, 1, 15]);
+    expect(waits.b[0]).toBe(2500);
+    // Nobody waits longer than one lease; once both send, the schedule moves under both: no lease.
+    expect(Math.max(...waits.a, ...waits.b)).toBeLessThanOrEqual(3000);
+    expect(granted.slice(4).every((n) => n === 1)).toBe(true);
+  });
+
   test('a schedule that cannot be reached fails the send as retryable, never sends unmetered', async () => {
     const schedule: SendSchedule = {
       claim: async () => {
