@@ -31,6 +31,7 @@ import {
   subscriptionOf,
 } from './model';
 import { operatorDeskFile } from './operator-desk';
+import { assignTags, cardView, tagsWire, updateClient } from './tags-and-cards';
 import type {
   ClientMessageInput,
   DeliveryRecord,
@@ -123,6 +124,14 @@ function answerFromError(err: unknown): Answer {
   return errorEnvelope(500, 'Internal sandbox error');
 }
 
+/** Whether the client named by a `PUT /v1/requests/close` body has no open request (unknown: no). */
+function requestIsClosed(account: Account, body: unknown): boolean {
+  const clientId = isRecord(body) ? Number(body.client_id) : Number.NaN;
+  const client = account.clients.get(clientId);
+  const dialog = client ? account.dialogs.get(client.dialogId) : undefined;
+  return dialog?.state === 'closed';
+}
+
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const deliverer = new WebhookDeliverer({
     retryDelaysMs: options.webhookRetryDelaysMs ?? [1000, 5000, 20000],
@@ -210,6 +219,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
       case 'PUT requests/:id':
         if (id !== 'close') break;
+        if (options.closeClosedRequest === 'success' && requestIsClosed(account, body)) {
+          return { status: 200, body: { status: 'success', message: 'Request closed' } };
+        }
         model.closeRequest(account, body);
         return { status: 200, body: { status: 'success', message: 'Request closed' } };
       case 'GET messages/:id/transfer':
@@ -228,6 +240,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         const list = OPERATOR_GROUPS.map((g) => ({ ...g, operator_ids: [...g.operator_ids] }));
         return success(list, { total: list.length, limit: 20, offset: 0 });
       }
+      case 'GET tags': {
+        const list = tagsWire();
+        return success(list, { total: list.length, limit: 20, offset: 0 });
+      }
+      case 'POST tags/:id':
+        if (id !== 'assign_to') break;
+        return success(assignTags(account, body));
+      case 'PUT clients/:id':
+        return success(clientWire(updateClient(account, id!, body)));
       case 'GET channels':
         return success(
           [
@@ -362,7 +383,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       const account = needAccount();
       const client = [...account.clients.values()].find((c) => String(c.id) === parts[1]);
       if (!client) throw new SandboxApiError(404, 'not_found');
-      return { status: 200, body: model.clientView(account, client) };
+      return { status: 200, body: { ...model.clientView(account, client), ...cardView(account, client) } };
     }
     if (
       parts[0] === 'operators' &&

@@ -52,6 +52,11 @@ export interface RealismSwitches {
    * then also accepted in a webhook's events; `operator_status_changed` is accepted but gets nothing).
    */
   operatorStatusSubscription?: 'changed' | 'updated';
+  /**
+   * `PUT /v1/requests/close` of a client whose request is closed already: `error` (default, 400
+   * "… already has state closed", as closing a closed dialog answers, reference §5.2) or `success`.
+   */
+  closeClosedRequest?: 'error' | 'success';
 }
 
 /** The operator who owns the sandbox accounts' API tokens (the administrator). */
@@ -68,6 +73,7 @@ export const SANDBOX_PROFILES = {
     attachmentShape: 'fileUrl',
     ratingSurvey: true,
     whatsappWindowHours: 24,
+    closeClosedRequest: 'success',
   },
 } as const satisfies Record<string, RealismSwitches>;
 
@@ -91,6 +97,7 @@ const CHOICES: { [K in keyof RealismSwitches]-?: Choice } = {
   autoCloseIdleMs: { env: 'SANDBOX_AUTO_CLOSE_IDLE_SECONDS', scale: 1000 },
   whatsappWindowHours: { env: 'SANDBOX_WHATSAPP_WINDOW_HOURS', scale: 1 },
   operatorStatusSubscription: { env: 'SANDBOX_OPERATOR_STATUS_SUBSCRIPTION', values: ['changed', 'updated'] },
+  closeClosedRequest: { env: 'SANDBOX_CLOSE_CLOSED_REQUEST', values: ['error', 'success'] },
 };
 
 /**
