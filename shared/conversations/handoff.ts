@@ -22,9 +22,11 @@ export function isClosePhrase(handoff: Handoff | undefined, text: string | undef
   return said !== '' && handoff.closePhrases.some((phrase) => normalisePhrase(phrase) === said);
 }
 
+export const RETURN_TEXT_SUFFIX = ':return';
+
 /** The reply id of the return text of a hand-over: the same for every event that ends it. */
 export function returnTextReplyId(handoff: Handoff): string {
-  return `${handoff.id}:return`;
+  return `${handoff.id}${RETURN_TEXT_SUFFIX}`;
 }
 
 /** The reply id of the close a close phrase asks for. */

@@ -24,7 +24,7 @@ import type { ChannelReadOptions } from '../adapters/dynamodb/channel-item';
 import type { PartState, SentReplies } from '../adapters/dynamodb/sent-replies';
 import { botMayAnswer, MAX_HUMAN_MS } from '../conversations/conversation';
 import { contentDigest } from '../conversations/echoes';
-import { CLOSE_PHRASE_SUFFIX } from '../conversations/handoff';
+import { CLOSE_PHRASE_SUFFIX, RETURN_TEXT_SUFFIX } from '../conversations/handoff';
 import { ownExternalId } from '../conversations/own-external-id';
 import type { Conversation, ConversationStore, OwnMessages } from '../conversations/ports';
 import type { Channel } from '../domain/channel';
@@ -144,7 +144,7 @@ export async function deliverReply(
   message: OutboundQueueMessage,
 ): Promise<DeliveryOutcome> {
   const { replyId, target } = message;
-  const operations = renderReply(message.reply, target.transport);
+  const operations = renderFor(message);
   // Nothing to send: nothing can be sent twice either.
   if (operations.length === 0) return { status: 'skipped', reason: 'nothingToSend' };
   const lastPart = await deps.sentReplies.partState(replyId, operations.length - 1);
@@ -330,6 +330,17 @@ async function sendOperations(
     sentNow += 1;
   }
   return { status: 'delivered', operations: operations.length, sentNow, messageIds };
+}
+
+/**
+ * The operations of a message. A hand-over's return text follows the humans' close: it must not
+ * reopen the closed dialog (for the operator who had it), so the client's next message opens a new
+ * request in the general queue, the bot's.
+ */
+function renderFor(message: OutboundQueueMessage): SendOperation[] {
+  const operations = renderReply(message.reply, message.target.transport);
+  if (!message.replyId.endsWith(RETURN_TEXT_SUFFIX)) return operations;
+  return operations.map((op) => (op.kind === 'message' ? { ...op, openDialog: false } : op));
 }
 
 /** The close a client's close phrase asked for: done while the humans have the dialog, that is its point. */

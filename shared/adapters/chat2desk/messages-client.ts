@@ -115,6 +115,7 @@ export function toSendMessageBody(
   if (operation.urlButtons && operation.urlButtons.length > 0) {
     body.inline_buttons = operation.urlButtons.map((b) => ({ type: 'url', text: b.text, url: b.url }));
   }
+  if (operation.openDialog === false) body.open_dialog = false;
   return body;
 }
 

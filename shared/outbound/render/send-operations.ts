@@ -32,6 +32,8 @@ export interface MessageOperation {
   urlButtons?: UrlButton[];
   /** Sent only when the hand-over check before it found nobody online (a transfer's `offlineText`). */
   onlyWhen?: 'offline';
+  /** `false`: a closed dialog stays closed (a hand-over's return text after the humans closed it). */
+  openDialog?: false;
 }
 
 /** Hand the conversation to a human: an operator, an operator group, or the deployment's default. */
