@@ -1,10 +1,13 @@
 /** The hand-off replies: what the contract accepts, how they render, and the account directory's cache. */
+
+import { demoReplies } from '../../../infra/local/demo-agent';
 import type {
   AccountTag,
   OperatorGroup,
   OperatorStatus,
 } from '../../../shared/adapters/chat2desk/messages-client';
-import { agentResponseSchema } from '../../../shared/domain/agent-contract';
+import { toCommentBody, toSendMessageBody } from '../../../shared/adapters/chat2desk/messages-client';
+import { type AgentEvent, agentResponseSchema } from '../../../shared/domain/agent-contract';
 import { createAccountDirectory, resolveTags } from '../../../shared/outbound/account-directory';
 import { renderReply } from '../../../shared/outbound/render/render-reply';
 
@@ -186,5 +189,49 @@ describe('the account directory', () => {
       ids: ['301', '302'],
       unknown: ['nope', '999'],
     });
+  });
+});
+
+describe('wire bodies and the demo agent', () => {
+  test('a note is a comment that never reopens the dialog; the return text keeps a closed dialog closed', () => {
+    expect(toCommentBody({ clientId: '42', operatorId: '1001' }, 'Refund', 'ext-1')).toEqual({
+      client_id: 42,
+      type: 'comment',
+      text: 'Refund',
+      open_dialog: false,
+      operator_id: 1001,
+      external_id: 'ext-1',
+    });
+    expect(toCommentBody({ clientId: '42' }, 'Refund', 'ext-1')).not.toHaveProperty('operator_id');
+    expect(
+      toSendMessageBody({ clientId: '42' }, { kind: 'message', text: 'Hi', openDialog: false }, 'e'),
+    ).toMatchObject({
+      open_dialog: false,
+    });
+    expect(toSendMessageBody({ clientId: '42' }, { kind: 'message', text: 'Hi' }, 'e')).not.toHaveProperty(
+      'open_dialog',
+    );
+  });
+
+  test.each([
+    '/handoff',
+    '/handoff 1002',
+    '/handoff group 501',
+    '/close',
+    '/tag vip',
+    '/name Maria',
+    'c2d: no operators online',
+  ])('the demo agent answers %s with replies the contract accepts', (text) => {
+    const event: AgentEvent = {
+      eventId: 'e',
+      channel: { id: 'ch', type: 'chat2desk' },
+      chatId: '1|chat2desk',
+      clientMessage: text,
+      attachments: [],
+      variables: {},
+    };
+    const replies = demoReplies(event, 'http://127.0.0.1/agent');
+    expect(replies.length).toBeGreaterThan(0);
+    expect(agentResponseSchema.safeParse({ replies }).success).toBe(true);
   });
 });
