@@ -80,6 +80,8 @@ export const configSchema = z.object({
    */
   WEBHOOK_CHANNEL_RATE_PER_SECOND: positiveInt(WEBHOOK_ADMISSION_DEFAULTS.ratePerSecond),
   WEBHOOK_CHANNEL_BURST: positiveInt(WEBHOOK_ADMISSION_DEFAULTS.burst),
+  /** How long the reply function keeps an account's operators online and its tags (ms, at most 60 s). */
+  HANDOFF_CACHE_MS: z._default(z.coerce.number().check(z.int(), z.positive(), z.lte(60_000)), 60_000),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -23,12 +23,14 @@ import {
 } from '../../shared/adapters/dynamodb/send-schedule';
 import { createSentReplies } from '../../shared/adapters/dynamodb/sent-replies';
 import { createUrlGuard, type UrlGuard } from '../../shared/adapters/http/url-guard';
+import { createConnectorEvents } from '../../shared/adapters/sqs/connector-events';
 import { createDeadLetters, type DeadLetters } from '../../shared/adapters/sqs/dead-letters';
 import { createRequeue, type Requeue } from '../../shared/adapters/sqs/requeue';
 import { buildOnce } from '../../shared/build-once';
 import { type Config, ConfigError, loadConfig, required, resolveSecret } from '../../shared/config';
 import type { Channel } from '../../shared/domain/channel';
 import { PermanentError, RetryableError } from '../../shared/errors';
+import { createAccountDirectory } from '../../shared/outbound/account-directory';
 import type { DeliverReplyDeps } from '../../shared/outbound/deliver-reply';
 import {
   createRateLimiter,
@@ -172,5 +174,13 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
     }),
   };
   if (config.FALLBACK_OPERATOR_GROUP_ID) deps.fallbackOperatorGroupId = config.FALLBACK_OPERATOR_GROUP_ID;
+  deps.accountDirectory = createAccountDirectory({ ttlMs: config.HANDOFF_CACHE_MS });
+  // A transfer that finds nobody online tells the agent through the inbound queue (the worker calls it).
+  if (config.INBOUND_QUEUE_URL) {
+    deps.connectorEvents = createConnectorEvents({
+      client: options.sqsClient ?? getSqsClient(),
+      queueUrl: config.INBOUND_QUEUE_URL,
+    });
+  }
   return deps;
 }

@@ -240,6 +240,8 @@ export class StatelessStack extends Stack {
         maxConcurrency: p.replyMaxConcurrency,
       })
       .bindQueueSend(outboundDlq, 'OUTBOUND_DLQ_URL')
+      // A transfer that finds nobody online queues `c2d: no operators online` for the worker.
+      .bindQueueSend(inbound, 'INBOUND_QUEUE_URL')
       .setEnvironment('OUTBOUND_QUEUE_URL', data.outbound.queue.queueUrl)
       // The account's send schedule is keyed by the token's keyed hash, as the token lock.
       .bindSecret(data.tokenHashKey, 'TOKEN_HASH_KEY')

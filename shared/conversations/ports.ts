@@ -5,6 +5,7 @@
 import type { ButtonOffer } from './button-offer';
 import type { ConversationStatus, Transition } from './conversation';
 import type { SendIntent } from './echoes';
+import type { Handoff } from './handoff';
 
 /** The ids an event carries (normalised strings; absent when Chat2Desk left them out or empty). */
 export interface ConversationRef {
@@ -22,6 +23,8 @@ export interface Conversation {
   ratingRequestId?: string;
   /** Buttons the bot's last answer showed as a numbered list (`./button-offer.ts`), if any. */
   buttonOffer?: ButtonOffer;
+  /** The options of the bot's last hand-over, while the dialog is with the humans (`./handoff.ts`). */
+  handoff?: Handoff;
 }
 
 export interface ConversationStore {
@@ -39,8 +42,19 @@ export interface ConversationStore {
     ref: ConversationRef,
     options?: { consistent?: boolean },
   ): Promise<Conversation | undefined>;
-  /** Applies a transition in event-time order: an older one than what is stored changes nothing. */
-  transition(channelId: string, dialogId: string, transition: Transition): Promise<void>;
+  /**
+   * Applies a transition in event-time order: an older one than what is stored changes nothing.
+   * `handoff` (the bot's own hand-over only) is written with it in the same request: its options,
+   * or `null` to drop those of an earlier hand-over.
+   */
+  transition(
+    channelId: string,
+    dialogId: string,
+    transition: Transition,
+    handoff?: Handoff | null,
+  ): Promise<void>;
+  /** The hand-over is over (the dialog is the bot's again): its options go, unless a newer one replaced them. */
+  endHandoff(channelId: string, dialogId: string, handoffId: string): Promise<void>;
   /**
    * A closed request. When its dialog is known the close is applied at once (the dialog is
    * returned); otherwise it is kept and applied when an event teaches the request's dialog.

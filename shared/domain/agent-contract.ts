@@ -4,6 +4,8 @@ import '../zod-en';
 import { repliesSchema } from './reply';
 
 export const SERVICE_MESSAGE_DIALOG_CLOSED = 'c2d: dialog closed';
+/** A transfer with `whenOffline: "stay"` found nobody online: the bot kept the dialog. */
+export const SERVICE_MESSAGE_NO_OPERATORS_ONLINE = 'c2d: no operators online';
 
 /** The seed's channel-variable table; variables without a Chat2Desk source are absent. */
 export interface ChannelVariables {
@@ -41,7 +43,7 @@ export interface AgentEvent {
   variables: ChannelVariables;
 }
 
-const VARIABLE_NAMES = [
+export const CHANNEL_VARIABLE_NAMES = [
   'channel_message_id',
   'channel_message_recipient',
   'channel_visitor_id',
@@ -67,8 +69,8 @@ export const agentEventSchema = z.strictObject({
   ),
   location: z.optional(z.strictObject({ latitude: z.number(), longitude: z.number() })),
   variables: z.strictObject(
-    Object.fromEntries(VARIABLE_NAMES.map((name) => [name, z.optional(z.string())])) as Record<
-      (typeof VARIABLE_NAMES)[number],
+    Object.fromEntries(CHANNEL_VARIABLE_NAMES.map((name) => [name, z.optional(z.string())])) as Record<
+      (typeof CHANNEL_VARIABLE_NAMES)[number],
       z.ZodMiniOptional<z.ZodMiniString>
     >,
   ),

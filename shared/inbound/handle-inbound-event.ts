@@ -23,11 +23,18 @@ import {
   transferTransition,
 } from '../conversations/conversation';
 import { contentDigest, intentMatches } from '../conversations/echoes';
+import { CLOSE_PHRASE_SUFFIX, isClosePhrase, returnTextReplyId } from '../conversations/handoff';
 import { externalIdOf, isOurExternalId, replyIdOfExternalId } from '../conversations/own-external-id';
 import type { Conversation, ConversationRef } from '../conversations/ports';
-import type { AgentEvent } from '../domain/agent-contract';
+import {
+  type AgentEvent,
+  CHANNEL_VARIABLE_NAMES,
+  SERVICE_MESSAGE_NO_OPERATORS_ONLINE,
+} from '../domain/agent-contract';
 import type { Channel } from '../domain/channel';
 import {
+  type ConnectorEvent,
+  type InboundQueueMessage,
   inboundQueueMessageSchema,
   type OutboundQueueMessage,
   type ReplyTarget,
@@ -53,6 +60,8 @@ export type InboundOutcome =
   | { outcome: 'marked'; reason: 'HumanMarked' | 'HumanCleared' }
   | { outcome: 'deliveryFailed'; replyId: string }
   | { outcome: 'noted'; reason: 'BotOperatorOffline' | 'BotOperatorOnline' }
+  /** The client said a close phrase of the bot's hand-over: the close of its request is queued. */
+  | { outcome: 'closing'; replyId: string }
   | { outcome: 'invalid'; reason: string };
 
 type WithClient = WebhookEvent & { client_id: string };
@@ -86,6 +95,8 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
     }
     const queued = inboundQueueMessageSchema.safeParse(queueJson);
     if (!queued.success) return invalid('QueueBody', queued.error.issues[0]?.message ?? 'invalid');
+    if (queued.data.connectorEvent)
+      return handleConnectorEvent(queued.data, queued.data.connectorEvent, info);
     const { channelId, generation, body: rawBody, receivedAt } = queued.data;
     const parsed = parseWebhookBody(rawBody);
     if (!parsed.ok) return invalid('WebhookBody', parsed.reason, { channelId });
@@ -126,6 +137,8 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
         countMetric('DialogWithHuman');
         return { outcome: 'marked', reason: 'HumanMarked' };
       }
+      // Moves come after the channel checks below: the channel is there.
+      await endHandoff(channel!, conversation, ids);
       return { outcome: 'marked', reason: 'HumanCleared' };
     };
 
@@ -222,6 +235,7 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
           });
         }
         logger.info('conversation closed', { ...ids, dialogId: conversation.dialogId, why: reason });
+        await endHandoff(channel, conversation, ids);
         // The humans are done: the bot answers the next message. The service message is extra.
         if (!channel.serviceMessages) return skip('ServiceMessagesOff');
         if (!classified.serviceMessage) return skip('RequestClosed');
@@ -236,12 +250,18 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
       case 'clientMessage': {
         if (event.client_id === undefined) return skip('NoClient');
         const route = routeByOperator(channel.operatorId, event.operator_id);
-        if (!route.handle) return skip(route.reason);
+        if (!route.handle) {
+          // Another operator's dialog: read only when a human has it, for a close phrase of ours.
+          if (event.operator_id === undefined) return skip(route.reason);
+          const withHuman = await deps.conversations.find(channelId, ref);
+          return (await closeOnPhrase(channel, withHuman, event, ids)) ?? skip(route.reason);
+        }
         const conversation = await deps.conversations.resolve(channelId, ref);
         // The client's answer to the satisfaction survey is for the humans' statistics, not for the bot.
         if (event.request_id && event.request_id === conversation?.ratingRequestId)
           return skip('RatingSurvey');
-        if (!botMayAnswer(conversation?.status, now(), MAX_HUMAN_MS)) return skip('WithHuman');
+        if (!botMayAnswer(conversation?.status, now(), MAX_HUMAN_MS))
+          return (await closeOnPhrase(channel, conversation, event, ids)) ?? skip('WithHuman');
         const withClient = event as WithClient;
         if (!withClient.dialog_id && conversation) withClient.dialog_id = conversation.dialogId;
         const eventId = inboundEventId(channelId, event, 'message', rawBody);
@@ -258,6 +278,97 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
       }
     }
   };
+
+  /**
+   * An event the connector raised itself (`c2d: no operators online`): the channel must still be
+   * the one that queued it; the agent is called once for it and its replies go to the same client.
+   */
+  async function handleConnectorEvent(
+    queued: InboundQueueMessage,
+    connectorEvent: ConnectorEvent,
+    info: InboundRecordInfo,
+  ): Promise<InboundOutcome> {
+    const { channelId, generation } = queued;
+    const ids = { channelId, replyId: connectorEvent.replyId, hookType: connectorEvent.kind };
+    const skipped = (reason: SkipReason): InboundOutcome => {
+      logger.info('connector event skipped', { ...ids, reason });
+      countMetric(`Skipped_${reason}`);
+      return { outcome: 'skipped', reason };
+    };
+    const channel = await deps.channels.get(channelId, { generation });
+    if (!channel) return skipped('ChannelNotFound');
+    if (channel.status !== 'active') return skipped('ChannelInactive');
+    if (generation < channel.generation) return skipped('OldGeneration');
+    const { target } = connectorEvent;
+    const event = { client_id: target.clientId, hook_type: 'connector' } as WithClient;
+    if (target.transport) event.transport = target.transport;
+    if (target.c2dChannelId) event.channel_id = target.c2dChannelId;
+    if (target.dialogId) event.dialog_id = target.dialogId;
+    if (target.requestId) event.request_id = target.requestId;
+    return answer(channel, noOperatorsOnlineEvent(channelId, connectorEvent), event, ids, info);
+  }
+
+  /**
+   * The client said a close phrase of the bot's hand-over while the humans have the dialog: the
+   * reply function closes the client's request (the close events then give the dialog back).
+   * Undefined when the message is no close phrase.
+   */
+  async function closeOnPhrase(
+    channel: Channel,
+    conversation: Conversation | undefined,
+    event: WebhookEvent,
+    ids: Record<string, unknown>,
+  ): Promise<InboundOutcome | undefined> {
+    if (conversation?.status?.state !== 'human' || !isClosePhrase(conversation.handoff, event.text))
+      return undefined;
+    if (event.client_id === undefined) return undefined;
+    const withClient = event as WithClient;
+    const eventId = inboundEventId(channel.id, event, 'message', JSON.stringify(event));
+    const message = outboundMessage(
+      channel,
+      eventId,
+      CLOSE_PHRASE_SUFFIX.slice(1),
+      0,
+      replyTarget(withClient),
+      {
+        type: 'close',
+      },
+    );
+    await deps.outbound.enqueue([message]);
+    logger.info('close phrase: the request is closed', { ...ids, dialogId: conversation.dialogId });
+    countMetric('ClosePhrase');
+    return { outcome: 'closing', replyId: message.replyId };
+  }
+
+  /**
+   * The dialog is the bot's again: the hand-over's return text is queued (its reply id is the
+   * hand-over's, so the several events of one return say it once), then its options go.
+   */
+  async function endHandoff(
+    channel: Channel,
+    conversation: Conversation,
+    ids: Record<string, unknown>,
+  ): Promise<void> {
+    const handoff = conversation.handoff;
+    if (!handoff) return;
+    const clientId = conversation.clientId;
+    if (handoff.returnText && clientId) {
+      const target: ReplyTarget = { clientId, dialogId: conversation.dialogId };
+      const replyId = returnTextReplyId(handoff);
+      await deps.outbound.enqueue([
+        {
+          ...outboundMessage(channel, replyId, 'text', 0, target, { type: 'text', text: handoff.returnText }),
+          replyId,
+        },
+      ]);
+      logger.info('hand-over ended: return text queued', {
+        ...ids,
+        dialogId: conversation.dialogId,
+        replyId,
+      });
+    }
+    await deps.conversations.endHandoff(channel.id, conversation.dialogId, handoff.id);
+  }
 
   /** Our own send, by the external id we gave it (no I/O) or the message id recorded after it. */
   async function isRecordedEcho(channelId: string, event: WebhookEvent): Promise<boolean> {
@@ -317,7 +428,10 @@ export function createInboundEventHandler(deps: InboundEventDeps) {
       await keepButtonOffer(channel.id, offerOn.conversation, replies, target.transport, offerOn.atMs);
     await deps.outbound.enqueue(
       replies.map((reply, index) =>
-        outboundMessage(channel, agentEvent.eventId, String(index), index, target, reply),
+        withOfflineVariables(
+          outboundMessage(channel, agentEvent.eventId, String(index), index, target, reply),
+          agentEvent,
+        ),
       ),
     );
     // The event id only where the line's ids do not already spell it (channel:hook:message).
@@ -357,7 +471,34 @@ function replyTarget(event: WithClient): ReplyTarget {
   if (event.message_id && (event.hook_type === 'inbox' || event.hook_type === undefined)) {
     target.lastInboundMessageId = event.message_id;
   }
+  if (event.request_id) target.requestId = event.request_id;
   return target;
+}
+
+/** A transfer that may stay with the bot carries the event's variables for `c2d: no operators online`. */
+function withOfflineVariables(message: OutboundQueueMessage, event: AgentEvent): OutboundQueueMessage {
+  if (message.reply.type !== 'transfer' || message.reply.whenOffline !== 'stay') return message;
+  const variables = Object.fromEntries(
+    Object.entries(event.variables).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  return { ...message, variables };
+}
+
+/** The agent event of a transfer that found nobody online: the answered event's variables, a new id. */
+export function noOperatorsOnlineEvent(channelId: string, connectorEvent: ConnectorEvent): AgentEvent {
+  const variables: AgentEvent['variables'] = {};
+  for (const name of CHANNEL_VARIABLE_NAMES) {
+    const value = connectorEvent.variables?.[name];
+    if (value !== undefined) variables[name] = value;
+  }
+  return {
+    eventId: `${connectorEvent.replyId}:noOperatorsOnline`,
+    channel: { id: channelId, type: 'chat2desk' },
+    chatId: `${connectorEvent.target.clientId}|chat2desk`,
+    clientMessage: SERVICE_MESSAGE_NO_OPERATORS_ONLINE,
+    attachments: [],
+    variables,
+  };
 }
 
 function outboundMessage(

@@ -15,10 +15,15 @@
  */
 
 import { Chat2DeskRetryableError, isChat2DeskError } from '../adapters/chat2desk/http';
-import type { Chat2DeskMessagesClient, MessageAddress } from '../adapters/chat2desk/messages-client';
+import {
+  type Chat2DeskMessagesClient,
+  hasHandoffCalls,
+  type MessageAddress,
+} from '../adapters/chat2desk/messages-client';
 import type { ChannelReadOptions } from '../adapters/dynamodb/channel-item';
 import { botMayAnswer, MAX_HUMAN_MS } from '../conversations/conversation';
 import { contentDigest } from '../conversations/echoes';
+import { CLOSE_PHRASE_SUFFIX, RETURN_TEXT_SUFFIX } from '../conversations/handoff';
 import { ownExternalId } from '../conversations/own-external-id';
 import type { Conversation, ConversationStore, OwnMessages } from '../conversations/ports';
 import type { Channel } from '../domain/channel';
@@ -26,6 +31,7 @@ import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages
 import { PermanentError, RetryLaterError } from '../errors';
 import { logger } from '../observability';
 import { FUNCTION_TIMEOUT_SECONDS } from '../timeouts';
+import { type AccountDirectory, createAccountDirectory, resolveTags } from './account-directory';
 import {
   EARLIER_SEND_LOOKUP_LIMIT,
   type EarlierSend,
@@ -34,7 +40,7 @@ import {
 } from './earlier-send';
 import type { PartState, ReplyRecords, SentReplies } from './ports';
 import { renderReply } from './render/render-reply';
-import type { TransferOperation } from './render/send-operations';
+import type { SendOperation, TransferOperation } from './render/send-operations';
 import { isAgentInitiated } from './send-command';
 
 export interface ChannelLookup {
@@ -54,6 +60,22 @@ export interface DeliverReplyDeps {
   fallbackOperatorGroupId?: string;
   /** Reads and writes two records in one request each where it can; else they go one by one. */
   replyRecords?: ReplyRecords;
+  /** Operators online and the account's tags, kept a short while per account (absent: one per process). */
+  accountDirectory?: AccountDirectory;
+  /** Where the events the connector raises for the agent go (the inbound queue). */
+  connectorEvents?: ConnectorEvents;
+}
+
+/** Events the connector raises for the agent itself. */
+export interface ConnectorEvents {
+  /** A transfer with `whenOffline: "stay"` found nobody online: the agent hears `c2d: no operators online`. */
+  noOperatorsOnline(event: {
+    channelId: string;
+    generation: number;
+    replyId: string;
+    target: ReplyTarget;
+    variables?: Record<string, string>;
+  }): Promise<void>;
 }
 
 /** How far our clock may run ahead of Chat2Desk's without a bot transfer outliving the close. */
@@ -130,7 +152,7 @@ export async function deliverReply(
   message: OutboundQueueMessage,
 ): Promise<DeliveryOutcome> {
   const { replyId, target } = message;
-  const operations = renderReply(message.reply, target.transport);
+  const operations = renderFor(message);
   // Nothing to send: nothing can be sent twice either.
   if (operations.length === 0) return { status: 'skipped', reason: 'nothingToSend' };
   // An agent's answer is held back when a human took the dialog: its conversation is read with the
@@ -178,6 +200,7 @@ export async function deliverReply(
     ));
   if (
     !isAgentInitiated(message.eventId) &&
+    !isClosePhraseClose(message) &&
     !botMayAnswer((await conversationOf())?.status, Date.now(), MAX_HUMAN_MS)
   ) {
     return { status: 'skipped', reason: 'withHuman' };
@@ -286,6 +309,16 @@ async function sendOperations(
       if (part.sent.messageId) messageIds.push(part.sent.messageId);
       continue;
     }
+    if (
+      'onlyWhen' in op &&
+      op.onlyWhen !== undefined &&
+      (await handoverDecision(deps, replyId)) !== op.onlyWhen
+    ) {
+      // Not this way: the online check before it decided the other (recorded, so never done later).
+      await deps.sentReplies.recordPart(replyId, index);
+      sentNow += 1;
+      continue;
+    }
     if (op.kind === 'message') {
       // Signed for this channel, so its echo proves it is ours (shared/conversations/own-external-id.ts).
       const externalId = ownExternalId(await deps.externalIdKey(), channel.id, externalIdFor(replyId, index));
@@ -364,6 +397,9 @@ async function sendOperations(
           await deps.sentReplies.recordPart(replyId, index, sent.messageId);
         }
       } else await deps.sentReplies.recordPart(replyId, index);
+    } else if (op.kind !== 'transfer') {
+      await carryOutHandoffStep(deps, { message, channel, client, address, index }, op, conversationOf);
+      await deps.sentReplies.recordPart(replyId, index);
     } else {
       await carryOut(client, planTransfer(op, target, deps.fallbackOperatorGroupId));
       // From now on the worker leaves this dialog to the humans until Chat2Desk closes it. Without a
@@ -372,15 +408,146 @@ async function sendOperations(
       // when our clock runs ahead of Chat2Desk's.
       const dialogId = target.dialogId ?? (await conversationOf())?.dialogId;
       if (dialogId) {
-        await deps.conversations.transition(channel.id, dialogId, {
-          to: 'human',
-          reason: 'botTransfer',
-          atMs: Date.now() - BOT_MARK_CLOCK_ALLOWANCE_MS,
-        });
+        // The hand-over's options go with the same write (none: an earlier hand-over's are dropped).
+        await deps.conversations.transition(
+          channel.id,
+          dialogId,
+          { to: 'human', reason: 'botTransfer', atMs: Date.now() - BOT_MARK_CLOCK_ALLOWANCE_MS },
+          op.handoff ? { id: replyId, ...op.handoff } : null,
+        );
       }
       await deps.sentReplies.recordPart(replyId, index);
     }
     sentNow += 1;
   }
   return { status: 'delivered', operations: operations.length, sentNow, messageIds };
+}
+
+/**
+ * The operations of a message. A hand-over's return text follows the humans' close: it must not
+ * reopen the closed dialog (for the operator who had it), so the client's next message opens a new
+ * request in the general queue, the bot's.
+ */
+function renderFor(message: OutboundQueueMessage): SendOperation[] {
+  const operations = renderReply(message.reply, message.target.transport);
+  if (!message.replyId.endsWith(RETURN_TEXT_SUFFIX)) return operations;
+  return operations.map((op) => (op.kind === 'message' ? { ...op, openDialog: false } : op));
+}
+
+/** The close a client's close phrase asked for: done while the humans have the dialog, that is its point. */
+function isClosePhraseClose(message: OutboundQueueMessage): boolean {
+  return message.reply.type === 'close' && message.replyId.endsWith(CLOSE_PHRASE_SUFFIX);
+}
+
+/** One process's directory when the composition gives none (tests, older callers). */
+let defaultDirectory: AccountDirectory | undefined;
+function processDirectory(): AccountDirectory {
+  defaultDirectory ??= createAccountDirectory();
+  return defaultDirectory;
+}
+
+/** The record of a transfer's online check that found nobody: its reply id with this suffix, part 0. */
+const OFFLINE_MARK = '#offline';
+
+/**
+ * What the online check of this reply decided: `offline` once its mark is written (before the check
+ * itself is recorded), else `online`. Asked only by the operations that depend on it.
+ */
+async function handoverDecision(deps: DeliverReplyDeps, replyId: string): Promise<'online' | 'offline'> {
+  const mark = await deps.sentReplies.partState(`${replyId}${OFFLINE_MARK}`, 0);
+  return mark.sent ? 'offline' : 'online';
+}
+
+interface StepContext {
+  message: OutboundQueueMessage;
+  channel: Channel;
+  client: Chat2DeskMessagesClient;
+  address: MessageAddress;
+  index: number;
+}
+
+/** The hand-off operations other than messages and the transfer itself: each one call (or none). */
+async function carryOutHandoffStep(
+  deps: DeliverReplyDeps,
+  ctx: StepContext,
+  op: Exclude<SendOperation, { kind: 'message' } | { kind: 'transfer' }>,
+  conversationOf: () => Promise<Conversation | undefined>,
+): Promise<void> {
+  const { message, channel, index } = ctx;
+  const { replyId, target } = message;
+  const client = ctx.client;
+  if (!hasHandoffCalls(client)) {
+    throw new PermanentError('HANDOFF_NOT_SUPPORTED', `this Chat2Desk client cannot carry out ${op.kind}`);
+  }
+  const accountKey = `${channel.id}#${channel.generation}`;
+  const directory = deps.accountDirectory ?? processDirectory();
+  const ids = { channelId: channel.id, replyId, part: index };
+  switch (op.kind) {
+    case 'note': {
+      const externalId = ownExternalId(await deps.externalIdKey(), channel.id, externalIdFor(replyId, index));
+      await client.sendComment(ctx.address, op.text, externalId);
+      return;
+    }
+    case 'onlineCheck': {
+      const online = await directory.someoneOnline(accountKey, client, {
+        ...(op.operatorId !== undefined
+          ? { operatorId: op.operatorId }
+          : op.groupId !== undefined
+            ? { groupId: op.groupId }
+            : deps.fallbackOperatorGroupId !== undefined
+              ? { groupId: deps.fallbackOperatorGroupId }
+              : {}),
+        ...(channel.operatorId !== undefined ? { botOperatorId: channel.operatorId } : {}),
+      });
+      logger.info('hand-over check', { ...ids, someoneOnline: online });
+      // The mark comes first: a redelivery after it never hands over what was decided to stay.
+      if (!online) await deps.sentReplies.recordPart(`${replyId}${OFFLINE_MARK}`, 0);
+      return;
+    }
+    case 'offlineEvent': {
+      if (!deps.connectorEvents) {
+        logger.warn('no operators online, and no queue to tell the agent', ids);
+        return;
+      }
+      await deps.connectorEvents.noOperatorsOnline({
+        channelId: channel.id,
+        generation: message.generation ?? channel.generation,
+        replyId,
+        target,
+        ...(message.variables ? { variables: message.variables } : {}),
+      });
+      return;
+    }
+    case 'close':
+      try {
+        await client.closeRequest(target.clientId);
+      } catch (err) {
+        // Chat2Desk refuses to close what is closed already (reference §5.2): the goal is reached.
+        if (!isChat2DeskError(err) || err.failure !== 'rejected') throw err;
+        logger.info('request already closed', { ...ids, reason: err.message });
+      }
+      return;
+    case 'tags': {
+      const assignee =
+        op.target === 'client'
+          ? { type: 'client' as const, id: target.clientId }
+          : { type: 'request' as const, id: target.requestId ?? (await conversationOf())?.requestId };
+      if (assignee.id === undefined) {
+        logger.warn('tags not assigned: the request is not known', ids);
+        return;
+      }
+      const { ids: tagIds, unknown } = resolveTags(op.tags, await directory.tags(accountKey, client));
+      if (unknown.length > 0) logger.warn('unknown tags skipped', { ...ids, unknown: unknown.length });
+      if (tagIds.length === 0) return;
+      await client.assignTags(tagIds, { type: assignee.type, id: assignee.id });
+      return;
+    }
+    case 'clientCard':
+      await client.updateClient(target.clientId, {
+        ...(op.name !== undefined ? { name: op.name } : {}),
+        ...(op.comment !== undefined ? { comment: op.comment } : {}),
+        ...(op.customFields !== undefined ? { customFields: op.customFields } : {}),
+      });
+      return;
+  }
 }

@@ -116,3 +116,21 @@ it('transfers a dialog to a group; another token shows the desk of that (empty) 
   await page.getByText('No dialogs yet').waitFor();
   await page.close();
 });
+
+it('shows the bot’s note, the tags and the client card it collected', async () => {
+  await clientSays(stack.url, token, '8803', { text: '/tag vip', transport: 'telegram' });
+  await replyMatching(stack.url, token, '8803', 'Tagged: vip');
+  await clientSays(stack.url, token, '8803', { text: '/name Maria', transport: 'telegram' });
+  await replyMatching(stack.url, token, '8803', 'Nice to meet you, Maria');
+  await clientSays(stack.url, token, '8803', { text: '/handoff 1002', transport: 'telegram' });
+  await replyMatching(stack.url, token, '8803', 'Connecting you to an operator');
+  const page = await browser.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${stack.url}/sandbox/operator/?token=${encodeURIComponent(token)}&client=8803`);
+  const note = page.getByLabel('Transcript').getByText('The client asked for a human from the demo bot.');
+  await note.waitFor();
+  expect(await note.evaluate((node) => node.closest('.msg')?.className)).toBe('msg internal');
+  await page.getByLabel('Client card').getByText('vip').waitFor();
+  await page.getByText('Maria (8803)').first().waitFor();
+  await page.close();
+});

@@ -113,13 +113,14 @@ describe('least privilege, per function (every action on every resource, nothing
     );
   });
 
-  test('reply: table read, its own items written (the send schedule too), consume outbound, send to its own DLQ, the token hash key', () => {
+  test('reply: table read, its own items written (the send schedule too), consume outbound, send to its own DLQ and to inbound (the offline event), the token hash key', () => {
     expect(permissionsOf('reply')).toEqual(
       expected(
         TABLE_READ,
         tableWrites('PutItem', 'UpdateItem', 'BatchWriteItem'),
         consume('outboundQueue'),
         send('outboundDlq'),
+        send('inboundQueue'),
         ['secretsmanager:GetSecretValue tokenHashKey', 'secretsmanager:GetSecretValue webhookSecretKey'],
       ),
     );
@@ -213,6 +214,7 @@ describe('least privilege, per function (every action on every resource, nothing
     expect(env('reply')).toEqual(
       withBase(
         'TABLE_NAME',
+        'INBOUND_QUEUE_URL',
         'OUTBOUND_QUEUE_URL',
         'OUTBOUND_DLQ_URL',
         'TOKEN_HASH_KEY_SECRET_ARN',

@@ -9,8 +9,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import type { AgentEvent } from '../../../shared/domain/agent-contract';
-import { SERVICE_MESSAGE_DIALOG_CLOSED } from '../../../shared/domain/agent-contract';
+import {
+  type AgentEvent,
+  SERVICE_MESSAGE_DIALOG_CLOSED,
+  SERVICE_MESSAGE_NO_OPERATORS_ONLINE,
+} from '../../../shared/domain/agent-contract';
 import type { Reply } from '../../../shared/domain/reply';
 import { demoPng } from './demo-png';
 
@@ -73,6 +76,56 @@ export function longText(length = LONG_TEXT_LENGTH): string {
   return paragraphs.join('\n\n').slice(0, length);
 }
 
+/** What `/handoff` leaves the operators, and what the client can say to come back. */
+export const DEMO_HANDOFF = {
+  note: 'The client asked for a human from the demo bot.',
+  offlineText: 'Nobody is online right now; I stay with you. Try again later.',
+  closePhrase: 'back to bot',
+  returnText: 'Welcome back! The bot is here again.',
+} as const;
+
+/** The hand-off commands: `/handoff [operatorId | group <id>]`, `/close`, `/tag <name>`, `/name <name>`. */
+function handoffReplies(command: string | undefined, args: string[], text: string): Reply[] | undefined {
+  switch (command) {
+    case '/handoff': {
+      const transfer: Reply = {
+        type: 'transfer',
+        text: `Connecting you to an operator. Say "${DEMO_HANDOFF.closePhrase}" to come back to me.`,
+        note: DEMO_HANDOFF.note,
+        whenOffline: 'stay',
+        offlineText: DEMO_HANDOFF.offlineText,
+        closePhrases: [DEMO_HANDOFF.closePhrase],
+        returnText: DEMO_HANDOFF.returnText,
+      };
+      if (args[0] === 'group' && args[1]) return [{ ...transfer, groupId: args[1] }];
+      if (args[0] && /^\d+$/.test(args[0])) return [{ ...transfer, operatorId: args[0] }];
+      return [transfer];
+    }
+    case '/close':
+      return [{ type: 'close', text: 'Goodbye! Write again any time.' }];
+    case '/tag': {
+      const tag = text.slice('/tag'.length).trim();
+      if (!tag) return [{ type: 'text', text: 'Which tag? For example: /tag vip' }];
+      return [
+        { type: 'tags', tags: [tag] },
+        { type: 'text', text: `Tagged: ${tag}` },
+      ];
+    }
+    case '/name': {
+      const name = text.slice('/name'.length).trim();
+      if (!name) return [{ type: 'text', text: 'Which name? For example: /name Maria' }];
+      return [
+        { type: 'client', name },
+        { type: 'text', text: `Nice to meet you, ${name}` },
+      ];
+    }
+  }
+  if (text === SERVICE_MESSAGE_NO_OPERATORS_ONLINE) {
+    return [{ type: 'text', text: 'Leave your question here and an operator will answer it later.' }];
+  }
+  return undefined;
+}
+
 /** The demo agent's answers: a pure function of the event. */
 export function demoReplies(event: AgentEvent, baseUrl: string): Reply[] {
   const text = event.clientMessage.trim();
@@ -118,6 +171,8 @@ export function demoReplies(event: AgentEvent, baseUrl: string): Reply[] {
       return [transfer];
     }
   }
+  const handoff = handoffReplies(command, args, text);
+  if (handoff) return handoff;
   if (text.length > 0) return [{ type: 'text', text: `You said: ${text}` }];
   if (event.location) {
     return [{ type: 'text', text: `You are at ${event.location.latitude},${event.location.longitude}` }];

@@ -32,6 +32,7 @@ import {
   subscriptionOf,
 } from './model';
 import { operatorDeskFile } from './operator-desk';
+import { assignTags, cardView, tagsWire, updateClient } from './tags-and-cards';
 import type {
   ClientMessageInput,
   DeliveryRecord,
@@ -122,6 +123,14 @@ function answerFromError(err: unknown): Answer {
   if (err instanceof SandboxApiError) return errorEnvelope(err.status, err.message, err.errors);
   if (err instanceof BadJsonError) return errorEnvelope(400, 'Invalid JSON in request body');
   return errorEnvelope(500, 'Internal sandbox error');
+}
+
+/** Whether the client named by a `PUT /v1/requests/close` body has no open request (unknown: no). */
+function requestIsClosed(account: Account, body: unknown): boolean {
+  const clientId = isRecord(body) ? Number(body.client_id) : Number.NaN;
+  const client = account.clients.get(clientId);
+  const dialog = client ? account.dialogs.get(client.dialogId) : undefined;
+  return dialog?.state === 'closed';
 }
 
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
@@ -215,6 +224,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
       case 'PUT requests/:id':
         if (id !== 'close') break;
+        if (options.closeClosedRequest === 'success' && requestIsClosed(account, body)) {
+          return { status: 200, body: { status: 'success', message: 'Request closed' } };
+        }
         model.closeRequest(account, body);
         return { status: 200, body: { status: 'success', message: 'Request closed' } };
       case 'GET messages/:id/transfer':
@@ -233,6 +245,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         const list = OPERATOR_GROUPS.map((g) => ({ ...g, operator_ids: [...g.operator_ids] }));
         return success(list, { total: list.length, limit: 20, offset: 0 });
       }
+      case 'GET tags': {
+        const list = tagsWire();
+        return success(list, { total: list.length, limit: 20, offset: 0 });
+      }
+      case 'POST tags/:id':
+        if (id !== 'assign_to') break;
+        return success(assignTags(account, body));
+      case 'PUT clients/:id':
+        return success(clientWire(updateClient(account, id!, body)));
       case 'GET channels':
         return success(
           [
@@ -367,7 +388,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       const account = needAccount();
       const client = [...account.clients.values()].find((c) => String(c.id) === parts[1]);
       if (!client) throw new SandboxApiError(404, 'not_found');
-      return { status: 200, body: model.clientView(account, client) };
+      return { status: 200, body: { ...model.clientView(account, client), ...cardView(account, client) } };
     }
     if (
       parts[0] === 'operators' &&

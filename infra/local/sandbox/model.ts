@@ -804,6 +804,8 @@ export class SandboxModel {
 
     const at = this.now();
     const dialog = account.dialogs.get(client.dialogId)!;
+    // A comment without an operator is credited to the dialog's current operator (reference §9 row 6).
+    if (type === 'comment' && operatorId === null) operatorId = dialog.operatorId;
     if (
       dialog.state === 'closed' &&
       body.open_dialog !== false &&
@@ -1163,7 +1165,8 @@ export class SandboxModel {
     if (!client) return [];
     return client.messages.map((m) => ({
       id: String(m.id),
-      direction: m.direction,
+      // A comment is the operators' note: kept in the dialog, never delivered to the client.
+      direction: m.type === 'comment' ? 'internal' : m.direction,
       type: m.type,
       text: m.text,
       transport: m.transport,

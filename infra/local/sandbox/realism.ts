@@ -57,6 +57,11 @@ export interface RealismSwitches {
    * message its `external_id`; `bare` ignores `client_id` and gives no `external_id`.
    */
   messageListing?: 'full' | 'bare';
+  /**
+   * `PUT /v1/requests/close` of a client whose request is closed already: `error` (default, 400
+   * "… already has state closed", as closing a closed dialog answers, reference §5.2) or `success`.
+   */
+  closeClosedRequest?: 'error' | 'success';
 }
 
 /** The operator who owns the sandbox accounts' API tokens (the administrator). */
@@ -74,6 +79,7 @@ export const SANDBOX_PROFILES = {
     ratingSurvey: true,
     whatsappWindowHours: 24,
     messageListing: 'bare',
+    closeClosedRequest: 'success',
   },
 } as const satisfies Record<string, RealismSwitches>;
 
@@ -98,6 +104,7 @@ const CHOICES: { [K in keyof RealismSwitches]-?: Choice } = {
   whatsappWindowHours: { env: 'SANDBOX_WHATSAPP_WINDOW_HOURS', scale: 1 },
   operatorStatusSubscription: { env: 'SANDBOX_OPERATOR_STATUS_SUBSCRIPTION', values: ['changed', 'updated'] },
   messageListing: { env: 'SANDBOX_MESSAGE_LISTING', values: ['full', 'bare'] },
+  closeClosedRequest: { env: 'SANDBOX_CLOSE_CLOSED_REQUEST', values: ['error', 'success'] },
 };
 
 /**

@@ -102,7 +102,8 @@ export interface TranscriptButton {
 
 export interface TranscriptEntry {
   id: string;
-  direction: 'in' | 'out';
+  /** `internal`: a comment (an operators' note), never delivered to the client. */
+  direction: 'in' | 'out' | 'internal';
   /** from_client | to_client | autoreply | system | comment */
   type: string;
   text: string | null;

@@ -8,6 +8,14 @@ import * as z from 'zod/mini';
 import type { ListedMessage } from '../../outbound/earlier-send';
 import type { MessageOperation } from '../../outbound/render/send-operations';
 import { type Chat2DeskHttp, isChat2DeskError, parseData } from './http';
+import { operatorStatusOf, wireOperatorListSchema } from './wire-account';
+import {
+  type WireAssignTagsBody,
+  type WireCommentBody,
+  type WireUpdateClientBody,
+  wireOperatorGroupListSchema,
+  wireTagListSchema,
+} from './wire-handoff';
 import {
   type WireButton,
   type WireSendMessageBody,
@@ -50,6 +58,39 @@ export interface Chat2DeskMessagesClient {
   updateDialog(dialogId: string, changes: DialogChanges): Promise<void>;
 }
 
+/** The hand-off calls (transfer options, close, tags, client card). */
+export interface Chat2DeskHandoffCalls {
+  sendComment(address: MessageAddress, text: string, externalId: string): Promise<void>;
+  closeRequest(clientId: string): Promise<void>;
+  listOperatorStatuses(): Promise<OperatorStatus[]>;
+  listOperatorGroups(): Promise<OperatorGroup[]>;
+  listTags(): Promise<AccountTag[]>;
+  assignTags(tagIds: string[], assignee: { type: 'request' | 'client'; id: string }): Promise<void>;
+  updateClient(clientId: string, changes: ClientCardChanges): Promise<void>;
+}
+
+/** An operator and whether it can take a dialog now (`online` 1 and no `offline_type`). */
+export interface OperatorStatus {
+  id: string;
+  online: boolean;
+}
+
+export interface OperatorGroup {
+  id: string;
+  operatorIds: string[];
+}
+
+export interface AccountTag {
+  id: string;
+  name?: string;
+}
+
+export interface ClientCardChanges {
+  name?: string;
+  comment?: string;
+  customFields?: Record<string, string>;
+}
+
 /** The wire body of one message operation. Pure. */
 export function toSendMessageBody(
   address: MessageAddress,
@@ -83,6 +124,7 @@ export function toSendMessageBody(
   if (operation.urlButtons && operation.urlButtons.length > 0) {
     body.inline_buttons = operation.urlButtons.map((b) => ({ type: 'url', text: b.text, url: b.url }));
   }
+  if (operation.openDialog === false) body.open_dialog = false;
   return body;
 }
 
@@ -133,7 +175,7 @@ export function toListedMessage(raw: unknown): ListedMessage | undefined {
 
 const listSchema = z.array(z.unknown());
 
-export function createMessagesClient(http: Chat2DeskHttp): Chat2DeskMessagesClient {
+export function createMessagesClient(http: Chat2DeskHttp): Chat2DeskMessagesClient & Chat2DeskHandoffCalls {
   return {
     async sendMessage(address, operation, externalId) {
       let response: Awaited<ReturnType<Chat2DeskHttp>>;
@@ -187,6 +229,78 @@ export function createMessagesClient(http: Chat2DeskHttp): Chat2DeskMessagesClie
         body.operator_id = changes.operatorId === null ? null : wireId(changes.operatorId);
       if (changes.state !== undefined) body.state = changes.state;
       await http({ method: 'PUT', path: `/v1/dialogs/${encodeURIComponent(dialogId)}`, body });
+    },
+    ...handoffCalls(http),
+  };
+}
+
+/** The wire body of an internal note. Pure. */
+export function toCommentBody(address: MessageAddress, text: string, externalId: string): WireCommentBody {
+  const body: WireCommentBody = {
+    client_id: wireId(address.clientId),
+    type: 'comment',
+    text,
+    open_dialog: false,
+    external_id: externalId,
+  };
+  // Without an operator the comment is credited to the dialog's current operator (reference §9 row 6).
+  if (address.operatorId !== undefined) body.operator_id = wireId(address.operatorId);
+  return body;
+}
+
+/** Whether a client offers the hand-off calls (every client `createMessagesClient` makes does). */
+export function hasHandoffCalls<C extends object>(client: C): client is C & Chat2DeskHandoffCalls {
+  return typeof (client as Partial<Chat2DeskHandoffCalls>).sendComment === 'function';
+}
+
+function handoffCalls(http: Chat2DeskHttp): Chat2DeskHandoffCalls {
+  return {
+    async sendComment(address, text, externalId) {
+      try {
+        await http({ method: 'POST', path: '/v1/messages', body: toCommentBody(address, text, externalId) });
+      } catch (err) {
+        // Taken, only its answer unreadable: sending it again would double the note.
+        if (!isSuccessWithoutBody(err)) throw err;
+      }
+    },
+    async closeRequest(clientId) {
+      await http({ method: 'PUT', path: '/v1/requests/close', body: { client_id: wireId(clientId) } });
+    },
+    async listOperatorStatuses() {
+      const response = await http({ method: 'GET', path: '/v1/operators', query: { limit: 200 } });
+      return parseData(wireOperatorListSchema, response, 'GET /v1/operators').map((o) => ({
+        id: o.id,
+        online: operatorStatusOf(o)?.online === true,
+      }));
+    },
+    async listOperatorGroups() {
+      const response = await http({ method: 'GET', path: '/v1/operators_groups', query: { limit: 200 } });
+      return parseData(wireOperatorGroupListSchema, response, 'GET /v1/operators_groups').map((g) => ({
+        id: g.id,
+        operatorIds: g.operator_ids ?? [],
+      }));
+    },
+    async listTags() {
+      const response = await http({ method: 'GET', path: '/v1/tags', query: { limit: 200 } });
+      return parseData(wireTagListSchema, response, 'GET /v1/tags').map((t) => {
+        const name = t.label ?? t.name ?? undefined;
+        return name ? { id: t.id, name } : { id: t.id };
+      });
+    },
+    async assignTags(tagIds, assignee) {
+      const body: WireAssignTagsBody = {
+        tag_ids: tagIds.map(wireId),
+        assignee_type: assignee.type,
+        assignee_id: wireId(assignee.id),
+      };
+      await http({ method: 'POST', path: '/v1/tags/assign_to', body });
+    },
+    async updateClient(clientId, changes) {
+      const body: WireUpdateClientBody = {};
+      if (changes.name !== undefined) body.name = changes.name;
+      if (changes.comment !== undefined) body.comment = changes.comment;
+      if (changes.customFields !== undefined) body.custom_fields = changes.customFields;
+      await http({ method: 'PUT', path: `/v1/clients/${encodeURIComponent(clientId)}`, body });
     },
   };
 }

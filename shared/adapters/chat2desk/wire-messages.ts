@@ -26,6 +26,8 @@ export interface WireSendMessageBody {
   pdf?: string;
   keyboard?: { buttons: WireButton[] };
   inline_buttons?: WireButton[];
+  /** Chat2Desk reopens a closed dialog for any API message unless this is false (reference §9 row 7). */
+  open_dialog?: false;
 }
 
 /** `data` of a successful send (reference §4.2); only the message id is required. */

@@ -4,7 +4,8 @@
  * - `conv#<channel>#<dialogId>`     the conversation: its client, current request, its satisfaction
  *                                   survey's request (`ratingRequestId`), and the last transition
  *                                   that landed (state, reason, atMs, rank); the numbered list the
- *                                   bot's last answer left open (`buttonOffer`), only while one is
+ *                                   bot's last answer left open (`buttonOffer`), only while one is;
+ *                                   the bot's hand-over options (`handoff`), only while it lasts
  * - `req#<channel>#<requestId>`     request → dialog link; a close of a request whose dialog was not
  *                                   known yet (`closedAtMs`), applied when the link is learned
  * - `cli#<channel>#<clientId>`      client → dialog link (an `inbox` may come without a dialog id)
@@ -26,6 +27,7 @@ import {
   type TransitionReason,
 } from '../../conversations/conversation';
 import type { SendIntent } from '../../conversations/echoes';
+import { type Handoff, handoffOfItem } from '../../conversations/handoff';
 import type {
   Conversation,
   ConversationRef,
@@ -92,6 +94,8 @@ export function conversationOf(dialogId: string, item: Item | undefined): Conver
   if (status) conversation.status = status;
   const buttonOffer = buttonOfferOfItem(item);
   if (buttonOffer) conversation.buttonOffer = buttonOffer;
+  const handoff = handoffOfItem(item?.handoff);
+  if (handoff) conversation.handoff = handoff;
   return conversation;
 }
 
@@ -111,13 +115,24 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
     return item;
   };
 
-  async function transition(channelId: string, dialogId: string, next: Transition): Promise<void> {
+  async function transition(
+    channelId: string,
+    dialogId: string,
+    next: Transition,
+    handoff?: Handoff | null,
+  ): Promise<void> {
+    const sets = 'SET #state = :state, #reason = :reason, atMs = :at, #rank = :rank, #ttl = :ttl';
     try {
       await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { pk: keys.conversation(channelId, dialogId) },
-          UpdateExpression: 'SET #state = :state, #reason = :reason, atMs = :at, #rank = :rank, #ttl = :ttl',
+          UpdateExpression:
+            handoff === undefined
+              ? sets
+              : handoff === null
+                ? `${sets} REMOVE handoff`
+                : `${sets}, handoff = :handoff`,
           ConditionExpression: 'attribute_not_exists(atMs) OR atMs < :at OR (atMs = :at AND #rank <= :rank)',
           ExpressionAttributeNames: {
             '#state': 'state',
@@ -131,6 +146,7 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
             ':at': next.atMs,
             ':rank': TRANSITION_RANK[next.reason],
             ':ttl': expiry(conversationTtl),
+            ...(handoff ? { ':handoff': handoff } : {}),
           },
         }),
       );
@@ -245,6 +261,23 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
     },
 
     transition,
+
+    async endHandoff(channelId, dialogId, handoffId) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: keys.conversation(channelId, dialogId) },
+            UpdateExpression: 'REMOVE handoff',
+            ConditionExpression: 'handoff.id = :id',
+            ExpressionAttributeValues: { ':id': handoffId },
+          }),
+        );
+      } catch (err) {
+        // Ended already, or a newer hand-over took its place: nothing of this one to remove.
+        if (!isConditionFailure(err)) throw err;
+      }
+    },
 
     async markRatingRequest(channelId, dialogId, requestId) {
       await client.send(

@@ -5,11 +5,27 @@
  *   long text is split per the transport's limit; buttons go on the last part, or become a
  *   numbered list in the text where the transport shows no buttons;
  * - file: an attachment (images as images) or a PDF; `asLink` sends the link in the text;
- * - transfer: its text (if any), then the transfer.
+ * - transfer: its text (if any), its note, the online check (`whenOffline: "stay"`), then the transfer;
+ * - close: its text (if any), then the close; tags and client: one call each.
  */
-import type { FileReply, Reply, TextReply, TransferReply } from '../../domain/reply';
+import type {
+  ClientReply,
+  CloseReply,
+  FileReply,
+  Reply,
+  TagsReply,
+  TextReply,
+  TransferReply,
+} from '../../domain/reply';
 import { plainLink } from './markdown';
-import type { MessageOperation, ReplyButton, SendOperation, UrlButton } from './send-operations';
+import type {
+  HandoffOptions,
+  MessageOperation,
+  ReplyButton,
+  SendOperation,
+  TransferOperation,
+  UrlButton,
+} from './send-operations';
 import { renderAndSplit } from './split-text';
 import { type TransportProfile, transportProfile } from './transport-profiles';
 
@@ -102,14 +118,54 @@ function renderFileReply(reply: FileReply, profile: TransportProfile): SendOpera
   ];
 }
 
+/**
+ * text → note → (with `whenOffline: "stay"`: the online check → the offline text and the offline
+ * event, or the hand-over, whichever the check decides) → the hand-over.
+ */
 function renderTransferReply(reply: TransferReply, profile: TransportProfile): SendOperation[] {
   const ops: SendOperation[] = reply.text ? textMessages(reply.text, profile) : [];
-  ops.push({
-    kind: 'transfer',
+  if (reply.note) ops.push({ kind: 'note', text: reply.note });
+  const target = {
     ...(reply.operatorId !== undefined ? { operatorId: reply.operatorId } : {}),
     ...(reply.groupId !== undefined ? { groupId: reply.groupId } : {}),
-  });
+  };
+  const transfer: TransferOperation = { kind: 'transfer', ...target };
+  const handoff: HandoffOptions = {};
+  if (reply.closePhrases && reply.closePhrases.length > 0) handoff.closePhrases = reply.closePhrases;
+  if (reply.returnText) handoff.returnText = reply.returnText;
+  if (Object.keys(handoff).length > 0) transfer.handoff = handoff;
+  if (reply.whenOffline === 'stay') {
+    ops.push({ kind: 'onlineCheck', ...target });
+    if (reply.offlineText) {
+      for (const message of textMessages(reply.offlineText, profile))
+        ops.push({ ...message, onlyWhen: 'offline' });
+    }
+    ops.push({ kind: 'offlineEvent', onlyWhen: 'offline' });
+    transfer.onlyWhen = 'online';
+  }
+  ops.push(transfer);
   return ops;
+}
+
+function renderCloseReply(reply: CloseReply, profile: TransportProfile): SendOperation[] {
+  const ops: SendOperation[] = reply.text ? textMessages(reply.text, profile) : [];
+  ops.push({ kind: 'close' });
+  return ops;
+}
+
+function renderTagsReply(reply: TagsReply): SendOperation[] {
+  return [{ kind: 'tags', tags: [...new Set(reply.tags)], target: reply.target ?? 'request' }];
+}
+
+function renderClientReply(reply: ClientReply): SendOperation[] {
+  return [
+    {
+      kind: 'clientCard',
+      ...(reply.name !== undefined ? { name: reply.name } : {}),
+      ...(reply.comment !== undefined ? { comment: reply.comment } : {}),
+      ...(reply.customFields !== undefined ? { customFields: { ...reply.customFields } } : {}),
+    },
+  ];
 }
 
 /** The ordered operations that deliver `reply` on `transport` (undefined: Chat2Desk's default). */
@@ -122,5 +178,11 @@ export function renderReply(reply: Reply, transport: string | undefined): SendOp
       return renderFileReply(reply, profile);
     case 'transfer':
       return renderTransferReply(reply, profile);
+    case 'close':
+      return renderCloseReply(reply, profile);
+    case 'tags':
+      return renderTagsReply(reply);
+    case 'client':
+      return renderClientReply(reply);
   }
 }

@@ -30,6 +30,10 @@ export interface MessageOperation {
   file?: OutgoingFile;
   replyButtons?: ReplyButton[];
   urlButtons?: UrlButton[];
+  /** Sent only when the hand-over check before it found nobody online (a transfer's `offlineText`). */
+  onlyWhen?: 'offline';
+  /** `false`: a closed dialog stays closed (a hand-over's return text after the humans closed it). */
+  openDialog?: false;
 }
 
 /** Hand the conversation to a human: an operator, an operator group, or the deployment's default. */
@@ -37,6 +41,63 @@ export interface TransferOperation {
   kind: 'transfer';
   operatorId?: string;
   groupId?: string;
+  /** Done only when the hand-over check before it found someone online. */
+  onlyWhen?: 'online';
+  /** What this hand-over leaves on the conversation for when the client and the bot meet again. */
+  handoff?: HandoffOptions;
 }
 
-export type SendOperation = MessageOperation | TransferOperation;
+/** A transfer's options kept with the conversation while it is with the humans. */
+export interface HandoffOptions {
+  closePhrases?: string[];
+  returnText?: string;
+}
+
+/** An internal note for the operators: never shown to the client. */
+export interface NoteOperation {
+  kind: 'note';
+  text: string;
+}
+
+/** Is anyone online to take the hand-over (the transfer's target, else any operator)? */
+export interface OnlineCheckOperation {
+  kind: 'onlineCheck';
+  operatorId?: string;
+  groupId?: string;
+}
+
+/** Nobody was online: the agent hears `c2d: no operators online`. */
+export interface OfflineEventOperation {
+  kind: 'offlineEvent';
+  onlyWhen: 'offline';
+}
+
+/** Close the client's current request. */
+export interface CloseOperation {
+  kind: 'close';
+}
+
+/** Tags by name or id on the current request or on the client. */
+export interface TagsOperation {
+  kind: 'tags';
+  tags: string[];
+  target: 'request' | 'client';
+}
+
+/** Changes to the client card. */
+export interface ClientCardOperation {
+  kind: 'clientCard';
+  name?: string;
+  comment?: string;
+  customFields?: Record<string, string>;
+}
+
+export type SendOperation =
+  | MessageOperation
+  | TransferOperation
+  | NoteOperation
+  | OnlineCheckOperation
+  | OfflineEventOperation
+  | CloseOperation
+  | TagsOperation
+  | ClientCardOperation;

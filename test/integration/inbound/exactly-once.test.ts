@@ -105,6 +105,7 @@ describe('exactly one agent call per Chat2Desk message', () => {
         c2dChannelId: '31',
         dialogId: String(body.dialog_id),
         lastInboundMessageId: String(body.message_id),
+        requestId: String(body.request_id),
       });
     } finally {
       await crashing.close();

@@ -61,6 +61,8 @@ export async function startOutboundWorld(
     queues?: { maxReceiveCount?: number };
     /** The reply function puts records back itself (OUTBOUND_QUEUE_URL set), as in AWS. */
     requeue?: boolean;
+    /** The reply function queues the events it raises for the agent on the inbound queue (INBOUND_QUEUE_URL set). */
+    connectorEvents?: boolean;
     fetchImpl?: typeof fetch;
   } = {},
 ): Promise<OutboundWorld> {
@@ -92,6 +94,7 @@ export async function startOutboundWorld(
     TOKEN_HASH_KEY: 'token-hash-key-outbound-0123456789',
     WEBHOOK_SECRET_KEY: OUTBOUND_TEST_WEBHOOK_KEY,
     ...(options.requeue ? { OUTBOUND_QUEUE_URL: queues.outboundUrl } : {}),
+    ...(options.connectorEvents ? { INBOUND_QUEUE_URL: queues.inboundUrl } : {}),
     ...options.env,
   });
   const handler = createReplyHandler(
@@ -99,7 +102,7 @@ export async function startOutboundWorld(
       config,
       documentClient: db,
       ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
-      ...(options.requeue ? { sqsClient: queues.client } : {}),
+      ...(options.requeue || options.connectorEvents ? { sqsClient: queues.client } : {}),
     }),
   );
   const outbound = createOutboundQueue({ client: queues.client, queueUrl: queues.outboundUrl });

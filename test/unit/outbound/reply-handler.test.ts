@@ -50,6 +50,7 @@ function fakeDeps(failFor: Set<string>, retryFor = new Set<string>(), bookedFor 
       resolve: async () => undefined,
       find: async () => undefined,
       transition: async () => undefined,
+      endHandoff: async () => undefined,
       closeRequest: async () => undefined,
       markRatingRequest: async () => undefined,
       setButtonOffer: async () => undefined,

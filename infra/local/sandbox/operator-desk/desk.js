@@ -108,6 +108,18 @@ function renderTranscript(entries) {
   if (atBottom) box.scrollTop = box.scrollHeight;
 }
 
+// The client card: what the bot collected (tags of the client and its requests, comment, custom fields).
+function renderClientCard(card) {
+  const parts = [];
+  if (card?.tags?.length) {
+    parts.push(el('span', {}, 'Tags: ', ...card.tags.map((t) => el('span', { class: 'tag' }, t))));
+  }
+  if (card?.comment) parts.push(el('span', {}, `Comment: ${card.comment}`));
+  const fields = Object.entries(card?.customFields ?? {});
+  if (fields.length) parts.push(el('span', {}, `Fields: ${fields.map(([k, v]) => `${k}=${v}`).join(', ')}`));
+  $('client-card').replaceChildren(...parts);
+}
+
 function fillSelect(select, items, label) {
   const current = select.value;
   select.replaceChildren(...items.map((i) => el('option', { value: String(i.id) }, label(i))));
@@ -132,6 +144,7 @@ async function refresh() {
     const c = selectedClient();
     if (c) {
       renderTranscript(await call('GET', `/clients/${c.id}/messages`));
+      renderClientCard(await call('GET', `/clients/${c.id}`));
       state.muted = await botMuted(c);
     }
     renderHead();
@@ -154,6 +167,7 @@ async function botMuted(c) {
 function select(clientId) {
   state.selected = clientId;
   state.muted = null;
+  $('client-card').replaceChildren();
   showError('');
   refresh();
 }
