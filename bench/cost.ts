@@ -108,6 +108,14 @@ function recordKind(body: Record<string, unknown>): string {
     const pk = (o as { pk?: { S?: string } } | undefined)?.pk?.S;
     return pk ? (pk.split('#')[0] ?? pk) : undefined;
   };
+  const batch = Object.values((body.RequestItems ?? {}) as Record<string, unknown>)[0];
+  if (batch) {
+    // A batch is named by the records it holds, joined with `+` (e.g. `sent+conv`).
+    const items = Array.isArray(batch)
+      ? batch.map((r) => pkOf((r as { PutRequest?: { Item?: unknown } }).PutRequest?.Item))
+      : ((batch as { Keys?: unknown[] }).Keys ?? []).map(pkOf);
+    return items.map((k) => k ?? '?').join('+');
+  }
   return pkOf(body.Key) ?? pkOf(body.Item) ?? (body.TransactItems ? 'transaction' : '?');
 }
 
@@ -827,7 +835,10 @@ const DECISIONS: Array<{
     ],
   },
   { name: "decision 3, the worker's one agent-call record", records: ['idem', 'calls'] },
-  { name: "decision 3, the reply's one record per part", records: ['sent', 'intent', 'echo'] },
+  {
+    name: "decision 3, the reply's one record per part",
+    records: ['sent', 'intent', 'echo', 'sent+echo', 'sent+conv'],
+  },
   { name: 'decision 4, several sends per schedule write', records: ['rate', 'slots'] },
 ];
 
