@@ -86,7 +86,6 @@ export const TABLE_WRITES = {
       KEY_PREFIXES.requestLink,
       KEY_PREFIXES.clientLink,
       KEY_PREFIXES.idempotency,
-      KEY_PREFIXES.callCounter,
     ],
   },
   // Sent parts, own-message and intent records, conversation transitions, the account's send schedule

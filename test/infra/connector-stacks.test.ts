@@ -6,7 +6,6 @@
 
 import { Match } from 'aws-cdk-lib/assertions';
 import type { ConnectorFunction } from '../../infra/constructs/connector-function';
-import { callCounterKey } from '../../shared/adapters/dynamodb/call-counter';
 import { sentPartKey } from '../../shared/adapters/dynamodb/sent-replies';
 import { IDEMPOTENCY_KEY_PREFIX, keys } from '../../shared/adapters/dynamodb/table-definition';
 import { INBOUND_QUEUE, OUTBOUND_QUEUE } from '../../shared/adapters/sqs/queue-definitions';
@@ -284,7 +283,7 @@ describe('table writes, by key and attribute (IAM fine-grained access conditions
         resources: ['table'],
         condition: {
           'ForAllValues:StringLike': {
-            'dynamodb:LeadingKeys': ['conv#*', 'req#*', 'cli#*', 'idem#*', 'calls#*'],
+            'dynamodb:LeadingKeys': ['conv#*', 'req#*', 'cli#*', 'idem#*'],
           },
         },
       },
@@ -310,7 +309,6 @@ describe('table writes, by key and attribute (IAM fine-grained access conditions
     expect(keys.conversation('c1', 'd1')).toMatch(/^conv#/);
     expect(keys.requestLink('c1', 'r1')).toMatch(/^req#/);
     expect(keys.clientLink('c1', 'k1')).toMatch(/^cli#/);
-    expect(callCounterKey('e1')).toMatch(/^calls#/);
     expect(`${IDEMPOTENCY_KEY_PREFIX}#hash`).toMatch(/^idem#/);
     expect(sentPartKey('r1', 0)).toMatch(/^sent#/);
     expect(keys.ownMessage('c1', 'm1')).toMatch(/^echo#/);

@@ -6,7 +6,7 @@
  * - `tokenlock#<hmac(type+token)>`   exists while, and only while, a channel holding that token is active
  * - `idem#...`                       agent-call idempotency records (Powertools Idempotency)
  * - `mgmt#...`                       caller keys (`requestId`) of send/notify (Powertools Idempotency, 24 h)
- * - `calls#<eventId>`                agent calls made for one event, over all its deliveries (TTL)
+ * - `calls#<eventId>`                written by versions before the one agent-call record; no longer (TTL)
  * - `sent#<replyId>`                 replies already sent (TTL)
  * - `echo#<channelId>#<messageId>`   Chat2Desk message ids of our own sends, to ignore their outbox echo (TTL)
  *                                    and find the reply of a refused message (`replyId`)
