@@ -61,7 +61,7 @@ export const configSchema = z.object({
    * The schedule one claim takes while an account is busy with this reply instance alone (0: only
    * the slots of the sends waiting): several sends per schedule write (rate-limiter.ts, DEPLOY.md).
    */
-  CHAT2DESK_RATE_LEASE_MS: z._default(z.coerce.number().check(z.int(), z.nonnegative(), z.lte(10_000)), 3000),
+  CHAT2DESK_RATE_LEASE_MS: z._default(z.coerce.number().check(z.int(), z.nonnegative(), z.lte(10_000)), 0),
   /**
    * The outbound queue's `maxReceiveCount` (its redrive policy): a throttled record waits briefly
    * for its slot only on its first receives, leaving full waits before the DLQ (rate-limiter.ts).

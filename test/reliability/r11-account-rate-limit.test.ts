@@ -120,6 +120,9 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
       // AWS): the slack covers it (default 100 ms).
       CHAT2DESK_RATE_LIMIT_SLACK_MS: String(slackMs),
       CHANNEL_CACHE_TTL_MS: '30000',
+      ...(process.env.R11_LEASE_MS !== undefined
+        ? { CHAT2DESK_RATE_LEASE_MS: process.env.R11_LEASE_MS }
+        : {}),
     });
     const outboundArn =
       (await queueArn(queues.client, queues.outboundUrl)) ??
