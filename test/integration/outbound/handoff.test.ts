@@ -3,35 +3,11 @@
  * a transfer's note, `whenOffline: "stay"`, `close`, `tags`, `client` — each Chat2Desk call made
  * once, and never again when the same replies are delivered again.
  */
-import type { SQSEvent } from 'aws-lambda';
 import { BOT_OPERATOR_ID } from '../../../infra/local/sandbox/index';
 import { stateOf } from '../../../shared/adapters/dynamodb/conversation-store';
-import { inboundQueueMessageSchema, type OutboundQueueMessage } from '../../../shared/domain/queue-messages';
+import { inboundQueueMessageSchema } from '../../../shared/domain/queue-messages';
 import { receiveAll, testContext } from '../../support/sqs-driver';
-import { type OutboundWorld, startOutboundWorld } from './harness';
-
-function sqsEventOf(messages: OutboundQueueMessage[]): SQSEvent {
-  return {
-    Records: messages.map((m, i) => ({
-      messageId: `redelivered-${i}`,
-      receiptHandle: `rh-${i}`,
-      body: JSON.stringify(m),
-      attributes: {
-        ApproximateReceiveCount: '2',
-        SentTimestamp: String(Date.now()),
-        SenderId: 'local',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-        MessageGroupId: `${m.channelId}:${m.target.clientId}`,
-        MessageDeduplicationId: m.replyId,
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:local:000000000000:outbound.fifo',
-      awsRegion: 'local',
-    })),
-  };
-}
+import { type OutboundWorld, redeliveryEventOf, startOutboundWorld } from './harness';
 
 async function clientView(world: OutboundWorld, clientId: string): Promise<Record<string, unknown>> {
   const response = await fetch(`${world.server.url}/clients/${clientId}`, {
@@ -87,7 +63,7 @@ describe.each(['classic', 'minimal'] as const)('hand-off replies (%s sandbox)', 
       .map((r) => (r.path.endsWith('/transfer') ? 'transfer' : (r.body as { type: string }).type));
     expect(order.slice(-3)).toEqual(['to_client', 'comment', 'transfer']);
     const calls = callsOf(world);
-    expect((await world.handler(sqsEventOf(messages), testContext())).batchItemFailures).toEqual([]);
+    expect((await world.handler(redeliveryEventOf(messages), testContext())).batchItemFailures).toEqual([]);
     expect(callsOf(world)).toBe(calls);
   });
 
@@ -121,7 +97,7 @@ describe.each(['classic', 'minimal'] as const)('hand-off replies (%s sandbox)', 
       // Delivered again (now with someone online): nothing more happens, the decision holds.
       await setOnline(world, [1002], 1);
       const calls = callsOf(world);
-      expect((await world.handler(sqsEventOf(messages), testContext())).batchItemFailures).toEqual([]);
+      expect((await world.handler(redeliveryEventOf(messages), testContext())).batchItemFailures).toEqual([]);
       expect(callsOf(world)).toBe(calls);
       expect(await receiveAll(world.queues.inboundUrl, world.sqs)).toHaveLength(0);
     } finally {
@@ -161,9 +137,9 @@ describe.each(['classic', 'minimal'] as const)('hand-off replies (%s sandbox)', 
     // An answer of the agent's is held back while the human has the dialog; the phrase's close is not.
     const [stale] = await world.enqueue(target, [{ type: 'close' }]);
     const phrase = { ...stale!, replyId: `${stale!.eventId}:closePhrase` };
-    expect((await world.handler(sqsEventOf([stale!]), testContext())).batchItemFailures).toEqual([]);
+    expect((await world.handler(redeliveryEventOf([stale!]), testContext())).batchItemFailures).toEqual([]);
     expect(await clientView(world, target.clientId)).toMatchObject({ dialogState: 'open' });
-    expect((await world.handler(sqsEventOf([phrase]), testContext())).batchItemFailures).toEqual([]);
+    expect((await world.handler(redeliveryEventOf([phrase]), testContext())).batchItemFailures).toEqual([]);
     expect(await clientView(world, target.clientId)).toMatchObject({ dialogState: 'closed' });
     await world.drain();
   });
@@ -182,7 +158,7 @@ describe.each(['classic', 'minimal'] as const)('hand-off replies (%s sandbox)', 
     expect(await clientView(world, target.clientId)).toMatchObject({ dialogState: 'closed' });
     expect(closes()).toBe(1);
     const calls = callsOf(world);
-    expect((await world.handler(sqsEventOf(messages), testContext())).batchItemFailures).toEqual([]);
+    expect((await world.handler(redeliveryEventOf(messages), testContext())).batchItemFailures).toEqual([]);
     expect(callsOf(world)).toBe(calls);
     // Another close of the same (closed) request is done, whatever Chat2Desk answers to it.
     await world.enqueue(target, [{ type: 'close' }]);
@@ -214,7 +190,7 @@ describe.each(['classic', 'minimal'] as const)('hand-off replies (%s sandbox)', 
       { tag_ids: [302], assignee_type: 'client', assignee_id: Number(target.clientId) },
     ]);
     const calls = callsOf(world);
-    await world.handler(sqsEventOf(messages), testContext());
+    await world.handler(redeliveryEventOf(messages), testContext());
     expect(callsOf(world)).toBe(calls);
   });
 

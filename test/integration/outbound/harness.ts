@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
 import { buildReplyDeps } from '../../../functions/reply/composition';
 import { createReplyHandler } from '../../../functions/reply/handler';
 import { BOT_OPERATOR_ID, SANDBOX_CHANNEL_ID, startSandboxServer } from '../../../infra/local/sandbox/index';
@@ -173,5 +174,29 @@ export async function startOutboundWorld(
       await queues.drop();
       await table.drop();
     },
+  };
+}
+
+/** A batch of outbound messages as the reply function gets them again on a redelivery. */
+export function redeliveryEventOf(messages: OutboundQueueMessage[]): SQSEvent {
+  return {
+    Records: messages.map((m, i) => ({
+      messageId: `redelivered-${i}`,
+      receiptHandle: `rh-${i}`,
+      body: JSON.stringify(m),
+      attributes: {
+        ApproximateReceiveCount: '2',
+        SentTimestamp: String(Date.now()),
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+        MessageGroupId: `${m.channelId}:${m.target.clientId}`,
+        MessageDeduplicationId: m.replyId,
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:outbound.fifo',
+      awsRegion: 'us-east-1',
+    })),
   };
 }

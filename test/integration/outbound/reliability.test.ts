@@ -2,11 +2,10 @@
  * Never twice, never lost: throttling, redelivery, a crash between parts, an ambiguous timeout,
  * a permanent refusal (DLQ), an unplugged channel.
  */
-import type { SQSEvent } from 'aws-lambda';
 import { stateOf } from '../../../shared/adapters/dynamodb/conversation-store';
 import type { OutboundQueueMessage } from '../../../shared/domain/queue-messages';
 import { receiveAll, testContext } from '../../support/sqs-driver';
-import { type OutboundWorld, startOutboundWorld } from './harness';
+import { type OutboundWorld, redeliveryEventOf, startOutboundWorld } from './harness';
 
 const MESSAGES_PATH = /^\/v1\/messages$/;
 
@@ -25,29 +24,6 @@ function maxPerSecond(times: number[]): number {
     max = Math.max(max, i - j + 1);
   }
   return max;
-}
-
-function sqsEventOf(messages: OutboundQueueMessage[]): SQSEvent {
-  return {
-    Records: messages.map((m, i) => ({
-      messageId: `redelivered-${i}`,
-      receiptHandle: `rh-${i}`,
-      body: JSON.stringify(m),
-      attributes: {
-        ApproximateReceiveCount: '2',
-        SentTimestamp: String(Date.now()),
-        SenderId: 'local',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-        MessageGroupId: `${m.channelId}:${m.target.clientId}`,
-        MessageDeduplicationId: m.replyId,
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:outbound.fifo',
-      awsRegion: 'us-east-1',
-    })),
-  };
 }
 
 describe('a 429 storm', () => {
@@ -140,7 +116,7 @@ describe('redelivery and resumption', () => {
     const sentBefore = world.acceptedSends().length;
     expect(world.received(target.clientId)).toHaveLength(3);
 
-    const response = await world.handler(sqsEventOf(messages), testContext());
+    const response = await world.handler(redeliveryEventOf(messages), testContext());
     expect(response.batchItemFailures).toEqual([]);
     expect(world.acceptedSends().length).toBe(sentBefore);
     expect(world.received(target.clientId)).toHaveLength(3);
