@@ -8,8 +8,11 @@
  * 5 requests per second (`setRateLimit`), 10 have no limit; the connector is configured for 5/s per
  * account (CHAT2DESK_RATE_LIMIT_PER_SECOND), as a deployment for that account would be.
  *
- * Phase A: replies to the 10 unlimited accounts only → their completion time, the baseline.
+ * Phase A: replies to the 10 unlimited accounts only → their completion time.
  * Phase B: the same load again, queued together with a backlog for the 3 limited accounts.
+ * Phase C: the unlimited accounts alone again. The baseline is the slower of A and C: the machine
+ * is shared (the other test files run beside this one), so "alone" is measured before and after
+ * under the load of the moment, not once at a lucky instant.
  * Asserted from the sandbox's own request log (arrival times): never more than 5 requests in any
  * one-second window per limited account (so not one 429), the unlimited accounts done about as
  * fast as without the limited ones and well before them, every reply delivered exactly once, both
@@ -243,8 +246,21 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
       await runUntilDelivered('B', [...backlog, ...phaseB], 120_000);
       const unlimitedMs = finishedAfter('B', unlimited, startB);
       const limitedMs = finishedAfter('B', limited, startB);
-      // Let the pollers finish their batches (deletes) before the queues are checked.
-      for (let i = 0; i < 50 && pollers.some((p) => p.inFlight() > 0); i += 1) await sleep(100);
+      // Let the pollers finish their batches (deletes) before the next phase and the queue checks.
+      const settle = async () => {
+        for (let i = 0; i < 50 && pollers.some((p) => p.inFlight() > 0); i += 1) await sleep(100);
+      };
+      await settle();
+      const writesB = counter.writes - writesBefore;
+
+      // Phase C: the unlimited accounts alone again, under the machine's load of now.
+      const phaseC = repliesFor('C', unlimited, () => UNLIMITED_REPLIES);
+      const startC = Date.now();
+      await outbound().enqueue(phaseC);
+      await runUntilDelivered('C', phaseC, 30_000);
+      const againAloneMs = finishedAfter('C', unlimited, startC);
+      await settle();
+      const aloneMs = Math.max(baselineMs, againAloneMs);
 
       const requests = sandboxServer.sandbox.requests;
       const perLimited = limited.map((a) => {
@@ -265,6 +281,7 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
       for (const [phase, messages] of [
         ['A', phaseA],
         ['B', [...backlog, ...phaseB]],
+        ['C', phaseC],
       ] as const) {
         for (const m of messages) {
           const account = accounts.find((a) => a.channel.id === m.channelId)!;
@@ -274,11 +291,11 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
         }
       }
       const expectedSends = (a: Account) =>
-        a.clients.length * (a.limited ? LIMITED_REPLIES : 2 * UNLIMITED_REPLIES + 1);
+        a.clients.length * (a.limited ? LIMITED_REPLIES : 3 * UNLIMITED_REPLIES + 1);
       const depth = (url: string) => queueDepth(queues.client, url);
       const totalB = backlog.length + phaseB.length;
       figure(
-        `R11 account rate limit: instances=${INSTANCES} limited=${LIMITED_ACCOUNTS}×${backlog.length / LIMITED_ACCOUNTS} replies at ${LIMIT_PER_SECOND}/s, unlimited=${UNLIMITED_ACCOUNTS}×${phaseB.length / UNLIMITED_ACCOUNTS} busiestSecond=${JSON.stringify(perLimited.map((p) => p.busiest))} limited429=${perLimited.reduce((n, p) => n + p.throttled, 0)} slackMs=${slackMs} unlimitedAloneMs=${baselineMs} unlimitedWithLimitedMs=${unlimitedMs} limitedMs=${limitedMs} scheduleWrites=${counter.writes - writesBefore} forSends=${totalB} lost=${lost.length} duplicates=${doubled.length}`,
+        `R11 account rate limit: instances=${INSTANCES} limited=${LIMITED_ACCOUNTS}×${backlog.length / LIMITED_ACCOUNTS} replies at ${LIMIT_PER_SECOND}/s, unlimited=${UNLIMITED_ACCOUNTS}×${phaseB.length / UNLIMITED_ACCOUNTS} busiestSecond=${JSON.stringify(perLimited.map((p) => p.busiest))} limited429=${perLimited.reduce((n, p) => n + p.throttled, 0)} slackMs=${slackMs} unlimitedAloneMs=${baselineMs} unlimitedAgainAloneMs=${againAloneMs} unlimitedWithLimitedMs=${unlimitedMs} limitedMs=${limitedMs} scheduleWrites=${writesB} forSends=${totalB} lost=${lost.length} duplicates=${doubled.length}`,
       );
 
       for (const p of perLimited) {
@@ -288,10 +305,15 @@ describe('R11 per-account rate limit across 8 reply instances', () => {
       expect(lost).toEqual([]);
       expect(doubled).toEqual([]);
       for (const a of accounts) expect([a.label, sends(a)]).toEqual([a.label, expectedSends(a)]);
-      // The unlimited accounts: about as fast as alone (generous: the machine is shared), and done
-      // well before the throttled backlog.
-      expect(unlimitedMs).toBeLessThanOrEqual(Math.max(2 * baselineMs, baselineMs + 3000));
-      expect(unlimitedMs).toBeLessThan(limitedMs);
+      // The unlimited accounts: about as fast as alone, and done well before the throttled backlog.
+      // "About": on its first receives a throttled record may hold its reply instance for up to one
+      // short slot wait, 2 s (docs/DEPLOY.md "Waiting"), and with more throttled conversations (36)
+      // than instances (8) every instance holds some of them in the first two rounds, so the
+      // others' replies may wait for two short waits, plus a second for this shared machine. The
+      // backlog holding instances for the full 20 s wait fails both bounds (8.4 s against 2.4 s
+      // alone and 11.6 s for the backlog).
+      expect(unlimitedMs).toBeLessThanOrEqual(Math.max(2 * aloneMs, aloneMs + 2 * 2000 + 1000));
+      expect(unlimitedMs).toBeLessThan(limitedMs / 2);
       // The limited accounts went at their rate (the slack's), not far below it.
       const paced = (LIMITED_CONVERSATIONS * LIMITED_REPLIES - 1) * slotIntervalMs(LIMIT_PER_SECOND, slackMs);
       expect(limitedMs).toBeGreaterThanOrEqual(paced);
