@@ -28,6 +28,11 @@ export const WEBHOOK_ADMISSION_DEFAULTS = { ratePerSecond: 10, burst: 50 } as co
 export const configSchema = z.object({
   TABLE_NAME: optionalString,
   INBOUND_QUEUE_URL: optionalString,
+  /**
+   * Every inbound shard's queue URL, comma-separated, in shard order (shard 0 = INBOUND_QUEUE_URL);
+   * absent: one shard (shared/inbound/shards.ts, docs/DEPLOY.md "Inbound shards").
+   */
+  INBOUND_QUEUE_URLS: optionalString,
   OUTBOUND_QUEUE_URL: optionalString,
   /** Dead-letter queues: a record that can never succeed is moved there at once (worker, reply). */
   INBOUND_DLQ_URL: optionalString,
@@ -144,4 +149,14 @@ export async function resolveSecret(config: Config, name: SecretName): Promise<s
     throw new ConfigError(`Secret ${name}_SECRET_ARN holds no string value`);
   }
   return value;
+}
+
+/** The inbound shards' queue URLs in shard order: INBOUND_QUEUE_URLS, else INBOUND_QUEUE_URL alone. */
+export function inboundQueueUrls(config: Pick<Config, 'INBOUND_QUEUE_URL' | 'INBOUND_QUEUE_URLS'>): string[] {
+  const listed = (config.INBOUND_QUEUE_URLS ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url.length > 0);
+  if (listed.length > 0) return listed;
+  return config.INBOUND_QUEUE_URL ? [config.INBOUND_QUEUE_URL] : [];
 }

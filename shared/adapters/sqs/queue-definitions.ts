@@ -40,6 +40,21 @@ export const FIFO_ATTRIBUTES = {
   FifoThroughputLimit: 'perMessageGroupId',
 } as const;
 
+/**
+ * Inbound shards: the inbound queue is `INBOUND_SHARDS` FIFO queues, and a channel's events are
+ * always on shard `inboundShardOf(channelId)` (shared/inbound/shards.ts), so one channel's flood
+ * fills one shard and its worker capacity, not everybody's (docs/DEPLOY.md, "Inbound shards").
+ * Shard 0 is the queue `inbound` (as before shards), shard i the queue `inbound-<i>`; all share
+ * the inbound DLQ. The deployment's count is the deploy parameter `inboundShards`.
+ */
+export const DEFAULT_INBOUND_SHARDS = 4;
+export const MAX_INBOUND_SHARDS = 16;
+
+/** The logical name of inbound shard `shard` (0 → `inbound`). */
+export function inboundShardName(shard: number): string {
+  return shard === 0 ? INBOUND_QUEUE.name : `${INBOUND_QUEUE.name}-${shard}`;
+}
+
 export function fifoQueueName(prefix: string, name: string, dlq = false): string {
   return `${prefix}-${name}${dlq ? '-dlq' : ''}.fifo`;
 }
