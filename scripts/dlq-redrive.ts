@@ -10,15 +10,19 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseCliArgs, peekDeadLetters, redriveDeadLetters, resolveQueuePair, summarise } from './dlq-tools';
 
+const targets = (target: string | string[]) =>
+  typeof target === 'string' ? target : `their channels' shards (${target.length} inbound queues)`;
+
 async function main(): Promise<void> {
   const args = parseCliArgs(process.argv.slice(2));
   const client = new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS });
   let deadLetterQueueUrl = args.dlqUrl;
-  let targetQueueUrl = args.targetUrl;
+  let targetQueueUrl: string | string[] | undefined = args.targetUrl;
   if (args.queue) {
     const pair = await resolveQueuePair(client, args.prefix, args.queue);
     deadLetterQueueUrl ??= pair.deadLetterQueueUrl;
-    targetQueueUrl ??= pair.queueUrl;
+    // Inbound shards: each message back to its channel's shard.
+    targetQueueUrl ??= pair.shardUrls.length > 1 ? pair.shardUrls : pair.queueUrl;
   }
   if (!deadLetterQueueUrl || !targetQueueUrl) {
     throw new Error('give --queue inbound|outbound, or both --dlq-url and --target-url');
@@ -34,7 +38,7 @@ async function main(): Promise<void> {
       process.stdout.write(`would move ${summarise(letter)} (and the rest of its group)\n`);
     }
     const count = args.group === undefined ? `${approximateTotal} message(s)` : `group ${args.group}`;
-    process.stdout.write(`${count} would move to ${targetQueueUrl} (dry run, nothing changed)\n`);
+    process.stdout.write(`${count} would move to ${targets(targetQueueUrl)} (dry run, nothing changed)\n`);
     return;
   }
   const result = await redriveDeadLetters({
@@ -46,7 +50,7 @@ async function main(): Promise<void> {
     onMoved: (letter) => process.stdout.write(`moved ${summarise(letter)}\n`),
   });
   process.stdout.write(
-    `${result.moved.length} message(s) moved to ${targetQueueUrl}; ${result.skipped} left (other groups, or dead-lettered again during this run)\n`,
+    `${result.moved.length} message(s) moved to ${targets(targetQueueUrl)}; ${result.skipped} left (other groups, or dead-lettered again during this run)\n`,
   );
 }
 

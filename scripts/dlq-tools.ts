@@ -17,7 +17,8 @@
  *   `RedrivenFrom` = its DLQ message id: the worker counts the agent calls of a redriven message
  *   afresh (a message dead-lettered because the agent hung is tried again). A message that reached
  *   the DLQ after the redrive started (one that failed again meanwhile) is left there, so a redrive
- *   whose cause is not fixed ends instead of moving the same message round and round.
+ *   whose cause is not fixed ends instead of moving the same message round and round. With inbound
+ *   shards (one DLQ for all), each message goes back to its channel's shard.
  */
 import {
   ChangeMessageVisibilityCommand,
@@ -31,7 +32,12 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { REDRIVEN_FROM_ATTRIBUTE } from '../shared/adapters/sqs/dead-letters';
-import { fifoQueueName } from '../shared/adapters/sqs/queue-definitions';
+import {
+  fifoQueueName,
+  inboundShardName,
+  MAX_INBOUND_SHARDS,
+} from '../shared/adapters/sqs/queue-definitions';
+import { inboundQueueUrlOf } from '../shared/inbound/shards';
 
 export interface DeadLetter {
   messageId: string;
@@ -134,7 +140,11 @@ export async function peekDeadLetters(options: PeekOptions): Promise<PeekResult>
 export interface RedriveOptions {
   client: SQSClient;
   deadLetterQueueUrl: string;
-  targetQueueUrl: string;
+  /**
+   * The source queue, or the inbound shards' queues in shard order: a message goes back to the
+   * shard of the channel its body names (shard 0 when the body names none).
+   */
+  targetQueueUrl: string | readonly string[];
   /** Stop after this many messages. */
   max?: number;
   /** Only messages of this group. Others are released untouched. */
@@ -150,6 +160,18 @@ export interface RedriveResult {
   moved: DeadLetter[];
   /** Messages left in the DLQ: of other groups than the filter's, or dead-lettered again during the run. */
   skipped: number;
+}
+
+/** Where a dead letter goes back to: the queue, or its channel's inbound shard. */
+function targetOf(target: string | readonly string[], body: string): string {
+  if (typeof target === 'string') return target;
+  let channelId: unknown;
+  try {
+    channelId = (JSON.parse(body) as { channelId?: unknown }).channelId;
+  } catch {
+    // not JSON: shard 0
+  }
+  return typeof channelId === 'string' ? inboundQueueUrlOf(channelId, target) : target[0]!;
 }
 
 export async function redriveDeadLetters(options: RedriveOptions): Promise<RedriveResult> {
@@ -181,7 +203,7 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
           throw new Error(`DLQ message ${letter.messageId} has no message group: not a FIFO DLQ?`);
         await client.send(
           new SendMessageCommand({
-            QueueUrl: targetQueueUrl,
+            QueueUrl: targetOf(targetQueueUrl, letter.body),
             MessageBody: letter.body,
             MessageGroupId: letter.groupId,
             MessageDeduplicationId: `redrive-${letter.messageId}`,
@@ -215,21 +237,29 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
   return { moved, skipped: held.length };
 }
 
-/** Queue URLs of a deployment's `inbound`/`outbound` queue and its DLQ, by name prefix. */
+/**
+ * Queue URLs of a deployment's `inbound`/`outbound` queue and its DLQ, by name prefix;
+ * `shardUrls`: every inbound shard's queue in shard order (`[queueUrl]` for outbound or one shard).
+ */
 export async function resolveQueuePair(
   client: SQSClient,
   prefix: string,
   queue: 'inbound' | 'outbound',
-): Promise<{ queueUrl: string; deadLetterQueueUrl: string }> {
+): Promise<{ queueUrl: string; deadLetterQueueUrl: string; shardUrls: string[] }> {
   const url = async (name: string) => {
     const result = await client.send(new GetQueueUrlCommand({ QueueName: name }));
     if (!result.QueueUrl) throw new Error(`queue ${name} not found`);
     return result.QueueUrl;
   };
-  return {
-    queueUrl: await url(fifoQueueName(prefix, queue)),
-    deadLetterQueueUrl: await url(fifoQueueName(prefix, queue, true)),
-  };
+  const queueUrl = await url(fifoQueueName(prefix, queue));
+  const shardUrls = [queueUrl];
+  // The shards are numbered without gaps: the first missing one ends the list.
+  for (let shard = 1; queue === 'inbound' && shard < MAX_INBOUND_SHARDS; shard += 1) {
+    const next = await url(fifoQueueName(prefix, inboundShardName(shard))).catch(() => undefined);
+    if (next === undefined) break;
+    shardUrls.push(next);
+  }
+  return { queueUrl, deadLetterQueueUrl: await url(fifoQueueName(prefix, queue, true)), shardUrls };
 }
 
 /** A one-line summary of a message without its text (chat messages are personal data). */

@@ -160,3 +160,9 @@ export function inboundQueueUrls(config: Pick<Config, 'INBOUND_QUEUE_URL' | 'INB
   if (listed.length > 0) return listed;
   return config.INBOUND_QUEUE_URL ? [config.INBOUND_QUEUE_URL] : [];
 }
+
+/** The inbound shards' queue URLs; at least INBOUND_QUEUE_URL is required (a ConfigError otherwise). */
+export function inboundShardUrls(config: Config): string[] {
+  const urls = inboundQueueUrls(config);
+  return urls.length > 0 ? urls : [required(config, 'INBOUND_QUEUE_URL')];
+}

@@ -27,7 +27,14 @@ import { createConnectorEvents } from '../../shared/adapters/sqs/connector-event
 import { createDeadLetters, type DeadLetters } from '../../shared/adapters/sqs/dead-letters';
 import { createRequeue, type Requeue } from '../../shared/adapters/sqs/requeue';
 import { buildOnce } from '../../shared/build-once';
-import { type Config, ConfigError, loadConfig, required, resolveSecret } from '../../shared/config';
+import {
+  type Config,
+  ConfigError,
+  inboundQueueUrls,
+  loadConfig,
+  required,
+  resolveSecret,
+} from '../../shared/config';
 import type { Channel } from '../../shared/domain/channel';
 import { PermanentError, RetryableError } from '../../shared/errors';
 import { createAccountDirectory } from '../../shared/outbound/account-directory';
@@ -176,10 +183,11 @@ export function buildReplyDeps(options: ReplyCompositionOptions = {}): ReplyDeps
   if (config.FALLBACK_OPERATOR_GROUP_ID) deps.fallbackOperatorGroupId = config.FALLBACK_OPERATOR_GROUP_ID;
   deps.accountDirectory = createAccountDirectory({ ttlMs: config.HANDOFF_CACHE_MS });
   // A transfer that finds nobody online tells the agent through the inbound queue (the worker calls it).
-  if (config.INBOUND_QUEUE_URL) {
+  const inboundUrls = inboundQueueUrls(config);
+  if (inboundUrls.length > 0) {
     deps.connectorEvents = createConnectorEvents({
       client: options.sqsClient ?? getSqsClient(),
-      queueUrl: config.INBOUND_QUEUE_URL,
+      queueUrl: inboundUrls,
     });
   }
   return deps;

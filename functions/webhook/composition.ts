@@ -1,7 +1,7 @@
 /** Builds the webhook function's clients once per cold start, from the validated config. */
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
 import { createInboundQueue } from '../../shared/adapters/sqs/inbound-queue';
-import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
+import { type Config, inboundShardUrls, loadConfig, required, resolveSecret } from '../../shared/config';
 import { CUSTOM_METRICS } from '../../shared/metric-names';
 import { countMetric } from '../../shared/observability';
 import type { AcceptWebhookDeps } from './accept-webhook';
@@ -10,10 +10,10 @@ import { createWebhookChannelReader } from './webhook-channel-reader';
 
 export async function buildWebhookDeps(config: Config = loadConfig()): Promise<AcceptWebhookDeps> {
   const tableName = required(config, 'TABLE_NAME');
-  const queueUrl = required(config, 'INBOUND_QUEUE_URL');
   return {
     webhookSecretKey: await resolveSecret(config, 'WEBHOOK_SECRET_KEY'),
-    inboundQueue: createInboundQueue({ client: getSqsClient(), queueUrl }),
+    // A channel's events go to its inbound shard (one queue unless INBOUND_QUEUE_URLS lists several).
+    inboundQueue: createInboundQueue({ client: getSqsClient(), queueUrl: inboundShardUrls(config) }),
     channels: createWebhookChannelReader({
       client: getDocumentClient(),
       tableName,

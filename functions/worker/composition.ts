@@ -9,7 +9,7 @@ import { createConversationStore } from '../../shared/adapters/dynamodb/conversa
 import { createDeadLetters, type DeadLetters } from '../../shared/adapters/sqs/dead-letters';
 import { createOutboundQueue } from '../../shared/adapters/sqs/outbound-queue';
 import { createRequeue, type Requeue } from '../../shared/adapters/sqs/requeue';
-import { type Config, loadConfig, required, resolveSecret } from '../../shared/config';
+import { type Config, inboundShardUrls, loadConfig, required, resolveSecret } from '../../shared/config';
 import type { InboundEventDeps } from '../../shared/inbound/ports';
 import { recordBudgetMs } from '../../shared/timeouts';
 
@@ -56,7 +56,8 @@ export async function buildWorkerDeps(config: Config = loadConfig()): Promise<Wo
       client: getSqsClient(),
       queueUrl: required(config, 'OUTBOUND_QUEUE_URL'),
     }),
-    requeue: createRequeue({ client: getSqsClient(), queueUrl: required(config, 'INBOUND_QUEUE_URL') }),
+    // Every inbound shard this worker consumes: a record is handed back on its own queue.
+    requeue: createRequeue({ client: getSqsClient(), queueUrl: inboundShardUrls(config) }),
     recordBudgetMs: recordBudgetMs(config.AGENT_TIMEOUT_MS),
     deadLetters: createDeadLetters({
       client: getSqsClient(),

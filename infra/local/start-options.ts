@@ -9,6 +9,7 @@ export const START_OPTIONS = {
   'in-memory': { type: 'boolean' },
   quiet: { type: 'boolean' },
   pollers: { type: 'string' },
+  'inbound-shards': { type: 'string' },
   'in-process': { type: 'boolean' },
   bundles: { type: 'boolean' },
   'sandbox-profile': { type: 'string' },
@@ -22,6 +23,7 @@ export const START_USAGE = [
   '  --in-memory                keep nothing (default: data in .local/dynamodb, keys in .local/keys.json)',
   '  --quiet                    no step lines',
   '  --pollers N                concurrent pollers per queue, 1..1000 (the deployment maxConcurrency; default 2)',
+  '  --inbound-shards N         inbound queues, a channel always on one, 1..16 (deploy parameter inboundShards; default 1)',
   '  --in-process               every function in this process instead of one worker thread each',
   '  --bundles                  run the esbuild bundles as CDK builds them (.local/bundles/)',
   '  --sandbox-profile NAME     the sandbox realism profile: classic (default) or minimal',
@@ -40,6 +42,8 @@ export interface StartOptions {
   quiet: boolean;
   /** As given; checked by the caller (a number of pollers). */
   pollers?: string;
+  /** As given; checked by the caller (a number of inbound shards). */
+  inboundShards?: string;
   inProcess: boolean;
   bundles: boolean;
   sandboxProfile?: string;
@@ -77,6 +81,7 @@ export function parseStartOptions(argv: string[]): ParsedStart {
     bundles: values.bundles === true,
   };
   if (values.pollers !== undefined) options.pollers = values.pollers;
+  if (values['inbound-shards'] !== undefined) options.inboundShards = values['inbound-shards'];
   if (values['sandbox-profile'] !== undefined) options.sandboxProfile = values['sandbox-profile'];
   return { ok: true, options };
 }

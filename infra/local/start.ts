@@ -12,6 +12,7 @@
  *
  * Ctrl-C / SIGTERM stops everything, DynamoDB Local's java process included.
  */
+import { MAX_INBOUND_SHARDS } from '../../shared/adapters/sqs/queue-definitions';
 import { MissingJavaError } from './emulators';
 import { PortInUseError } from './runtime/http-server';
 import { type LocalStack, startLocalStack } from './runtime/stack';
@@ -97,6 +98,17 @@ async function main(): Promise<void> {
     process.stderr.write(`--pollers ${pollersValue}: give a whole number of pollers per queue, 1..1000\n`);
     process.exit(1);
   }
+  const shardsValue = cli.inboundShards;
+  const inboundShards = shardsValue === undefined ? undefined : Number(shardsValue);
+  if (
+    inboundShards !== undefined &&
+    !(Number.isInteger(inboundShards) && inboundShards >= 1 && inboundShards <= MAX_INBOUND_SHARDS)
+  ) {
+    process.stderr.write(
+      `--inbound-shards ${shardsValue}: give a whole number of inbound queues, 1..${MAX_INBOUND_SHARDS}\n`,
+    );
+    process.exit(1);
+  }
   const sandboxProfile = cli.sandboxProfile ?? process.env.SANDBOX_PROFILE;
   let sandbox: ReturnType<typeof realismFromEnv>;
   try {
@@ -112,6 +124,7 @@ async function main(): Promise<void> {
       inMemory: cli.inMemory || undefined,
       quiet: cli.quiet,
       pollerConcurrency: pollers,
+      inboundShards,
       runtime: cli.inProcess ? 'in-process' : undefined,
       bundles: cli.bundles || undefined,
       onChildProcess: (pid) => childPids.push(pid),

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 
 export function inboundShardOf(channelId: string, shards: number): number {
-  const count = Math.max(1, Math.floor(shards));
+  const count = Number.isFinite(shards) ? Math.max(1, Math.floor(shards)) : 1;
   if (count === 1) return 0;
   return createHash('sha256').update(channelId, 'utf8').digest().readUInt32BE(0) % count;
 }

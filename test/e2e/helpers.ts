@@ -163,7 +163,7 @@ export async function settled(stack: LocalStack): Promise<void> {
       if (Date.now() > deadline) throw new Error('the pipeline did not settle within 30 s');
       await stack.sandbox.idle(30_000);
       const idle =
-        stack.pollers.inbound.inFlight() === 0 &&
+        stack.pollers.inboundShards.every((poller) => poller.inFlight() === 0) &&
         stack.pollers.outbound.inFlight() === 0 &&
         (await depth(stack.queues.inbound.url)) === 0 &&
         (await depth(stack.queues.outbound.url)) === 0;

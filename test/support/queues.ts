@@ -16,6 +16,7 @@ import {
   FIFO_ATTRIBUTES,
   fifoQueueName,
   INBOUND_QUEUE,
+  inboundShardName,
   OUTBOUND_QUEUE,
   type QueueDefinition,
 } from '../../shared/adapters/sqs/queue-definitions';
@@ -23,6 +24,8 @@ import { testSqsClient, uniqueName } from './aws';
 
 export interface TestQueues {
   inboundUrl: string;
+  /** Every inbound shard's queue in shard order (`[inboundUrl]` with one shard). */
+  inboundShardUrls: string[];
   inboundDlqUrl: string;
   outboundUrl: string;
   outboundDlqUrl: string;
@@ -36,6 +39,8 @@ export interface TestQueueOptions {
   maxReceiveCount?: number;
   /** Override the definitions' visibility timeout (seconds). */
   visibilityTimeoutSeconds?: number;
+  /** Inbound shards (default 1): shard i ≥ 1 is `inbound-<i>`, all with the inbound DLQ. */
+  inboundShards?: number;
 }
 
 /** A queue's ARN as the emulator reports it (undefined if it reports none). */
@@ -51,19 +56,24 @@ async function createPair(
   prefix: string,
   definition: QueueDefinition,
   options: TestQueueOptions,
+  /** Another queue's DLQ (an inbound shard's), and this queue's own name. */
+  shard?: { dlqUrl: string; name: string },
 ): Promise<{ url: string; dlqUrl: string }> {
-  const dlq = await client.send(
-    new CreateQueueCommand({
-      QueueName: fifoQueueName(prefix, definition.name, true),
-      Attributes: { ...FIFO_ATTRIBUTES },
-    }),
-  );
-  const dlqUrl = dlq.QueueUrl!;
+  const dlqUrl =
+    shard?.dlqUrl ??
+    (
+      await client.send(
+        new CreateQueueCommand({
+          QueueName: fifoQueueName(prefix, definition.name, true),
+          Attributes: { ...FIFO_ATTRIBUTES },
+        }),
+      )
+    ).QueueUrl!;
   const dlqArn = await queueArn(client, dlqUrl);
   if (!dlqArn) throw new Error(`the emulator returned no QueueArn for ${dlqUrl}`);
   const queue = await client.send(
     new CreateQueueCommand({
-      QueueName: fifoQueueName(prefix, definition.name),
+      QueueName: fifoQueueName(prefix, shard?.name ?? definition.name),
       Attributes: {
         ...FIFO_ATTRIBUTES,
         VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? definition.visibilityTimeoutSeconds),
@@ -81,10 +91,18 @@ export async function createTestQueues(options: TestQueueOptions = {}): Promise<
   const client = options.client ?? testSqsClient();
   const prefix = uniqueName('t');
   const inbound = await createPair(client, prefix, INBOUND_QUEUE, options);
+  const shardUrls = [inbound.url];
+  for (let shard = 1; shard < (options.inboundShards ?? 1); shard += 1) {
+    const name = inboundShardName(shard);
+    shardUrls.push(
+      (await createPair(client, prefix, INBOUND_QUEUE, options, { dlqUrl: inbound.dlqUrl, name })).url,
+    );
+  }
   const outbound = await createPair(client, prefix, OUTBOUND_QUEUE, options);
-  const urls = [inbound.url, inbound.dlqUrl, outbound.url, outbound.dlqUrl];
+  const urls = [...shardUrls, inbound.dlqUrl, outbound.url, outbound.dlqUrl];
   return {
     inboundUrl: inbound.url,
+    inboundShardUrls: shardUrls,
     inboundDlqUrl: inbound.dlqUrl,
     outboundUrl: outbound.url,
     outboundDlqUrl: outbound.dlqUrl,

@@ -20,6 +20,7 @@ import {
   FIFO_ATTRIBUTES,
   fifoQueueName,
   INBOUND_QUEUE,
+  inboundShardName,
   OUTBOUND_QUEUE,
   type QueueDefinition,
 } from '../../../shared/adapters/sqs/queue-definitions';
@@ -58,7 +59,10 @@ export interface QueuePair {
 }
 
 export interface LocalQueues {
+  /** Inbound shard 0. */
   inbound: QueuePair;
+  /** Every inbound shard in shard order (`[inbound]` with one shard). */
+  inboundShards: QueuePair[];
   outbound: QueuePair;
 }
 
@@ -79,19 +83,27 @@ export async function ensureQueue(
   prefix: string,
   base: QueueDefinition,
   overrides: QueueOverrides = {},
+  /** An existing dead-letter queue to use (the inbound shards share shard 0's); else one is made. */
+  sharedDlq?: { dlqUrl: string; dlqArn: string },
+  /** The queue's name when it is not the definition's (an inbound shard's, `inbound-<i>`). */
+  name: string = base.name,
 ): Promise<QueuePair> {
   const definition = { ...base, ...overrides };
-  const dlq = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: fifoQueueName(prefix, definition.name, true),
-      Attributes: { ...FIFO_ATTRIBUTES, MessageRetentionPeriod: String(DLQ_RETENTION_DAYS * DAY_SECONDS) },
-    }),
-  );
-  const dlqUrl = dlq.QueueUrl!;
-  const dlqArn = await queueArn(sqs, dlqUrl);
+  let dlqUrl = sharedDlq?.dlqUrl;
+  let dlqArn = sharedDlq?.dlqArn;
+  if (dlqUrl === undefined || dlqArn === undefined) {
+    const dlq = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: fifoQueueName(prefix, name, true),
+        Attributes: { ...FIFO_ATTRIBUTES, MessageRetentionPeriod: String(DLQ_RETENTION_DAYS * DAY_SECONDS) },
+      }),
+    );
+    dlqUrl = dlq.QueueUrl!;
+    dlqArn = await queueArn(sqs, dlqUrl);
+  }
   const main = await sqs.send(
     new CreateQueueCommand({
-      QueueName: fifoQueueName(prefix, definition.name),
+      QueueName: fifoQueueName(prefix, name),
       Attributes: {
         ...FIFO_ATTRIBUTES,
         VisibilityTimeout: String(definition.visibilityTimeoutSeconds),
@@ -111,10 +123,18 @@ export async function ensureQueues(
   sqs: SQSClient,
   prefix: string,
   overrides: { inbound?: QueueOverrides; outbound?: QueueOverrides } = {},
+  /** Inbound shards (docs/DEPLOY.md "Inbound shards"): shard 0 is `inbound`, all share its DLQ. */
+  inboundShards = 1,
 ): Promise<LocalQueues> {
   const inbound = await ensureQueue(sqs, prefix, INBOUND_QUEUE, overrides.inbound);
+  const shards = [inbound];
+  for (let shard = 1; shard < inboundShards; shard += 1) {
+    shards.push(
+      await ensureQueue(sqs, prefix, INBOUND_QUEUE, overrides.inbound, inbound, inboundShardName(shard)),
+    );
+  }
   const outbound = await ensureQueue(sqs, prefix, OUTBOUND_QUEUE, overrides.outbound);
-  return { inbound, outbound };
+  return { inbound, inboundShards: shards, outbound };
 }
 
 export interface LocalKeys {

@@ -117,6 +117,11 @@ export interface LocalStackOptions {
   /** Concurrent pollers per queue, i.e. batches in flight (the deployment's maxConcurrency; default 2). */
   pollerConcurrency?: number;
   /**
+   * Inbound shards (default 1; the deploy parameter `inboundShards`): the inbound queue as that many
+   * FIFO queues, a channel's events always on one, each with its own worker pollers.
+   */
+  inboundShards?: number;
+  /**
    * `threads` (default; env LOCAL_RUNTIME): each function in its own worker thread, loaded from its
    * TypeScript source. `in-process`: the handlers are required into this process (jest's VM can
    * observe and replace them). Functions given in `handlers` always run in this process.
@@ -162,7 +167,8 @@ export interface LocalStack {
   env: Record<string, string>;
   /** Where data and keys are kept across restarts (`stateDir`); undefined when in memory. */
   keptIn: string | undefined;
-  pollers: { inbound: SqsPoller; outbound: SqsPoller };
+  /** `inbound`: shard 0's; `inboundShards`: every shard's, in shard order. */
+  pollers: { inbound: SqsPoller; inboundShards: SqsPoller[]; outbound: SqsPoller };
   /** The Chat2Desk sandbox mounted at /sandbox. */
   sandbox: Sandbox;
   /** The demo agent mounted at /agent (the agent events it received are in `agent.events`). */
@@ -226,7 +232,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const clients: { destroy(): void }[] = [];
   let ready = false;
   let stopping: Promise<void> | undefined;
-  let pollers: { inbound: SqsPoller; outbound: SqsPoller } | undefined;
+  let pollers: { inbound: SqsPoller; inboundShards: SqsPoller[]; outbound: SqsPoller } | undefined;
   let healer: LocalSchedule | undefined;
   let sandbox: Sandbox | undefined;
   let stopObserving: (() => void) | undefined;
@@ -252,7 +258,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Own emulators stop right after: cut the long polls. Shared ones live on: let them finish.
     const stopOptions = { abortReceives: ownEmulators, graceMs: ownEmulators ? 5000 : undefined };
     await Promise.allSettled([
-      pollers?.inbound.stop(stopOptions),
+      ...(pollers?.inboundShards ?? []).map((poller) => poller.stop(stopOptions)),
       pollers?.outbound.stop(stopOptions),
       healer?.stop(),
     ]);
@@ -320,12 +326,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const tableName = `${prefix}-table`;
     step(print, quiet, 'tables', `${tableName} ${await ensureTable(dynamoClient, tableName)}`);
-    const queues = await ensureQueues(sqsClient, prefix, options.queueOverrides);
+    const inboundShards = options.inboundShards ?? 1;
+    const queues = await ensureQueues(sqsClient, prefix, options.queueOverrides, inboundShards);
+    const queueName = (url: string) => url.split('/').pop();
     step(
       print,
       quiet,
       'queues',
-      `${queues.inbound.url.split('/').pop()}, ${queues.outbound.url.split('/').pop()} (+ DLQs)`,
+      `${queues.inboundShards.map((q) => queueName(q.url)).join(', ')}, ${queueName(queues.outbound.url)} (+ DLQs)`,
     );
 
     // The environment every function reads at its cold start (shared/config.ts).
@@ -343,6 +351,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       TABLE_NAME: tableName,
       INBOUND_QUEUE_URL: queues.inbound.url,
+      INBOUND_QUEUE_URLS: queues.inboundShards.map((q) => q.url).join(','),
       OUTBOUND_QUEUE_URL: queues.outbound.url,
       INBOUND_DLQ_URL: queues.inbound.dlqUrl,
       OUTBOUND_DLQ_URL: queues.outbound.dlqUrl,
@@ -458,15 +467,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       waitTimeSeconds: options.waitTimeSeconds ?? (ownEmulators ? 20 : 2),
       report,
     };
-    pollers = {
-      inbound: startSqsPoller({
+    // One event source per inbound shard, each with its own batches in flight (as deployed).
+    const inboundPollers = queues.inboundShards.map((shard) =>
+      startSqsPoller({
         ...pollerSettings,
-        queueUrl: queues.inbound.url,
-        queueArn: queues.inbound.arn,
+        queueUrl: shard.url,
+        queueArn: shard.arn,
         fn: functions.worker,
         handler: handlers.worker,
         batchSize: LOCAL_SIZING.worker.batchSize,
       }),
+    );
+    pollers = {
+      inbound: inboundPollers[0]!,
+      inboundShards: inboundPollers,
       outbound: startSqsPoller({
         ...pollerSettings,
         queueUrl: queues.outbound.url,
@@ -480,7 +494,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       print,
       quiet,
       'pollers',
-      `inbound → worker, outbound → reply (${pollerSettings.concurrency} batches each)`,
+      `${inboundShards > 1 ? `${inboundShards} inbound shards` : 'inbound'} → worker, outbound → reply (${pollerSettings.concurrency} batches each)`,
     );
 
     routes.webhook = { fn: functions.webhook, handler: handlers.webhook };

@@ -2,19 +2,22 @@
  * Puts the events the connector raises for the agent (`c2d: no operators online`) on the inbound
  * FIFO queue, in the client's conversation group (after whatever the client said before), with a
  * dedup id of their own so a resend within SQS's window is dropped; the worker's exactly-once agent
- * call covers the rest.
+ * call covers the rest. With inbound shards, on the channel's shard (where its client's messages are).
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { conversationGroupId, type InboundQueueMessage } from '../../domain/queue-messages';
+import { inboundQueueUrlOf } from '../../inbound/shards';
 import type { ConnectorEvents } from '../../outbound/deliver-reply';
 import { sqsDeduplicationId } from './outbound-queue';
 
 export function createConnectorEvents(options: {
   client: SQSClient;
-  queueUrl: string;
+  /** The inbound queue, or every inbound shard's queue in shard order. */
+  queueUrl: string | readonly string[];
   now?: () => number;
 }): ConnectorEvents {
   const now = options.now ?? Date.now;
+  const shardUrls = typeof options.queueUrl === 'string' ? [options.queueUrl] : options.queueUrl;
   return {
     async noOperatorsOnline(event) {
       const message: InboundQueueMessage = {
@@ -32,7 +35,7 @@ export function createConnectorEvents(options: {
       };
       await options.client.send(
         new SendMessageCommand({
-          QueueUrl: options.queueUrl,
+          QueueUrl: inboundQueueUrlOf(event.channelId, shardUrls),
           MessageBody: JSON.stringify(message),
           MessageGroupId: sqsDeduplicationId(conversationGroupId(event.channelId, event.target.clientId)),
           MessageDeduplicationId: sqsDeduplicationId(`${event.channelId}:noOperatorsOnline:${event.replyId}`),

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { externalIdOf, isOurExternalId } from '../../conversations/own-external-id';
 import type { InboundQueueMessage } from '../../domain/queue-messages';
+import { inboundQueueUrlOf } from '../../inbound/shards';
 
 /** SQS's limit for one message body (bytes). */
 export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
@@ -82,9 +83,18 @@ export function inboundQueueRouting(
   return routing;
 }
 
-export function createInboundQueue(options: { client: SQSClient; queueUrl: string }): InboundQueue {
+/**
+ * `queueUrl`: the inbound queue, or every inbound shard's queue in shard order; a message goes to
+ * its channel's shard (shared/inbound/shards.ts), both copies of a takeover signal with it.
+ */
+export function createInboundQueue(options: {
+  client: SQSClient;
+  queueUrl: string | readonly string[];
+}): InboundQueue {
+  const shardUrls = typeof options.queueUrl === 'string' ? [options.queueUrl] : options.queueUrl;
   return {
     async enqueue(message, routing) {
+      const queueUrl = inboundQueueUrlOf(message.channelId, shardUrls);
       const body = JSON.stringify(message);
       const copies = [
         { id: 'conversation', groupId: routing.groupId, deduplicationId: routing.deduplicationId },
@@ -101,7 +111,7 @@ export function createInboundQueue(options: { client: SQSClient; queueUrl: strin
         for (const copy of copies) {
           await options.client.send(
             new SendMessageCommand({
-              QueueUrl: options.queueUrl,
+              QueueUrl: queueUrl,
               MessageBody: body,
               MessageGroupId: copy.groupId,
               MessageDeduplicationId: copy.deduplicationId,
@@ -112,7 +122,7 @@ export function createInboundQueue(options: { client: SQSClient; queueUrl: strin
       }
       const result = await options.client.send(
         new SendMessageBatchCommand({
-          QueueUrl: options.queueUrl,
+          QueueUrl: queueUrl,
           Entries: copies.map((copy) => ({
             Id: copy.id,
             MessageBody: body,

@@ -11,7 +11,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { peekDeadLetters, redriveDeadLetters } from '../../../scripts/dlq-tools';
 import { FIFO_ATTRIBUTES, fifoQueueName } from '../../../shared/adapters/sqs/queue-definitions';
+import { inboundShardOf } from '../../../shared/inbound/shards';
 import { testSqsClient, uniqueName } from '../../support/aws';
+import { createTestQueues } from '../../support/queues';
 
 const sqs = testSqsClient();
 const run = promisify(execFile);
@@ -237,3 +239,34 @@ test('the commands run with npx tsx: peek by URL, redrive by queue name and pref
   expect(await drain(pair.dlqUrl)).toEqual([]);
   expect(await drain(pair.queueUrl)).toHaveLength(5);
 }, 60_000);
+
+test('inbound shards: the command sends each dead letter back to its channel’s shard', async () => {
+  const queues = await createTestQueues({ client: sqs, inboundShards: 3 });
+  try {
+    const prefix = queues.inboundUrl
+      .split('/')
+      .pop()!
+      .replace(/-inbound\.fifo$/, '');
+    // One channel per shard, one dead letter each (the body names the channel, as the worker's does).
+    const channels: string[] = [];
+    for (let i = 0; channels.filter(Boolean).length < 3; i += 1)
+      channels[inboundShardOf(`dl-${i}`, 3)] ??= `dl-${i}`;
+    for (const [shard, channelId] of channels.entries()) {
+      await send(queues.inboundDlqUrl, `${channelId}:1`, JSON.stringify({ channelId, shard }), `d-${shard}`);
+    }
+    const { stdout } = await run(
+      'npx',
+      ['tsx', 'scripts/dlq-redrive.ts', '--queue', 'inbound', '--prefix', prefix],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AWS_REGION: 'us-east-1' },
+      },
+    );
+    expect(stdout).toContain("3 message(s) moved to their channels' shards (3 inbound queues)");
+    for (const [shard, url] of queues.inboundShardUrls.entries()) {
+      expect((await drain(url)).map((m) => JSON.parse(m.body).shard)).toEqual([shard]);
+    }
+  } finally {
+    await queues.drop();
+  }
+});

@@ -75,6 +75,8 @@ export interface WorldOptions {
   operatorId?: string;
   /** Function timeout of the worker in this world (default 20 s). */
   workerTimeoutMs?: number;
+  /** Inbound shards (default 1), each with its own worker pollers (docs/DEPLOY.md "Inbound shards"). */
+  inboundShards?: number;
 }
 
 export interface World {
@@ -92,7 +94,8 @@ export interface World {
   env: Record<string, string>;
   /** Every webhook response: status and body. */
   responses: { status: number; body: string }[];
-  pollers: { inbound?: SqsPoller; outbound: SqsPoller };
+  /** `inbound`: shard 0's worker poller; `inboundShards`: every shard's. */
+  pollers: { inbound?: SqsPoller; inboundShards: SqsPoller[]; outbound: SqsPoller };
   /** Sends a recorded sandbox delivery again over HTTP, byte for byte (a Chat2Desk retry). */
   replay(delivery: DeliveryRecord): Promise<number>;
   /**
@@ -134,10 +137,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const table = await createTestTable();
+  const depth: World['depth'] = (queueUrl) => queueDepth(queues.client, queueUrl);
   const maxReceiveCount = options.maxReceiveCount ?? 3;
   const queues = await createTestQueues({
     maxReceiveCount,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5,
+    inboundShards: options.inboundShards ?? 1,
   });
   const agent = await startRecordingAgent(options.agent);
   const sandboxServer = await startSandboxServer({
@@ -161,7 +166,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const responses: World['responses'] = [];
   const webhook = createWebhookHandler({
     webhookSecretKey: webhookKey,
-    inboundQueue: createInboundQueue({ client: queues.client, queueUrl: queues.inboundUrl }),
+    inboundQueue: createInboundQueue({ client: queues.client, queueUrl: queues.inboundShardUrls }),
     channels: createWebhookChannelReader({
       client: documentClient,
       tableName: table.name,
@@ -186,7 +191,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     '127.0.0.1',
   );
   const port = (server.address() as AddressInfo).port;
-  const realInbound = createInboundQueue({ client: queues.client, queueUrl: queues.inboundUrl });
+  const realInbound = createInboundQueue({ client: queues.client, queueUrl: queues.inboundShardUrls });
   let lateCount = 0;
   const lateWebhook = createWebhookHandler({
     webhookSecretKey: webhookKey,
@@ -232,6 +237,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const env: Record<string, string> = {
     TABLE_NAME: table.name,
     INBOUND_QUEUE_URL: queues.inboundUrl,
+    INBOUND_QUEUE_URLS: queues.inboundShardUrls.join(','),
     OUTBOUND_QUEUE_URL: queues.outboundUrl,
     INBOUND_DLQ_URL: queues.inboundDlqUrl,
     OUTBOUND_DLQ_URL: queues.outboundDlqUrl,
@@ -259,17 +265,28 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     // Poller problems (batch failures, timeouts) go to the captured log.
     report: (line: string) => process.stderr.write(`poller: ${line}\n`),
   };
-  let inbound: SqsPoller | undefined;
+  const inboundPollers: SqsPoller[] = [];
   if (!options.noWorker) {
     const worker = createWorkerHandler(await buildWorkerDeps(config));
-    inbound = startSqsPoller({
-      ...pollerBase,
-      queueUrl: queues.inboundUrl,
-      queueArn: await arnOf(queues, queues.inboundUrl),
-      fn: { functionName: 'rel-worker', timeoutMs: options.workerTimeoutMs ?? 20_000 },
-      handler: worker,
-    });
+    // One event source per inbound shard, each with its own batches in flight.
+    for (const queueUrl of queues.inboundShardUrls) {
+      inboundPollers.push(
+        startSqsPoller({
+          ...pollerBase,
+          queueUrl,
+          queueArn: await arnOf(queues, queueUrl),
+          fn: { functionName: 'rel-worker', timeoutMs: options.workerTimeoutMs ?? 20_000 },
+          handler: worker,
+        }),
+      );
+    }
   }
+  const inbound = inboundPollers[0];
+  const inboundDepth = async () => {
+    let total = 0;
+    for (const url of queues.inboundShardUrls) total += await depth(url);
+    return total;
+  };
   const reply = createReplyHandler(
     buildReplyDeps({
       config,
@@ -285,8 +302,6 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     handler: reply,
   });
 
-  const depth: World['depth'] = (queueUrl) => queueDepth(queues.client, queueUrl);
-
   const world: World = {
     table,
     queues,
@@ -299,7 +314,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     webhookUrl,
     env,
     responses,
-    pollers: { ...(inbound ? { inbound } : {}), outbound },
+    pollers: { ...(inbound ? { inbound } : {}), inboundShards: inboundPollers, outbound },
     async replay(delivery) {
       const response = await fetch(delivery.url, {
         method: 'POST',
@@ -360,9 +375,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
             () => true,
             () => false,
           )) &&
-          (inbound?.inFlight() ?? 0) === 0 &&
+          inboundPollers.every((poller) => poller.inFlight() === 0) &&
           outbound.inFlight() === 0 &&
-          (await depth(queues.inboundUrl)) === 0 &&
+          (await inboundDepth()) === 0 &&
           (await depth(queues.outboundUrl)) === 0;
         quietChecks = quiet ? quietChecks + 1 : 0;
         if (quietChecks >= 2) return;
@@ -370,9 +385,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       }
       const state = {
         wanted: until ? await until() : true,
-        inboundDepth: await depth(queues.inboundUrl),
+        inboundDepth: await inboundDepth(),
         outboundDepth: await depth(queues.outboundUrl),
-        inFlight: [inbound?.inFlight() ?? 0, outbound.inFlight()],
+        inFlight: [...inboundPollers.map((poller) => poller.inFlight()), outbound.inFlight()],
         sandboxIdle: await sandbox.idle(1).then(
           () => true,
           () => false,
@@ -382,7 +397,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       throw new Error(`the pipeline did not settle within ${timeoutMs} ms: ${JSON.stringify(state)}`);
     },
     async stop() {
-      await Promise.allSettled([inbound?.stop(2000), outbound.stop(2000)]);
+      await Promise.allSettled([...inboundPollers.map((poller) => poller.stop(2000)), outbound.stop(2000)]);
       // R8, in every drill: no webhook response ever carries a token.
       const leaked = responses.filter((r) => r.body.includes(TEST_TOKEN_MARKER)).length;
       await closeServer(server);
