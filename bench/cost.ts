@@ -31,6 +31,7 @@ import { startDynamoDbLocal, startSqsEmulator } from '../infra/local/emulators';
 import { buildFunctionBundles } from '../infra/local/runtime/bundles';
 import { type LocalStack, startLocalStack } from '../infra/local/runtime/stack';
 import { SIZING } from '../infra/stacks/stateless-stack';
+import { DEFAULT_INBOUND_SHARDS } from '../shared/adapters/sqs/queue-definitions';
 import { createActiveChannel } from './support/channels';
 import { type Exchange, startAwsProxy, startFrontProxy } from './support/counting-proxy';
 import { type Invocation, measurePeakMemory, type PeakMemory } from './support/peak-memory';
@@ -64,6 +65,8 @@ const COLD_START_SHARE = 0.005;
 const FULL_VCPU_MB = 1769;
 /** Lambda's SQS event source: long-polling connections per queue while idle, 20 s each. */
 const IDLE_POLLERS_PER_QUEUE = 5;
+/** The queues the event sources poll as deployed by default: the inbound shards and the outbound queue. */
+const POLLED_QUEUES = DEFAULT_INBOUND_SHARDS + 1;
 const IDLE_POLL_SECONDS = 20;
 /** CloudWatch Logs meters each event with 26 bytes of overhead. */
 const LOG_EVENT_OVERHEAD_BYTES = 26;
@@ -319,7 +322,7 @@ function costOf(phase: PhaseResult, peaks: PeakMemory[]): { lines: CostLine[]; t
 
   let sqsRequests = 0;
   for (const v of t.sqs.values()) sqsRequests += v;
-  const idle = (2 * IDLE_POLLERS_PER_QUEUE) / IDLE_POLL_SECONDS / phase.rate;
+  const idle = (POLLED_QUEUES * IDLE_POLLERS_PER_QUEUE) / IDLE_POLL_SECONDS / phase.rate;
   add(
     'SQS FIFO requests (measured)',
     `${(sqsRequests / n).toFixed(2)} /msg`,
@@ -741,7 +744,7 @@ function report(phases: PhaseResult[], peaks: PeakMemory[], print: (l?: string) 
     `  - cold starts: ${COLD_START_SHARE * 100}% of invocations, each billed its module init measured here × ${FULL_VCPU_MB}/memory MB (Lambda's CPU share)`,
   );
   print(
-    `  - idle receives: Lambda's event source keeps ${IDLE_POLLERS_PER_QUEUE} long polls of ${IDLE_POLL_SECONDS} s per queue (2 queues), an upper bound while messages flow`,
+    `  - idle receives: Lambda's event source keeps ${IDLE_POLLERS_PER_QUEUE} long polls of ${IDLE_POLL_SECONDS} s per queue (${POLLED_QUEUES} queues: ${DEFAULT_INBOUND_SHARDS} inbound shards and the outbound queue, as deployed by default), an upper bound while messages flow`,
   );
   print(
     `  - logs: the functions' JSON lines (INFO) as written here + ${LOG_EVENT_OVERHEAD_BYTES} B per event, one HTTP API access-log line (${ACCESS_LOG_LINE_BYTES} B) per webhook; the platform's START/END/REPORT lines are off (system log level WARN)`,
