@@ -14,7 +14,6 @@
  *   knows the echo as ours in whichever order it arrives (shared/conversations/echoes.ts).
  */
 
-import { Chat2DeskRetryableError, isChat2DeskError } from '../adapters/chat2desk/http';
 import {
   type Chat2DeskMessagesClient,
   hasHandoffCalls,
@@ -28,7 +27,7 @@ import { ownExternalId } from '../conversations/own-external-id';
 import type { Conversation, ConversationStore, OwnMessages } from '../conversations/ports';
 import type { Channel } from '../domain/channel';
 import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages';
-import { PermanentError, RetryLaterError } from '../errors';
+import { Chat2DeskRetryableError, isChat2DeskError, PermanentError, RetryLaterError } from '../errors';
 import { logger } from '../observability';
 import { FUNCTION_TIMEOUT_SECONDS } from '../timeouts';
 import { type AccountDirectory, createAccountDirectory, resolveTags } from './account-directory';

@@ -1,27 +1,21 @@
 /**
  * Chat2Desk HTTP core: one authenticated, time-limited request with tolerant envelope parsing and
- * typed failures. Chat2Desk wire shapes stay inside `shared/adapters/chat2desk/`.
+ * typed failures (the errors of `shared/errors.ts`). Chat2Desk wire shapes stay inside `shared/adapters/chat2desk/`.
  *
  * Envelope: `{status: "success"|"error", data?, message?, errors?}`; `errors` is a map of field →
  * messages or a plain string. Some errors come back as HTTP 200 with `status: "error"`, so both
  * the HTTP status and `body.status` are checked.
  */
 import * as z from 'zod/mini';
-import { PermanentError, RetryableError } from '../../errors';
+import {
+  type Chat2DeskError,
+  type Chat2DeskFailure,
+  Chat2DeskPermanentError,
+  Chat2DeskRetryableError,
+} from '../../errors';
 import { registerSecret } from '../../redaction';
 import '../../zod-en';
 import { parseRetryAfter } from '../http/retry-after';
-
-export type Chat2DeskFailure =
-  | 'unreachable' // network error, DNS, connection refused, timeout
-  | 'badToken' // 401/403 or "Token is not correct"
-  | 'throttled' // 429 or "Number of API requests exceeded"
-  | 'quotaExceeded' // "API calls exceeded API limit per month"
-  | 'full' // the account already has the maximum number of webhooks
-  | 'notFound' // 404 / "not_found"
-  | 'serverError' // 5xx
-  | 'invalidResponse' // not the envelope we expect
-  | 'rejected'; // any other 4xx / status:error
 
 export const envelopeSchema = z.looseObject({
   status: z.optional(z.string()),
@@ -62,39 +56,6 @@ export function classifyChat2DeskResponse(httpStatus: number, text: string): Cha
 }
 
 const RETRYABLE: ReadonlySet<Chat2DeskFailure> = new Set(['unreachable', 'throttled', 'serverError']);
-
-export class Chat2DeskRetryableError extends RetryableError {
-  /**
-   * The request may have reached Chat2Desk and taken effect (a timeout or a dropped connection
-   * after it was sent): a POST repeated blindly could be done twice.
-   */
-  mayHaveTakenEffect = false;
-  constructor(
-    readonly failure: Chat2DeskFailure,
-    message: string,
-    readonly httpStatus?: number,
-    retryAfterMs?: number,
-    cause?: unknown,
-  ) {
-    super(`CHAT2DESK_${failure.toUpperCase()}`, message, { retryAfterMs, cause });
-  }
-}
-
-export class Chat2DeskPermanentError extends PermanentError {
-  constructor(
-    readonly failure: Chat2DeskFailure,
-    message: string,
-    readonly httpStatus?: number,
-  ) {
-    super(`CHAT2DESK_${failure.toUpperCase()}`, message);
-  }
-}
-
-export type Chat2DeskError = Chat2DeskRetryableError | Chat2DeskPermanentError;
-
-export function isChat2DeskError(err: unknown): err is Chat2DeskError {
-  return err instanceof Chat2DeskRetryableError || err instanceof Chat2DeskPermanentError;
-}
 
 function failureError(
   failure: Chat2DeskFailure,

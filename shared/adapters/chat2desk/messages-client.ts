@@ -5,9 +5,10 @@
  */
 
 import * as z from 'zod/mini';
+import { isChat2DeskError } from '../../errors';
 import type { ListedMessage } from '../../outbound/earlier-send';
 import type { MessageOperation } from '../../outbound/render/send-operations';
-import { type Chat2DeskHttp, isChat2DeskError, parseData } from './http';
+import { type Chat2DeskHttp, parseData } from './http';
 import { operatorStatusOf, wireOperatorListSchema } from './wire-account';
 import {
   type WireAssignTagsBody,
