@@ -12,7 +12,8 @@ import type {
   WebhookRegistration,
   WebhookSpec,
 } from '../../healing/ports';
-import { type Chat2DeskHttp, createChat2DeskHttp, parseData } from './http';
+import type { Chat2DeskHttp } from '../../outbound/ports';
+import { createChat2DeskHttp, parseData } from './http';
 import {
   operatorStatusOf,
   type WireCreateClientBody,

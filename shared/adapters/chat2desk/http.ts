@@ -1,6 +1,7 @@
 /**
  * Chat2Desk HTTP core: one authenticated, time-limited request with tolerant envelope parsing and
- * typed failures (the errors of `shared/errors.ts`). Chat2Desk wire shapes stay inside `shared/adapters/chat2desk/`.
+ * typed failures (the errors of `shared/errors.ts`; the request function's shape is the port of
+ * `shared/outbound/ports.ts`). Chat2Desk wire shapes stay inside `shared/adapters/chat2desk/`.
  *
  * Envelope: `{status: "success"|"error", data?, message?, errors?}`; `errors` is a map of field →
  * messages or a plain string. Some errors come back as HTTP 200 with `status: "error"`, so both
@@ -13,6 +14,7 @@ import {
   Chat2DeskPermanentError,
   Chat2DeskRetryableError,
 } from '../../errors';
+import type { Chat2DeskHttp, Chat2DeskResponse } from '../../outbound/ports';
 import { registerSecret } from '../../redaction';
 import '../../zod-en';
 import { parseRetryAfter } from '../http/retry-after';
@@ -92,21 +94,6 @@ export interface Chat2DeskHttpOptions {
   /** The process's Chat2Desk edge (`getChat2DeskEdge` in edge.ts): every call goes through it. */
   fetchImpl: typeof fetch;
 }
-
-export interface Chat2DeskRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string;
-  query?: Record<string, string | number | boolean | undefined>;
-  body?: unknown;
-}
-
-export interface Chat2DeskResponse {
-  httpStatus: number;
-  data: unknown;
-  meta: unknown;
-}
-
-export type Chat2DeskHttp = (request: Chat2DeskRequest) => Promise<Chat2DeskResponse>;
 
 /**
  * Builds the request function for one account. Throws `Chat2DeskRetryableError` or

@@ -1,4 +1,3 @@
-import type { Chat2DeskHttp } from '../../../shared/adapters/chat2desk/http';
 import { toSendMessageBody } from '../../../shared/adapters/chat2desk/messages-client';
 import {
   Chat2DeskPermanentError,
@@ -7,6 +6,7 @@ import {
   RetryLaterError,
 } from '../../../shared/errors';
 import { externalIdFor, planTransfer } from '../../../shared/outbound/deliver-reply';
+import type { Chat2DeskHttp } from '../../../shared/outbound/ports';
 import {
   createMemorySchedule,
   createRateLimiter,
