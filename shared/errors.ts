@@ -96,6 +96,54 @@ export class PermanentError extends ConnectorError {
   }
 }
 
+/**
+ * A failed Chat2Desk call, by kind. The Chat2Desk adapter (shared/adapters/chat2desk/http.ts)
+ * classifies every failure and throws one of the two errors below; the use cases read `failure`.
+ */
+export type Chat2DeskFailure =
+  | 'unreachable' // network error, DNS, connection refused, timeout
+  | 'badToken' // 401/403 or "Token is not correct"
+  | 'throttled' // 429 or "Number of API requests exceeded"
+  | 'quotaExceeded' // "API calls exceeded API limit per month"
+  | 'full' // the account already has the maximum number of webhooks
+  | 'notFound' // 404 / "not_found"
+  | 'serverError' // 5xx
+  | 'invalidResponse' // not the envelope we expect
+  | 'rejected'; // any other 4xx / status:error
+
+export class Chat2DeskRetryableError extends RetryableError {
+  /**
+   * The request may have reached Chat2Desk and taken effect (a timeout or a dropped connection
+   * after it was sent): a POST repeated blindly could be done twice.
+   */
+  mayHaveTakenEffect = false;
+  constructor(
+    readonly failure: Chat2DeskFailure,
+    message: string,
+    readonly httpStatus?: number,
+    retryAfterMs?: number,
+    cause?: unknown,
+  ) {
+    super(`CHAT2DESK_${failure.toUpperCase()}`, message, { retryAfterMs, cause });
+  }
+}
+
+export class Chat2DeskPermanentError extends PermanentError {
+  constructor(
+    readonly failure: Chat2DeskFailure,
+    message: string,
+    readonly httpStatus?: number,
+  ) {
+    super(`CHAT2DESK_${failure.toUpperCase()}`, message);
+  }
+}
+
+export type Chat2DeskError = Chat2DeskRetryableError | Chat2DeskPermanentError;
+
+export function isChat2DeskError(err: unknown): err is Chat2DeskError {
+  return err instanceof Chat2DeskRetryableError || err instanceof Chat2DeskPermanentError;
+}
+
 /** The one place that decides what to do with anything thrown. Unknown errors are treated as retryable. */
 export function classifyError(err: unknown): ErrorKind {
   if (err instanceof ConnectorError) return err.kind;

@@ -9,10 +9,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient, getSqsClient } from '../../shared/adapters/aws-clients';
 import { chat2deskFetch } from '../../shared/adapters/chat2desk/edge';
 import { createChat2DeskHttp } from '../../shared/adapters/chat2desk/http';
-import {
-  type Chat2DeskMessagesClient,
-  createMessagesClient,
-} from '../../shared/adapters/chat2desk/messages-client';
+import { createMessagesClient } from '../../shared/adapters/chat2desk/messages-client';
 import { createChannelReader } from '../../shared/adapters/dynamodb/channel-item';
 import { tokenLockHash } from '../../shared/adapters/dynamodb/channel-store';
 import { createConversationStore } from '../../shared/adapters/dynamodb/conversation-store';
@@ -39,6 +36,7 @@ import type { Channel } from '../../shared/domain/channel';
 import { PermanentError, RetryableError } from '../../shared/errors';
 import { createAccountDirectory } from '../../shared/outbound/account-directory';
 import type { DeliverReplyDeps } from '../../shared/outbound/deliver-reply';
+import type { Chat2DeskMessagesClient } from '../../shared/outbound/ports';
 import {
   createRateLimiter,
   type RateLimiter,

@@ -2,12 +2,13 @@
  * What the worker's use case needs from the world, as ports. Adapters: the channel reader
  * (`shared/adapters/dynamodb/channel-item.ts`), the conversation store and own-message records
  * (`shared/adapters/dynamodb/conversation-store.ts`), the exactly-once agent call
- * (`shared/adapters/agent/agent-call-once.ts`), the outbound queue (`shared/adapters/sqs/outbound-queue.ts`).
+ * (`shared/adapters/agent/agent-call-once.ts`), the outbound queue (its port is the reply's, in
+ * `shared/outbound/ports.ts`; adapter `shared/adapters/sqs/outbound-queue.ts`).
  */
 import type { ConversationStore, OwnMessages } from '../conversations/ports';
 import type { AgentEvent, AgentResponse } from '../domain/agent-contract';
 import type { Channel } from '../domain/channel';
-import type { OutboundQueueMessage } from '../domain/queue-messages';
+import type { OutboundQueue } from '../outbound/ports';
 
 export interface ChannelReader {
   /**
@@ -29,11 +30,6 @@ export interface AgentCallOptions {
 export interface AgentCaller {
   /** Calls the agent unless this event id was answered before; then returns the stored answer. */
   call(agentId: string, event: AgentEvent, options?: AgentCallOptions): Promise<AgentResponse>;
-}
-
-export interface OutboundQueue {
-  /** Sends the messages in order; resolves only when the queue accepted every one. */
-  enqueue(messages: OutboundQueueMessage[]): Promise<void>;
 }
 
 export interface InboundEventDeps {

@@ -6,12 +6,7 @@
  * Keyed by channel id and generation: one active channel per token (DESIGN §3 inv. 5), and a new
  * generation is a new account, so a key never outlives the account it was read from.
  */
-import type {
-  AccountTag,
-  Chat2DeskHandoffCalls,
-  OperatorGroup,
-  OperatorStatus,
-} from '../adapters/chat2desk/messages-client';
+import type { AccountTag, Chat2DeskHandoffCalls, OperatorGroup, OperatorStatus } from './ports';
 
 type Chat2DeskMessagesClient = Pick<
   Chat2DeskHandoffCalls,

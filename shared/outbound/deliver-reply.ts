@@ -14,13 +14,6 @@
  *   knows the echo as ours in whichever order it arrives (shared/conversations/echoes.ts).
  */
 
-import { Chat2DeskRetryableError, isChat2DeskError } from '../adapters/chat2desk/http';
-import {
-  type Chat2DeskMessagesClient,
-  hasHandoffCalls,
-  type MessageAddress,
-} from '../adapters/chat2desk/messages-client';
-import type { ChannelReadOptions } from '../adapters/dynamodb/channel-item';
 import { botMayAnswer, MAX_HUMAN_MS } from '../conversations/conversation';
 import { contentDigest } from '../conversations/echoes';
 import { CLOSE_PHRASE_SUFFIX, RETURN_TEXT_SUFFIX } from '../conversations/handoff';
@@ -28,7 +21,7 @@ import { ownExternalId } from '../conversations/own-external-id';
 import type { Conversation, ConversationStore, OwnMessages } from '../conversations/ports';
 import type { Channel } from '../domain/channel';
 import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages';
-import { PermanentError, RetryLaterError } from '../errors';
+import { Chat2DeskRetryableError, isChat2DeskError, PermanentError, RetryLaterError } from '../errors';
 import { logger } from '../observability';
 import { FUNCTION_TIMEOUT_SECONDS } from '../timeouts';
 import { type AccountDirectory, createAccountDirectory, resolveTags } from './account-directory';
@@ -38,14 +31,19 @@ import {
   type EarlierSendQuery,
   findEarlierSend,
 } from './earlier-send';
-import type { PartState, ReplyRecords, SentReplies } from './ports';
+import type {
+  ChannelLookup,
+  Chat2DeskHandoffCalls,
+  Chat2DeskMessagesClient,
+  ConnectorEvents,
+  MessageAddress,
+  PartState,
+  ReplyRecords,
+  SentReplies,
+} from './ports';
 import { renderReply } from './render/render-reply';
 import type { SendOperation, TransferOperation } from './render/send-operations';
 import { isAgentInitiated } from './send-command';
-
-export interface ChannelLookup {
-  get(channelId: string, options?: ChannelReadOptions): Promise<Channel | undefined>;
-}
 
 export interface DeliverReplyDeps {
   channels: ChannelLookup;
@@ -64,18 +62,6 @@ export interface DeliverReplyDeps {
   accountDirectory?: AccountDirectory;
   /** Where the events the connector raises for the agent go (the inbound queue). */
   connectorEvents?: ConnectorEvents;
-}
-
-/** Events the connector raises for the agent itself. */
-export interface ConnectorEvents {
-  /** A transfer with `whenOffline: "stay"` found nobody online: the agent hears `c2d: no operators online`. */
-  noOperatorsOnline(event: {
-    channelId: string;
-    generation: number;
-    replyId: string;
-    target: ReplyTarget;
-    variables?: Record<string, string>;
-  }): Promise<void>;
 }
 
 /** How far our clock may run ahead of Chat2Desk's without a bot transfer outliving the close. */
@@ -464,6 +450,11 @@ interface StepContext {
   client: Chat2DeskMessagesClient;
   address: MessageAddress;
   index: number;
+}
+
+/** Whether a client offers the hand-off calls (every client `createMessagesClient` makes does). */
+function hasHandoffCalls<C extends object>(client: C): client is C & Chat2DeskHandoffCalls {
+  return typeof (client as Partial<Chat2DeskHandoffCalls>).sendComment === 'function';
 }
 
 /** The hand-off operations other than messages and the transfer itself: each one call (or none). */

@@ -14,11 +14,12 @@
  * What is still failing afterwards is thrown as is: a `RetryableError` makes SQS redeliver the
  * record (FIFO keeps the conversation's order), a `PermanentError` ends in the DLQ.
  */
-import { type Chat2DeskHttp, Chat2DeskRetryableError } from '../adapters/chat2desk/http';
+import { Chat2DeskRetryableError } from '../errors';
 import { CUSTOM_METRICS } from '../metric-names';
 import { countMetric } from '../observability';
 import { currentDeadline, currentSlotWaitMs } from '../record-context';
 import { type RetryRules, withRetries } from '../retry';
+import type { Chat2DeskHttp } from './ports';
 import type { RateLimiter } from './rate-limiter';
 
 export interface RetryPolicy {

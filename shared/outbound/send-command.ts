@@ -6,13 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
-import type { OutboundQueue } from '../adapters/sqs/outbound-queue';
 import { requestIdSchema } from '../channels/caller-key';
 import { type Channel, chatIdSchema } from '../domain/channel';
 import type { OutboundQueueMessage } from '../domain/queue-messages';
 import { MAX_REPLIES_PER_EVENT, repliesSchema } from '../domain/reply';
 import { ChannelInactiveError, type FieldIssue, NotFoundError, ValidationError } from '../errors';
 import '../zod-en';
+import type { OutboundQueue } from './ports';
 
 /** The command as the management function parses it; the chat id and replies are checked here. */
 

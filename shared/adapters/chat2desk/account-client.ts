@@ -5,19 +5,15 @@
  */
 import * as z from 'zod/mini';
 import type { AccountClient, AccountInfo, NewClientSpec } from '../../channels/ports';
+import { Chat2DeskPermanentError, isChat2DeskError } from '../../errors';
 import type {
   AccountWebhook,
   WebhookDeliveryError,
   WebhookRegistration,
   WebhookSpec,
 } from '../../healing/ports';
-import {
-  type Chat2DeskHttp,
-  Chat2DeskPermanentError,
-  createChat2DeskHttp,
-  isChat2DeskError,
-  parseData,
-} from './http';
+import type { Chat2DeskHttp } from '../../outbound/ports';
+import { createChat2DeskHttp, parseData } from './http';
 import {
   operatorStatusOf,
   type WireCreateClientBody,

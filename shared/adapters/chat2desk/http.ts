@@ -1,27 +1,23 @@
 /**
  * Chat2Desk HTTP core: one authenticated, time-limited request with tolerant envelope parsing and
- * typed failures. Chat2Desk wire shapes stay inside `shared/adapters/chat2desk/`.
+ * typed failures (the errors of `shared/errors.ts`; the request function's shape is the port of
+ * `shared/outbound/ports.ts`). Chat2Desk wire shapes stay inside `shared/adapters/chat2desk/`.
  *
  * Envelope: `{status: "success"|"error", data?, message?, errors?}`; `errors` is a map of field →
  * messages or a plain string. Some errors come back as HTTP 200 with `status: "error"`, so both
  * the HTTP status and `body.status` are checked.
  */
 import * as z from 'zod/mini';
-import { PermanentError, RetryableError } from '../../errors';
+import {
+  type Chat2DeskError,
+  type Chat2DeskFailure,
+  Chat2DeskPermanentError,
+  Chat2DeskRetryableError,
+} from '../../errors';
+import type { Chat2DeskHttp, Chat2DeskResponse } from '../../outbound/ports';
 import { registerSecret } from '../../redaction';
 import '../../zod-en';
 import { parseRetryAfter } from '../http/retry-after';
-
-export type Chat2DeskFailure =
-  | 'unreachable' // network error, DNS, connection refused, timeout
-  | 'badToken' // 401/403 or "Token is not correct"
-  | 'throttled' // 429 or "Number of API requests exceeded"
-  | 'quotaExceeded' // "API calls exceeded API limit per month"
-  | 'full' // the account already has the maximum number of webhooks
-  | 'notFound' // 404 / "not_found"
-  | 'serverError' // 5xx
-  | 'invalidResponse' // not the envelope we expect
-  | 'rejected'; // any other 4xx / status:error
 
 export const envelopeSchema = z.looseObject({
   status: z.optional(z.string()),
@@ -63,39 +59,6 @@ export function classifyChat2DeskResponse(httpStatus: number, text: string): Cha
 
 const RETRYABLE: ReadonlySet<Chat2DeskFailure> = new Set(['unreachable', 'throttled', 'serverError']);
 
-export class Chat2DeskRetryableError extends RetryableError {
-  /**
-   * The request may have reached Chat2Desk and taken effect (a timeout or a dropped connection
-   * after it was sent): a POST repeated blindly could be done twice.
-   */
-  mayHaveTakenEffect = false;
-  constructor(
-    readonly failure: Chat2DeskFailure,
-    message: string,
-    readonly httpStatus?: number,
-    retryAfterMs?: number,
-    cause?: unknown,
-  ) {
-    super(`CHAT2DESK_${failure.toUpperCase()}`, message, { retryAfterMs, cause });
-  }
-}
-
-export class Chat2DeskPermanentError extends PermanentError {
-  constructor(
-    readonly failure: Chat2DeskFailure,
-    message: string,
-    readonly httpStatus?: number,
-  ) {
-    super(`CHAT2DESK_${failure.toUpperCase()}`, message);
-  }
-}
-
-export type Chat2DeskError = Chat2DeskRetryableError | Chat2DeskPermanentError;
-
-export function isChat2DeskError(err: unknown): err is Chat2DeskError {
-  return err instanceof Chat2DeskRetryableError || err instanceof Chat2DeskPermanentError;
-}
-
 function failureError(
   failure: Chat2DeskFailure,
   message: string,
@@ -131,21 +94,6 @@ export interface Chat2DeskHttpOptions {
   /** The process's Chat2Desk edge (`getChat2DeskEdge` in edge.ts): every call goes through it. */
   fetchImpl: typeof fetch;
 }
-
-export interface Chat2DeskRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string;
-  query?: Record<string, string | number | boolean | undefined>;
-  body?: unknown;
-}
-
-export interface Chat2DeskResponse {
-  httpStatus: number;
-  data: unknown;
-  meta: unknown;
-}
-
-export type Chat2DeskHttp = (request: Chat2DeskRequest) => Promise<Chat2DeskResponse>;
 
 /**
  * Builds the request function for one account. Throws `Chat2DeskRetryableError` or

@@ -5,9 +5,16 @@
  */
 
 import * as z from 'zod/mini';
+import { isChat2DeskError } from '../../errors';
 import type { ListedMessage } from '../../outbound/earlier-send';
+import type {
+  Chat2DeskHandoffCalls,
+  Chat2DeskHttp,
+  Chat2DeskMessagesClient,
+  MessageAddress,
+} from '../../outbound/ports';
 import type { MessageOperation } from '../../outbound/render/send-operations';
-import { type Chat2DeskHttp, isChat2DeskError, parseData } from './http';
+import { parseData } from './http';
 import { operatorStatusOf, wireOperatorListSchema } from './wire-account';
 import {
   type WireAssignTagsBody,
@@ -23,73 +30,6 @@ import {
   wireListedMessageSchema,
   wireSendMessageResultSchema,
 } from './wire-messages';
-
-/** Where a message goes and who says it. */
-export interface MessageAddress {
-  clientId: string;
-  /** The bot's operator (the channel's operatorId): the message shows as sent by it. */
-  operatorId?: string;
-  /** Chat2Desk's channel id and transport from the inbound event; Chat2Desk defaults to the last ones. */
-  c2dChannelId?: string;
-  transport?: string;
-}
-
-export interface SentMessage {
-  /** Absent when Chat2Desk answered 2xx with a body we cannot read: the message was taken all the same. */
-  messageId?: string;
-  dialogId?: string;
-}
-
-export interface DialogChanges {
-  /** `null` takes the dialog from its operator: it waits in the general queue. */
-  operatorId?: string | null;
-  state?: 'open' | 'closed';
-}
-
-export interface Chat2DeskMessagesClient {
-  sendMessage(address: MessageAddress, operation: MessageOperation, externalId: string): Promise<SentMessage>;
-  /**
-   * The account's latest messages, newest first (`order=desc`; `client_id` is sent, but the list
-   * may be the whole account's).
-   */
-  latestMessages(clientId: string, limit: number): Promise<ListedMessage[]>;
-  transferToOperator(messageId: string, operatorId: string): Promise<void>;
-  transferToGroup(messageId: string, groupId: string): Promise<void>;
-  updateDialog(dialogId: string, changes: DialogChanges): Promise<void>;
-}
-
-/** The hand-off calls (transfer options, close, tags, client card). */
-export interface Chat2DeskHandoffCalls {
-  sendComment(address: MessageAddress, text: string, externalId: string): Promise<void>;
-  closeRequest(clientId: string): Promise<void>;
-  listOperatorStatuses(): Promise<OperatorStatus[]>;
-  listOperatorGroups(): Promise<OperatorGroup[]>;
-  listTags(): Promise<AccountTag[]>;
-  assignTags(tagIds: string[], assignee: { type: 'request' | 'client'; id: string }): Promise<void>;
-  updateClient(clientId: string, changes: ClientCardChanges): Promise<void>;
-}
-
-/** An operator and whether it can take a dialog now (`online` 1 and no `offline_type`). */
-export interface OperatorStatus {
-  id: string;
-  online: boolean;
-}
-
-export interface OperatorGroup {
-  id: string;
-  operatorIds: string[];
-}
-
-export interface AccountTag {
-  id: string;
-  name?: string;
-}
-
-export interface ClientCardChanges {
-  name?: string;
-  comment?: string;
-  customFields?: Record<string, string>;
-}
 
 /** The wire body of one message operation. Pure. */
 export function toSendMessageBody(
@@ -246,11 +186,6 @@ export function toCommentBody(address: MessageAddress, text: string, externalId:
   // Without an operator the comment is credited to the dialog's current operator (reference §9 row 6).
   if (address.operatorId !== undefined) body.operator_id = wireId(address.operatorId);
   return body;
-}
-
-/** Whether a client offers the hand-off calls (every client `createMessagesClient` makes does). */
-export function hasHandoffCalls<C extends object>(client: C): client is C & Chat2DeskHandoffCalls {
-  return typeof (client as Partial<Chat2DeskHandoffCalls>).sendComment === 'function';
 }
 
 function handoffCalls(http: Chat2DeskHttp): Chat2DeskHandoffCalls {

@@ -5,6 +5,7 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { CHANNEL_TYPE, type Channel } from '../../domain/channel';
+import type { ChannelReadOptions } from '../../outbound/ports';
 import { registerSecret } from '../../redaction';
 import '../../zod-en';
 import { keys } from './table-definition';
@@ -43,13 +44,6 @@ export function fromChannelItem(raw: Record<string, unknown>): Channel {
   const { pk: _pk, tokenHash: _hash, ...channel } = channelItemSchema.parse(raw);
   registerSecret(channel.token);
   return channel;
-}
-
-export interface ChannelReadOptions {
-  /** The generation the caller's message carries: a cached channel of an older one is re-read. */
-  generation?: number;
-  /** Bypass the cache with a consistent read (a failure that a changed channel may explain). */
-  fresh?: boolean;
 }
 
 export interface ChannelReader {

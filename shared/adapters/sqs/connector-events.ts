@@ -7,7 +7,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { conversationGroupId, type InboundQueueMessage } from '../../domain/queue-messages';
 import { inboundQueueUrlOf } from '../../inbound/shards';
-import type { ConnectorEvents } from '../../outbound/deliver-reply';
+import type { ConnectorEvents } from '../../outbound/ports';
 import { sqsDeduplicationId } from './outbound-queue';
 
 export function createConnectorEvents(options: {

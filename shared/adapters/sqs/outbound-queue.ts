@@ -13,11 +13,7 @@ import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { conversationGroupId, type OutboundQueueMessage } from '../../domain/queue-messages';
 import { PermanentError, RetryableError } from '../../errors';
-
-export interface OutboundQueue {
-  /** Sends the messages in order; resolves only when SQS accepted every one. */
-  enqueue(messages: OutboundQueueMessage[]): Promise<void>;
-}
+import type { OutboundQueue } from '../../outbound/ports';
 
 const BATCH = 10;
 /** SQS's limit per message and per SendMessageBatch (the sum of its bodies), in bytes. */

@@ -17,10 +17,11 @@ import { createChannelReader } from '../../../shared/adapters/dynamodb/channel-i
 import { createConversationStore } from '../../../shared/adapters/dynamodb/conversation-store';
 import { createDeadLetters } from '../../../shared/adapters/sqs/dead-letters';
 import { createInboundQueue, type InboundQueue } from '../../../shared/adapters/sqs/inbound-queue';
-import { createOutboundQueue, type OutboundQueue } from '../../../shared/adapters/sqs/outbound-queue';
+import { createOutboundQueue } from '../../../shared/adapters/sqs/outbound-queue';
 import { createRequeue } from '../../../shared/adapters/sqs/requeue';
 import type { Channel } from '../../../shared/domain/channel';
 import { type OutboundQueueMessage, outboundQueueMessageSchema } from '../../../shared/domain/queue-messages';
+import type { OutboundQueue } from '../../../shared/outbound/ports';
 import { webhookSecret } from '../../../shared/webhook-url';
 import { createTestTable, type TestTable, testDocumentClient } from '../../support/aws';
 import { storeTestChannel, testChannel } from '../../support/channels';

@@ -15,6 +15,7 @@ const USE_CASE_FOLDERS = [
   'shared/inbound',
   'shared/healing',
   'shared/channels',
+  'shared/outbound',
 ];
 
 function tsFiles(folder: string): string[] {

@@ -1,7 +1,7 @@
 /** The healer's decisions against an in-memory account (no network). */
 import type { AccountWebhook, WebhookSpec } from '../../../shared/adapters/chat2desk/account-client';
-import { Chat2DeskPermanentError, Chat2DeskRetryableError } from '../../../shared/adapters/chat2desk/http';
 import type { Channel } from '../../../shared/domain/channel';
+import { Chat2DeskPermanentError, Chat2DeskRetryableError } from '../../../shared/errors';
 import {
   type HealCandidate,
   type HealWebhooksDeps,

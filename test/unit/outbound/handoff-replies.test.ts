@@ -1,14 +1,10 @@
 /** The hand-off replies: what the contract accepts, how they render, and the account directory's cache. */
 
 import { demoReplies } from '../../../infra/local/demo-agent';
-import type {
-  AccountTag,
-  OperatorGroup,
-  OperatorStatus,
-} from '../../../shared/adapters/chat2desk/messages-client';
 import { toCommentBody, toSendMessageBody } from '../../../shared/adapters/chat2desk/messages-client';
 import { type AgentEvent, agentResponseSchema } from '../../../shared/domain/agent-contract';
 import { createAccountDirectory, resolveTags } from '../../../shared/outbound/account-directory';
+import type { AccountTag, OperatorGroup, OperatorStatus } from '../../../shared/outbound/ports';
 import { renderReply } from '../../../shared/outbound/render/render-reply';
 
 function reasonOf(reply: unknown): string | undefined {

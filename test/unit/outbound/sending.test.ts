@@ -1,11 +1,12 @@
+import { toSendMessageBody } from '../../../shared/adapters/chat2desk/messages-client';
 import {
-  type Chat2DeskHttp,
   Chat2DeskPermanentError,
   Chat2DeskRetryableError,
-} from '../../../shared/adapters/chat2desk/http';
-import { toSendMessageBody } from '../../../shared/adapters/chat2desk/messages-client';
-import { PermanentError, RetryLaterError } from '../../../shared/errors';
+  PermanentError,
+  RetryLaterError,
+} from '../../../shared/errors';
 import { externalIdFor, planTransfer } from '../../../shared/outbound/deliver-reply';
+import type { Chat2DeskHttp } from '../../../shared/outbound/ports';
 import {
   createMemorySchedule,
   createRateLimiter,
