@@ -7,7 +7,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -48,6 +48,16 @@ export type QueueUrlName =
   | 'OUTBOUND_QUEUE_URL'
   | 'INBOUND_DLQ_URL'
   | 'OUTBOUND_DLQ_URL';
+/** A variable holding several queue URLs, comma-separated, in order (`inboundQueueUrls` in shared/config.ts). */
+export type QueueUrlListName = 'INBOUND_QUEUE_URLS';
+
+/** The queues' URLs, comma-separated, in order: one CloudFormation join (the URLs are tokens). */
+export function queueUrlList(queues: readonly IQueue[]): string {
+  return Fn.join(
+    ',',
+    queues.map((q) => q.queueUrl),
+  );
+}
 
 /**
  * Item-level DynamoDB actions; TransactWriteItems is authorised per contained action, and so are
@@ -270,6 +280,26 @@ export class ConnectorFunction extends Construct {
   }
 
   /**
+   * SendMessage to each of the queues (the inbound shards; nothing else on them); sets `envName` to
+   * the first queue's URL and `listEnvName` to every URL, comma-separated, in order.
+   */
+  bindQueuesSend(
+    bindings: readonly QueueBinding[],
+    envName: QueueUrlName,
+    listEnvName: QueueUrlListName,
+  ): this {
+    const [first] = bindings;
+    if (!first) throw new Error(`${envName}: no queue to send to`);
+    this.allow(
+      ['sqs:SendMessage'],
+      bindings.map((b) => b.queue.queueArn),
+    );
+    this.allow(['kms:GenerateDataKey', 'kms:Decrypt'], [...new Set(bindings.map((b) => b.key.keyArn))]);
+    this.setEnvironment(envName, first.queue.queueUrl);
+    return this.setEnvironment(listEnvName, queueUrlList(bindings.map((b) => b.queue)));
+  }
+
+  /**
    * Consumes a FIFO queue with partial batch responses. The event source grants the receive/delete
    * actions on that queue (and decrypt on its key) to this function's role only.
    */
@@ -281,6 +311,19 @@ export class ConnectorFunction extends Construct {
         reportBatchItemFailures: true,
       }),
     );
+    return this;
+  }
+
+  /**
+   * Consumes each of the queues (the inbound shards) through its own event source, each with these
+   * options: `maxConcurrency` holds per queue, so the function's concurrency is at most
+   * `maxConcurrency` × queues.
+   */
+  bindQueuesConsume(
+    bindings: readonly QueueBinding[],
+    options: { batchSize: number; maxConcurrency: number },
+  ): this {
+    for (const binding of bindings) this.bindQueueConsume(binding, options);
     return this;
   }
 

@@ -25,10 +25,11 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from './connector-function';
 import { CUSTOM_METRICS } from './metric-names';
 
 export interface MonitoredQueue {
-  /** Short name used in alarm names: `inbound`, `outbound`. */
+  /** Short name used in alarm names: `inbound`, `inbound-1`, …, `outbound`. */
   name: string;
   queue: IQueue;
-  deadLetterQueue: IQueue;
+  /** Absent: the queue shares another's dead-letter queue (inbound shards), alarmed with that one. */
+  deadLetterQueue?: IQueue;
   /** Age of the oldest message that raises the alarm. */
   maxAgeSeconds: number;
 }
@@ -42,6 +43,8 @@ export interface ConnectorMonitoringProps {
   workerFunction: IFunction;
   functions: Record<string, IFunction>;
   queues: MonitoredQueue[];
+  /** The inbound shards: the dashboard's "queued inbound" is what was sent to all of them. */
+  inboundQueues: IQueue[];
   alarmEmail?: string;
 }
 
@@ -101,16 +104,18 @@ export class ConnectorMonitoring extends Construct {
     };
 
     for (const q of props.queues) {
-      alarm(
-        `${q.name}DeadLetters`,
-        alarmName.deadLetters(prefix, q.name),
-        `Messages are in the ${q.name} dead-letter queue: they were not processed after all retries.`,
-        q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: 'Maximum',
-        }),
-        1,
-      );
+      if (q.deadLetterQueue) {
+        alarm(
+          `${q.name}DeadLetters`,
+          alarmName.deadLetters(prefix, q.name),
+          `Messages are in the ${q.name} dead-letter queue: they were not processed after all retries.`,
+          q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(1),
+            statistic: 'Maximum',
+          }),
+          1,
+        );
+      }
       alarm(
         `${q.name}OldestMessage`,
         alarmName.oldestMessage(prefix, q.name),
@@ -163,7 +168,6 @@ export class ConnectorMonitoring extends Construct {
   }
 
   private buildDashboard(prefix: string, props: ConnectorMonitoringProps): Dashboard {
-    const inbound = props.queues.find((q) => q.name === 'inbound');
     const fiveMin = { period: Duration.minutes(5) };
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${prefix}-overview` });
     dashboard.addWidgets(
@@ -182,15 +186,7 @@ export class ConnectorMonitoring extends Construct {
           // A flood shows as 4xx (forged: 404; over a channel's admission: 429, also counted apart).
           props.api.metricClientError({ ...fiveMin, statistic: 'Sum', label: 'refused (4xx)' }),
           customMetric(CUSTOM_METRICS.webhookRateLimited).with({ label: 'over channel admission (429)' }),
-          ...(inbound
-            ? [
-                inbound.queue.metricNumberOfMessagesSent({
-                  ...fiveMin,
-                  statistic: 'Sum',
-                  label: 'queued inbound',
-                }),
-              ]
-            : []),
+          ...this.queuedInbound(props.inboundQueues, fiveMin.period),
         ],
       }),
       new GraphWidget({
@@ -235,12 +231,16 @@ export class ConnectorMonitoring extends Construct {
             label: `${q.name} age`,
           }),
         ),
-        right: props.queues.map((q) =>
-          q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-            ...fiveMin,
-            statistic: 'Maximum',
-            label: `${q.name} DLQ`,
-          }),
+        right: props.queues.flatMap((q) =>
+          q.deadLetterQueue
+            ? [
+                q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+                  ...fiveMin,
+                  statistic: 'Maximum',
+                  label: `${q.name} DLQ`,
+                }),
+              ]
+            : [],
         ),
       }),
       new GraphWidget({
@@ -283,5 +283,20 @@ export class ConnectorMonitoring extends Construct {
       }),
     );
     return dashboard;
+  }
+
+  /** Messages sent to the inbound shards: the one queue's metric, or their sum. */
+  private queuedInbound(queues: IQueue[], period: Duration): IMetric[] {
+    const sent = (q: IQueue, label?: string) =>
+      q.metricNumberOfMessagesSent({ period, statistic: 'Sum', ...(label ? { label } : {}) });
+    if (queues.length <= 1) return queues.map((q) => sent(q, 'queued inbound'));
+    return [
+      new MathExpression({
+        expression: queues.map((_, i) => `q${i}`).join(' + '),
+        usingMetrics: Object.fromEntries(queues.map((q, i) => [`q${i}`, sent(q)])),
+        label: `queued inbound (${queues.length} shards)`,
+        period,
+      }),
+    ];
   }
 }

@@ -21,6 +21,7 @@ export function buildConnectorApp(app: App, parameters: DeployParameters): Conne
   const stateful = new StatefulStack(app, 'Chat2DeskChannelData', {
     description: 'Chat2Desk channel: table, queues, dead-letter queues, server keys (retained)',
     namePrefix: parameters.namePrefix,
+    inboundShards: parameters.inboundShards,
     ...(env ? { env } : {}),
   });
   const stateless = new StatelessStack(app, 'Chat2DeskChannelService', {

@@ -4,6 +4,7 @@
  * a message naming the parameter. See docs/DEPLOY.md.
  */
 import { z } from 'zod';
+import { DEFAULT_INBOUND_SHARDS, MAX_INBOUND_SHARDS } from '../../shared/adapters/sqs/queue-definitions';
 import { WEBHOOK_ADMISSION_DEFAULTS } from '../../shared/config';
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -28,6 +29,8 @@ export const DEFAULT_REPLY_MAX_CONCURRENCY = 50;
  * the webhook door"). HTTP APIs allow at most the account's regional quota (10,000 rps, burst 5,000).
  */
 export const DEFAULT_API_THROTTLE = { rateLimit: 1000, burstLimit: 2000 } as const;
+
+const INBOUND_SHARDS_MESSAGE = `inboundShards must be a whole number from 1 to ${MAX_INBOUND_SHARDS}`;
 
 export const deployParametersSchema = z
   .object({
@@ -65,8 +68,21 @@ export const deployParametersSchema = z
       .default('chat2desk-channel'),
     /** Powertools log level of the functions. */
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-    /** Concurrent worker batches (agent calls in flight ≈ this × batch size at most). */
+    /**
+     * Concurrent worker batches per inbound shard (agent calls in flight ≈ this × batch size × shards
+     * at most).
+     */
     workerMaxConcurrency: z.coerce.number().int().min(2).max(1000).default(10),
+    /**
+     * Inbound FIFO queues a channel's events are spread over by channel id, each with its own worker
+     * event source (docs/DEPLOY.md, "Inbound shards").
+     */
+    inboundShards: z.coerce
+      .number({ error: INBOUND_SHARDS_MESSAGE })
+      .int({ error: INBOUND_SHARDS_MESSAGE })
+      .min(1, { error: INBOUND_SHARDS_MESSAGE })
+      .max(MAX_INBOUND_SHARDS, { error: INBOUND_SHARDS_MESSAGE })
+      .default(DEFAULT_INBOUND_SHARDS),
     /** Concurrent reply batches (Lambda's SQS maximum concurrency, 2–1000). */
     replyMaxConcurrency: z.coerce.number().int().min(2).max(1000).default(DEFAULT_REPLY_MAX_CONCURRENCY),
     /** X-Ray active tracing of the functions: `off` (the default, no traces billed) or `active`. */
@@ -113,6 +129,7 @@ export const PARAMETER_NAMES = [
   'namePrefix',
   'logLevel',
   'workerMaxConcurrency',
+  'inboundShards',
   'replyMaxConcurrency',
   'tracing',
   'tracingSampleRate',

@@ -17,9 +17,12 @@ import {
   TTL_ATTRIBUTE,
 } from '../../shared/adapters/dynamodb/table-definition';
 import {
+  DEFAULT_INBOUND_SHARDS,
   DLQ_RETENTION_DAYS,
   fifoQueueName,
   INBOUND_QUEUE,
+  inboundShardName,
+  MAX_INBOUND_SHARDS,
   OUTBOUND_QUEUE,
   type QueueDefinition,
 } from '../../shared/adapters/sqs/queue-definitions';
@@ -27,6 +30,8 @@ import {
 export interface StatefulStackProps extends StackProps {
   /** Prefix of the physical queue names (one deployment per prefix per account and region). */
   namePrefix: string;
+  /** Inbound shards, 1..MAX_INBOUND_SHARDS (the deploy parameter `inboundShards`); default DEFAULT_INBOUND_SHARDS. */
+  inboundShards?: number;
 }
 
 export interface ConnectorQueue {
@@ -38,7 +43,13 @@ export interface ConnectorQueue {
 export class StatefulStack extends Stack {
   readonly key: Key;
   readonly table: Table;
+  /** Inbound shard 0: the inbound queue of before shards (same ids and names). */
   readonly inbound: ConnectorQueue;
+  /**
+   * Every inbound shard in shard order, `inbound` first; shard i ≥ 1 is the queue `inbound-<i>`,
+   * with the same settings and the same dead-letter queue as shard 0 (docs/DEPLOY.md, "Inbound shards").
+   */
+  readonly inboundShards: ConnectorQueue[];
   readonly outbound: ConnectorQueue;
   readonly webhookSecretKey: Secret;
   readonly tokenHashKey: Secret;
@@ -71,7 +82,25 @@ export class StatefulStack extends Stack {
       sortKey: { name: BY_AGENT_SORT_KEY, type: AttributeType.STRING },
     });
 
+    const shards = props.inboundShards ?? DEFAULT_INBOUND_SHARDS;
+    if (!Number.isInteger(shards) || shards < 1 || shards > MAX_INBOUND_SHARDS) {
+      throw new Error(`inboundShards must be a whole number from 1 to ${MAX_INBOUND_SHARDS}, not ${shards}`);
+    }
     this.inbound = this.fifoQueue('Inbound', INBOUND_QUEUE, props.namePrefix);
+    this.inboundShards = [this.inbound];
+    for (let shard = 1; shard < shards; shard++) {
+      this.inboundShards.push({
+        queue: this.fifoQueueFeeding(
+          `Inbound${shard}Queue`,
+          inboundShardName(shard),
+          INBOUND_QUEUE,
+          props.namePrefix,
+          this.inbound.deadLetterQueue,
+        ),
+        deadLetterQueue: this.inbound.deadLetterQueue,
+        definition: INBOUND_QUEUE,
+      });
+    }
     this.outbound = this.fifoQueue('Outbound', OUTBOUND_QUEUE, props.namePrefix);
 
     this.webhookSecretKey = this.serverKey(
@@ -99,8 +128,20 @@ export class StatefulStack extends Stack {
       enforceSSL: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const queue = new Queue(this, `${id}Queue`, {
-      queueName: fifoQueueName(prefix, definition.name),
+    const queue = this.fifoQueueFeeding(`${id}Queue`, definition.name, definition, prefix, deadLetterQueue);
+    return { queue, deadLetterQueue, definition };
+  }
+
+  /** A FIFO queue of `definition`'s settings, named `name`, redriven to `deadLetterQueue`. */
+  private fifoQueueFeeding(
+    id: string,
+    name: string,
+    definition: QueueDefinition,
+    prefix: string,
+    deadLetterQueue: Queue,
+  ): Queue {
+    return new Queue(this, id, {
+      queueName: fifoQueueName(prefix, name),
       fifo: true,
       deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
       fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
@@ -114,7 +155,6 @@ export class StatefulStack extends Stack {
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: definition.maxReceiveCount },
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    return { queue, deadLetterQueue, definition };
   }
 
   private serverKey(id: string, description: string): Secret {

@@ -26,11 +26,13 @@ import {
   KEY_PREFIXES,
   TABLE_PARTITION_KEY,
 } from '../../shared/adapters/dynamodb/table-definition';
+import { inboundShardName } from '../../shared/adapters/sqs/queue-definitions';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../shared/timeouts';
 import { WEBHOOK_PATH_PREFIX } from '../../shared/webhook-url';
 import {
   ConnectorFunction,
   type QueueBinding,
+  queueUrlList,
   type TableBinding,
   type TableWrites,
 } from '../constructs/connector-function';
@@ -133,7 +135,8 @@ export class StatelessStack extends Stack {
     super(scope, id, props);
     const { data, parameters: p } = props;
     const table: TableBinding = { table: data.table, key: data.key };
-    const inbound: QueueBinding = { queue: data.inbound.queue, key: data.key };
+    // The inbound shards in shard order, shard 0 first (docs/DEPLOY.md, "Inbound shards").
+    const inboundShards: QueueBinding[] = data.inboundShards.map((s) => ({ queue: s.queue, key: data.key }));
     const outbound: QueueBinding = { queue: data.outbound.queue, key: data.key };
     // A record that can never succeed is moved to its DLQ at once by the function itself.
     const inboundDlq: QueueBinding = { queue: data.inbound.deadLetterQueue, key: data.key };
@@ -193,7 +196,8 @@ export class StatelessStack extends Stack {
     })
       // The first signed delivery is recorded on the channel (unsigned ones refused after): that update only.
       .bindTable(table, { items: 'read', writes: TABLE_WRITES.webhook })
-      .bindQueueSend(inbound, 'INBOUND_QUEUE_URL')
+      // A channel's events go to its shard: INBOUND_QUEUE_URLS lists them, INBOUND_QUEUE_URL is shard 0.
+      .bindQueuesSend(inboundShards, 'INBOUND_QUEUE_URL', 'INBOUND_QUEUE_URLS')
       .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY');
     this.api.addRoutes({
       path: WEBHOOK_ROUTE,
@@ -213,14 +217,18 @@ export class StatelessStack extends Stack {
       ...common,
     })
       .bindTable(table, { items: 'read', writes: TABLE_WRITES.worker })
-      .bindQueueConsume(inbound, {
+      // One event source per shard, each with its own maximum concurrency: a flooding channel fills
+      // its shard's worker capacity, not the others'.
+      .bindQueuesConsume(inboundShards, {
         batchSize: SIZING.worker.batchSize,
         maxConcurrency: p.workerMaxConcurrency,
       })
       .bindQueueSend(outbound, 'OUTBOUND_QUEUE_URL')
       .bindQueueSend(inboundDlq, 'INBOUND_DLQ_URL')
-      // Records not started for lack of time are made visible again (the event source grants it).
+      // Records not started for lack of time are made visible again, on their own shard (each
+      // shard's event source grants it there).
       .setEnvironment('INBOUND_QUEUE_URL', data.inbound.queue.queueUrl)
+      .setEnvironment('INBOUND_QUEUE_URLS', queueUrlList(data.inboundShards.map((s) => s.queue)))
       .bindSecret(data.agentApiKey, 'AGENT_API_KEY')
       // Our external ids are signed with it (an outbox proves it is our own echo).
       .bindSecret(data.webhookSecretKey, 'WEBHOOK_SECRET_KEY');
@@ -239,8 +247,9 @@ export class StatelessStack extends Stack {
         maxConcurrency: p.replyMaxConcurrency,
       })
       .bindQueueSend(outboundDlq, 'OUTBOUND_DLQ_URL')
-      // A transfer that finds nobody online queues `c2d: no operators online` for the worker.
-      .bindQueueSend(inbound, 'INBOUND_QUEUE_URL')
+      // A transfer that finds nobody online queues `c2d: no operators online` for the worker, on the
+      // channel's shard.
+      .bindQueuesSend(inboundShards, 'INBOUND_QUEUE_URL', 'INBOUND_QUEUE_URLS')
       .setEnvironment('OUTBOUND_QUEUE_URL', data.outbound.queue.queueUrl)
       // The account's send schedule is keyed by the token's keyed hash, as the token lock.
       .bindSecret(data.tokenHashKey, 'TOKEN_HASH_KEY')
@@ -329,6 +338,12 @@ export class StatelessStack extends Stack {
           deadLetterQueue: data.inbound.deadLetterQueue,
           maxAgeSeconds: 300,
         },
+        // Shards 1.. share shard 0's dead-letter queue (alarmed once, above).
+        ...data.inboundShards.slice(1).map((s, i) => ({
+          name: inboundShardName(i + 1),
+          queue: s.queue,
+          maxAgeSeconds: 300,
+        })),
         {
           name: 'outbound',
           queue: data.outbound.queue,
@@ -336,6 +351,7 @@ export class StatelessStack extends Stack {
           maxAgeSeconds: 300,
         },
       ],
+      inboundQueues: data.inboundShards.map((s) => s.queue),
       ...(p.alarmEmail ? { alarmEmail: p.alarmEmail } : {}),
     });
 
@@ -345,6 +361,10 @@ export class StatelessStack extends Stack {
       description: 'The platform invokes this function with channel-management commands',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'InboundQueueUrls', {
+      value: queueUrlList(data.inboundShards.map((s) => s.queue)),
+      description: 'The inbound shards, comma-separated, in shard order (docs/DEPLOY.md, "Inbound shards")',
+    });
     new CfnOutput(this, 'InboundDeadLetterQueueUrl', { value: data.inbound.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'OutboundDeadLetterQueueUrl', { value: data.outbound.deadLetterQueue.queueUrl });
   }

@@ -8,7 +8,11 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { ConnectorFunction } from '../../infra/constructs/connector-function';
 import { sentPartKey } from '../../shared/adapters/dynamodb/sent-replies';
 import { IDEMPOTENCY_KEY_PREFIX, keys } from '../../shared/adapters/dynamodb/table-definition';
-import { INBOUND_QUEUE, OUTBOUND_QUEUE } from '../../shared/adapters/sqs/queue-definitions';
+import {
+  DEFAULT_INBOUND_SHARDS,
+  INBOUND_QUEUE,
+  OUTBOUND_QUEUE,
+} from '../../shared/adapters/sqs/queue-definitions';
 import { loadConfig } from '../../shared/config';
 import { DEFAULT_RETRY_POLICY } from '../../shared/outbound/retry-policy';
 import { recordBudgetMs } from '../../shared/timeouts';
@@ -79,10 +83,12 @@ const consume = (queue: string) => [
   'kms:Decrypt key',
 ];
 const send = (queue: string) => [`sqs:SendMessage ${queue}`, 'kms:GenerateDataKey key', 'kms:Decrypt key'];
+/** The inbound shards as iam-view names them, shard 0 first (4 by default). */
+const INBOUND_SHARDS = ['inboundQueue', 'inbound1Queue', 'inbound2Queue', 'inbound3Queue'];
 const expected = (...groups: string[][]) => [...new Set([...BASELINE, ...groups.flat()])].sort();
 
 describe('least privilege, per function (every action on every resource, nothing more)', () => {
-  test('webhook: read the table (and mark a channel signed), send to the inbound queue, read the webhook secret key', () => {
+  test('webhook: read the table (and mark a channel signed), send to every inbound shard, read the webhook secret key', () => {
     expect(permissionsOf('webhook')).toEqual(
       expected(
         [
@@ -93,18 +99,18 @@ describe('least privilege, per function (every action on every resource, nothing
           'kms:Encrypt key',
           'kms:GenerateDataKey key',
         ],
-        send('inboundQueue'),
+        ...INBOUND_SHARDS.map(send),
         ['secretsmanager:GetSecretValue webhookSecretKey'],
       ),
     );
   });
 
-  test('worker: table read, its own items written, consume inbound, send outbound and to its own DLQ, agent API key', () => {
+  test('worker: table read, its own items written, consume every inbound shard (visibility changes included), send outbound and to its own DLQ, agent API key', () => {
     expect(permissionsOf('worker')).toEqual(
       expected(
         TABLE_READ,
         tableWrites('PutItem', 'UpdateItem', 'DeleteItem'),
-        consume('inboundQueue'),
+        ...INBOUND_SHARDS.map(consume),
         send('outboundQueue'),
         send('inboundDlq'),
         ['secretsmanager:GetSecretValue agentApiKey', 'secretsmanager:GetSecretValue webhookSecretKey'],
@@ -112,14 +118,14 @@ describe('least privilege, per function (every action on every resource, nothing
     );
   });
 
-  test('reply: table read, its own items written (the send schedule too), consume outbound, send to its own DLQ and to inbound (the offline event), the token hash key', () => {
+  test('reply: table read, its own items written (the send schedule too), consume outbound, send to its own DLQ and to every inbound shard (the offline event), the token hash key', () => {
     expect(permissionsOf('reply')).toEqual(
       expected(
         TABLE_READ,
         tableWrites('PutItem', 'UpdateItem', 'BatchWriteItem'),
         consume('outboundQueue'),
         send('outboundDlq'),
-        send('inboundQueue'),
+        ...INBOUND_SHARDS.map(send),
         ['secretsmanager:GetSecretValue tokenHashKey', 'secretsmanager:GetSecretValue webhookSecretKey'],
       ),
     );
@@ -194,6 +200,7 @@ describe('least privilege, per function (every action on every resource, nothing
       withBase(
         'TABLE_NAME',
         'INBOUND_QUEUE_URL',
+        'INBOUND_QUEUE_URLS',
         'WEBHOOK_SECRET_KEY_SECRET_ARN',
         'WEBHOOK_CHANNEL_RATE_PER_SECOND',
         'WEBHOOK_CHANNEL_BURST',
@@ -203,6 +210,7 @@ describe('least privilege, per function (every action on every resource, nothing
       withBase(
         'TABLE_NAME',
         'INBOUND_QUEUE_URL',
+        'INBOUND_QUEUE_URLS',
         'OUTBOUND_QUEUE_URL',
         'INBOUND_DLQ_URL',
         'AGENT_API_URL',
@@ -214,6 +222,7 @@ describe('least privilege, per function (every action on every resource, nothing
       withBase(
         'TABLE_NAME',
         'INBOUND_QUEUE_URL',
+        'INBOUND_QUEUE_URLS',
         'OUTBOUND_QUEUE_URL',
         'OUTBOUND_DLQ_URL',
         'TOKEN_HASH_KEY_SECRET_ARN',
@@ -383,17 +392,27 @@ describe('event sources', () => {
       JSON.stringify(m.Properties.FunctionName).includes(logicalId(synth.stacks.stateless, fn.function)),
     );
 
-  test('worker consumes the inbound queue in batches of 5, partial batch failures, capped concurrency', () => {
-    const [mapping, ...others] = mappingOf(synth.stacks.stateless.functions.worker);
-    expect(others).toEqual([]);
-    expect(mapping!.Properties).toEqual({
-      BatchSize: 5,
-      EventSourceArn: { 'Fn::ImportValue': expect.stringContaining('InboundQueue') },
-      FunctionName: expect.anything(),
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 10 },
-    });
-    expect(JSON.stringify(mapping!.Properties.EventSourceArn)).not.toContain('DeadLetter');
+  test('worker consumes every inbound shard, each through its own mapping: batches of 5, partial batch failures, its own capped concurrency', () => {
+    const mappings = mappingOf(synth.stacks.stateless.functions.worker);
+    const stateful = synth.stacks.stateful;
+    expect(stateful.inboundShards).toHaveLength(DEFAULT_INBOUND_SHARDS);
+    // One mapping per shard, in shard order; shard 0 is the inbound queue of before shards.
+    expect(mappings.map((m) => m.Properties.EventSourceArn['Fn::ImportValue'])).toEqual(
+      stateful.inboundShards.map((s) =>
+        expect.stringContaining(`FnGetAtt${logicalId(stateful, s.queue)}Arn`),
+      ),
+    );
+    expect(logicalId(stateful, stateful.inboundShards[0]!.queue)).toMatch(/^InboundQueue/);
+    for (const mapping of mappings) {
+      expect(mapping.Properties).toEqual({
+        BatchSize: 5,
+        EventSourceArn: { 'Fn::ImportValue': expect.stringMatching(/Inbound\d*Queue/) },
+        FunctionName: expect.anything(),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 10 },
+      });
+      expect(JSON.stringify(mapping.Properties.EventSourceArn)).not.toContain('DeadLetter');
+    }
   });
 
   test('reply consumes the outbound queue with maximum concurrency replyMaxConcurrency (default 50)', () => {
@@ -409,7 +428,9 @@ describe('event sources', () => {
   });
 
   test('nothing else is fed by a queue', () => {
-    expect(Object.keys(synth.stateless.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(2);
+    expect(Object.keys(synth.stateless.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(
+      DEFAULT_INBOUND_SHARDS + 1,
+    );
   });
 });
 
@@ -476,7 +497,8 @@ describe('stateful resources', () => {
 
   test('every queue refuses plain HTTP', () => {
     const policies = Object.values(synth.stateful.findResources('AWS::SQS::QueuePolicy'));
-    expect(policies).toHaveLength(4);
+    // The inbound shards, the outbound queue and the two DLQs.
+    expect(policies).toHaveLength(DEFAULT_INBOUND_SHARDS + 3);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({
@@ -498,6 +520,112 @@ describe('stateful resources', () => {
         PasswordLength: 64,
       });
     }
+  });
+});
+
+describe('inbound shards (default 4, docs/DEPLOY.md "Inbound shards")', () => {
+  const shardIds = () => {
+    const stack = synth.stacks.stateful;
+    return stack.inboundShards.map((s) => logicalId(stack, s.queue));
+  };
+  /** How the stateless stack reads shard i's URL (its export of the queue's Ref). */
+  const importedUrl = (id: string) => ({
+    'Fn::ImportValue': expect.stringContaining(`ExportsOutputRef${id}`),
+  });
+
+  test('four inbound queues and one inbound DLQ (plus the outbound pair): shard 0 is the queue of before shards', () => {
+    const queues = synth.stateful.findResources('AWS::SQS::Queue');
+    expect(
+      Object.values(queues)
+        .map((q) => q.Properties.QueueName)
+        .sort(),
+    ).toEqual([
+      'chat2desk-channel-inbound-1.fifo',
+      'chat2desk-channel-inbound-2.fifo',
+      'chat2desk-channel-inbound-3.fifo',
+      'chat2desk-channel-inbound-dlq.fifo',
+      'chat2desk-channel-inbound.fifo',
+      'chat2desk-channel-outbound-dlq.fifo',
+      'chat2desk-channel-outbound.fifo',
+    ]);
+    const stack = synth.stacks.stateful;
+    expect(stack.inboundShards[0]).toBe(stack.inbound);
+    const ids = shardIds();
+    expect(ids[0]).toMatch(/^InboundQueue[0-9A-F]{8}$/);
+    expect(logicalId(stack, stack.inbound.deadLetterQueue)).toMatch(/^InboundDeadLetterQueue[0-9A-F]{8}$/);
+    ids.slice(1).forEach((id, i) => {
+      expect(id).toMatch(new RegExp(`^Inbound${i + 1}Queue[0-9A-F]{8}$`));
+    });
+    expect(queues[ids[0]!]!.Properties.QueueName).toBe('chat2desk-channel-inbound.fifo');
+  });
+
+  test('every shard has shard 0’s settings, is retained, and redrives to the one inbound DLQ', () => {
+    const stack = synth.stacks.stateful;
+    const queues = synth.stateful.findResources('AWS::SQS::Queue');
+    const [first, ...others] = shardIds().map((id) => queues[id]!);
+    const dlq = { 'Fn::GetAtt': [logicalId(stack, stack.inbound.deadLetterQueue), 'Arn'] };
+    const { QueueName: _, ...settings } = first!.Properties;
+    expect(settings.RedrivePolicy).toEqual({
+      deadLetterTargetArn: dlq,
+      maxReceiveCount: INBOUND_QUEUE.maxReceiveCount,
+    });
+    others.forEach((q, i) => {
+      expect(q.DeletionPolicy).toBe('Retain');
+      expect(q.Properties).toEqual({ ...settings, QueueName: `chat2desk-channel-inbound-${i + 1}.fifo` });
+    });
+    for (const shard of stack.inboundShards)
+      expect(shard.deadLetterQueue).toBe(stack.inbound.deadLetterQueue);
+  });
+
+  test('webhook, worker and reply get INBOUND_QUEUE_URL (shard 0) and INBOUND_QUEUE_URLS (the four, in shard order)', () => {
+    const fns = synth.stateless.findResources('AWS::Lambda::Function');
+    const ids = shardIds();
+    for (const name of ['webhook', 'worker', 'reply'] as const) {
+      const id = logicalId(synth.stacks.stateless, synth.stacks.stateless.functions[name].function);
+      const vars = fns[id]!.Properties.Environment.Variables;
+      expect([name, vars.INBOUND_QUEUE_URL]).toEqual([name, importedUrl(ids[0]!)]);
+      expect([name, vars.INBOUND_QUEUE_URLS]).toEqual([name, { 'Fn::Join': [',', ids.map(importedUrl)] }]);
+    }
+  });
+
+  test('webhook and reply may send to every shard, in one statement each; the worker sends to none', () => {
+    const ids = shardIds();
+    const stack = synth.stacks.stateless;
+    const sends = (fn: ConnectorFunction) =>
+      Object.values(synth.stateless.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(logicalId(stack, fn.role)))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement)
+        .filter((st) => [st.Action].flat().includes('sqs:SendMessage'))
+        .flatMap((st) => [st.Resource].flat())
+        .map((r) => JSON.stringify(r));
+    for (const fn of [stack.functions.webhook, stack.functions.reply]) {
+      const granted = sends(fn);
+      for (const id of ids) expect(granted.filter((r) => r.includes(`FnGetAtt${id}Arn`))).toHaveLength(1);
+    }
+    expect(sends(stack.functions.worker).filter((r) => ids.some((id) => r.includes(id)))).toEqual([]);
+  });
+
+  test('each shard alarms on its oldest message (inbound-1, …); the one DLQ alarms once', () => {
+    const names = Object.values(synth.stateless.findResources('AWS::CloudWatch::Alarm'))
+      .map((a) => String(a.Properties.AlarmName))
+      .filter((n) => n.startsWith('chat2desk-channel-inbound'))
+      .sort();
+    expect(names).toEqual([
+      'chat2desk-channel-inbound-1-oldest-message-age',
+      'chat2desk-channel-inbound-2-oldest-message-age',
+      'chat2desk-channel-inbound-3-oldest-message-age',
+      'chat2desk-channel-inbound-dlq-not-empty',
+      'chat2desk-channel-inbound-oldest-message-age',
+    ]);
+  });
+
+  test('the dashboard’s "queued inbound" is the sum over the four shards; an output lists their URLs', () => {
+    const [dashboard] = Object.values(synth.stateless.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    expect(body).toContain('queued inbound (4 shards)');
+    expect(body).toContain('q0 + q1 + q2 + q3');
+    const outputs = synth.stateless.findOutputs('InboundQueueUrls');
+    expect(outputs.InboundQueueUrls!.Value).toEqual({ 'Fn::Join': [',', shardIds().map(importedUrl)] });
   });
 });
 
@@ -574,7 +702,8 @@ describe('alarms, dashboard, schedule', () => {
       MetricName: 'WebhookUnsignedRefused',
       Namespace: 'Chat2DeskChannel',
     });
-    expect(alarms()).toHaveLength(4 + 10 + 3);
+    // Per DLQ and per queue (the inbound shards each), per function, and three more.
+    expect(alarms()).toHaveLength(2 + (DEFAULT_INBOUND_SHARDS + 1) + 10 + 3);
   });
 
   test('every alarm notifies the alarm topic (alarm and OK), which has the e-mail subscription', () => {
@@ -656,5 +785,48 @@ describe('tracing=active', () => {
         ServiceName: `${stack.stackName}-*`,
       }),
     });
+  });
+});
+
+describe('inboundShards=1: the one inbound queue of before shards', () => {
+  let single: SynthesisedApp;
+  beforeAll(() => {
+    single = synthConnectorApp({ ...TEST_PARAMETERS, INBOUND_SHARDS: '1' });
+  });
+  afterAll(() => single?.cleanup());
+
+  test('no resource the default has not, and none of the shards 1..', () => {
+    const ids = (t: SynthesisedApp['stateful']) => Object.keys(t.toJSON().Resources).sort();
+    const withoutShards = (list: string[]) =>
+      list.filter((id) => !/Inbound[1-9]\d*Queue|inbound[1-9]\d*/.test(id));
+    expect(ids(single.stateful)).toEqual(withoutShards(ids(synth.stateful)));
+    expect(ids(single.stateless)).toEqual(withoutShards(ids(synth.stateless)));
+    expect(single.stacks.stateful.inboundShards).toEqual([single.stacks.stateful.inbound]);
+    const names = Object.values(single.stateful.findResources('AWS::SQS::Queue')).map(
+      (q) => q.Properties.QueueName,
+    );
+    expect(names.filter((n) => String(n).includes('-inbound')).sort()).toEqual([
+      'chat2desk-channel-inbound-dlq.fifo',
+      'chat2desk-channel-inbound.fifo',
+    ]);
+    single.stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    single.stateless.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 10 + 3);
+  });
+
+  test('INBOUND_QUEUE_URLS is the one URL, as INBOUND_QUEUE_URL; the dashboard counts the one queue', () => {
+    const fns = single.stateless.findResources('AWS::Lambda::Function');
+    const stack = single.stacks.stateless;
+    for (const name of ['webhook', 'worker', 'reply'] as const) {
+      const vars = fns[logicalId(stack, stack.functions[name].function)]!.Properties.Environment.Variables;
+      expect([name, vars.INBOUND_QUEUE_URLS]).toEqual([
+        name,
+        { 'Fn::ImportValue': expect.stringContaining('ExportsOutputRefInboundQueue') },
+      ]);
+      expect(vars.INBOUND_QUEUE_URLS).toEqual(vars.INBOUND_QUEUE_URL);
+    }
+    const [dashboard] = Object.values(single.stateless.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    expect(body).toContain('queued inbound');
+    expect(body).not.toContain('shards)');
   });
 });

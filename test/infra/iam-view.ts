@@ -18,6 +18,10 @@ export function statefulNames(data: StatefulStack): Array<[string, string]> {
     [logicalId(data, data.key), 'key'],
     [logicalId(data, data.inbound.queue), 'inboundQueue'],
     [logicalId(data, data.inbound.deadLetterQueue), 'inboundDlq'],
+    // Inbound shards 1.. (`inbound1Queue`, …); shard 0 is `inboundQueue`.
+    ...data.inboundShards
+      .slice(1)
+      .map((s, i): [string, string] => [logicalId(data, s.queue), `inbound${i + 1}Queue`]),
     [logicalId(data, data.outbound.queue), 'outboundQueue'],
     [logicalId(data, data.outbound.deadLetterQueue), 'outboundDlq'],
     [logicalId(data, data.webhookSecretKey), 'webhookSecretKey'],

@@ -144,6 +144,7 @@ describe('deployment parameters', () => {
       namePrefix: 'chat2desk-channel',
       logLevel: 'INFO',
       workerMaxConcurrency: 10,
+      inboundShards: 4,
       replyMaxConcurrency: 50,
       tracing: 'off',
       tracingSampleRate: 0.05,
@@ -175,10 +176,32 @@ describe('deployment parameters', () => {
     [{ REPLY_MAX_CONCURRENCY: '1001' }, 'replyMaxConcurrency'],
     [{ TRACING: 'on' }, 'tracing'],
     [{ TRACING_SAMPLE_RATE: '1.5' }, 'tracingSampleRate'],
+    [{ INBOUND_SHARDS: '0' }, 'inboundShards'],
+    [{ INBOUND_SHARDS: '17' }, 'inboundShards'],
+    [{ INBOUND_SHARDS: 'x' }, 'inboundShards'],
   ])('rejects %j (names %s)', (override, name) => {
     expect(() => readDeployParameters(none, { ...TEST_PARAMETERS, ...override })).toThrow(
       new RegExp(`^Invalid deployment parameters:[\\s\\S]*${name}`),
     );
+  });
+
+  test.each(['0', '17', 'x', '2.5'])(
+    'inboundShards=%s is refused with the range, naming both ways to give it',
+    (value) => {
+      expect(() =>
+        readDeployParameters((n) => (n === 'inboundShards' ? value : undefined), TEST_PARAMETERS),
+      ).toThrow(
+        'inboundShards (context -c inboundShards=… or env INBOUND_SHARDS): inboundShards must be a whole number from 1 to 16',
+      );
+    },
+  );
+
+  test('inboundShards: 1..16 from context or environment, default 4', () => {
+    expect(readDeployParameters(none, { ...TEST_PARAMETERS, INBOUND_SHARDS: '1' }).inboundShards).toBe(1);
+    expect(
+      readDeployParameters((n) => (n === 'inboundShards' ? '16' : undefined), TEST_PARAMETERS).inboundShards,
+    ).toBe(16);
+    expect(readDeployParameters(none, TEST_PARAMETERS).inboundShards).toBe(4);
   });
 
   test('environment names are the SCREAMING_CASE of the context names', () => {
