@@ -1,25 +1,13 @@
 /**
- * Per-test FIFO queues on the SQS emulator, built from the same definitions as AWS
- * (`FIFO_ATTRIBUTES`, a DLQ and a RedrivePolicy with the definition's maxReceiveCount).
+ * Per-test FIFO queues on the SQS emulator, built as the local stack builds them (`ensureQueues`:
+ * the definitions' attributes, a DLQ and a RedrivePolicy with the definition's maxReceiveCount).
  *
  *   const queues = await createTestQueues();
  *   ... queues.inboundUrl, queues.inboundDlqUrl, queues.outboundUrl, queues.outboundDlqUrl
  *   await queues.drop();
  */
-import {
-  CreateQueueCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import {
-  FIFO_ATTRIBUTES,
-  fifoQueueName,
-  INBOUND_QUEUE,
-  inboundShardName,
-  OUTBOUND_QUEUE,
-  type QueueDefinition,
-} from '../../shared/adapters/sqs/queue-definitions';
+import { DeleteQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ensureQueues } from '../../infra/local/runtime/bootstrap';
 import { testSqsClient, uniqueName } from './aws';
 
 export interface TestQueues {
@@ -51,54 +39,25 @@ export async function queueArn(client: SQSClient, queueUrl: string): Promise<str
   return result.Attributes?.QueueArn;
 }
 
-async function createPair(
-  client: SQSClient,
-  prefix: string,
-  definition: QueueDefinition,
-  options: TestQueueOptions,
-  /** Another queue's DLQ (an inbound shard's), and this queue's own name. */
-  shard?: { dlqUrl: string; name: string },
-): Promise<{ url: string; dlqUrl: string }> {
-  const dlqUrl =
-    shard?.dlqUrl ??
-    (
-      await client.send(
-        new CreateQueueCommand({
-          QueueName: fifoQueueName(prefix, definition.name, true),
-          Attributes: { ...FIFO_ATTRIBUTES },
-        }),
-      )
-    ).QueueUrl!;
-  const dlqArn = await queueArn(client, dlqUrl);
-  if (!dlqArn) throw new Error(`the emulator returned no QueueArn for ${dlqUrl}`);
-  const queue = await client.send(
-    new CreateQueueCommand({
-      QueueName: fifoQueueName(prefix, shard?.name ?? definition.name),
-      Attributes: {
-        ...FIFO_ATTRIBUTES,
-        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? definition.visibilityTimeoutSeconds),
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: dlqArn,
-          maxReceiveCount: options.maxReceiveCount ?? definition.maxReceiveCount,
-        }),
-      },
-    }),
-  );
-  return { url: queue.QueueUrl!, dlqUrl };
-}
-
 export async function createTestQueues(options: TestQueueOptions = {}): Promise<TestQueues> {
   const client = options.client ?? testSqsClient();
   const prefix = uniqueName('t');
-  const inbound = await createPair(client, prefix, INBOUND_QUEUE, options);
-  const shardUrls = [inbound.url];
-  for (let shard = 1; shard < (options.inboundShards ?? 1); shard += 1) {
-    const name = inboundShardName(shard);
-    shardUrls.push(
-      (await createPair(client, prefix, INBOUND_QUEUE, options, { dlqUrl: inbound.dlqUrl, name })).url,
-    );
-  }
-  const outbound = await createPair(client, prefix, OUTBOUND_QUEUE, options);
+  const overrides = {
+    ...(options.visibilityTimeoutSeconds !== undefined
+      ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }
+      : {}),
+    ...(options.maxReceiveCount !== undefined ? { maxReceiveCount: options.maxReceiveCount } : {}),
+  };
+  // The local stack's builder: the same definitions, DLQs and redrive policies as it creates.
+  const local = await ensureQueues(
+    client,
+    prefix,
+    { inbound: overrides, outbound: overrides },
+    options.inboundShards ?? 1,
+  );
+  const inbound = local.inbound;
+  const outbound = local.outbound;
+  const shardUrls = local.inboundShards.map((q) => q.url);
   const urls = [...shardUrls, inbound.dlqUrl, outbound.url, outbound.dlqUrl];
   return {
     inboundUrl: inbound.url,
