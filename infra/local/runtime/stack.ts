@@ -321,6 +321,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoint: sqsEndpoint,
       credentials: LOCAL_CREDENTIALS,
       useQueueUrlAsEndpoint: false,
+      // The pollers' receives and deletes: the middleware stack resolved once per command class.
+      cacheMiddleware: true,
     });
     clients.push(dynamoClient, sqsClient);
 
