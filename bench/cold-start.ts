@@ -3,7 +3,7 @@
  * (bench/hello/handler.ts), all bundled with the deployed settings (infra/constructs/function-bundling.ts)
  * and measured in the same run.
  *
- *   npm run bench:cold-start -- [runs=11] [--before] [--floor]
+ *   npm run bench:cold-start -- [runs=11] [--before] [--floor] [--baseline <dir>]
  *
  * "Module init" is what Lambda's Init phase spends on the code: loading the bundle and evaluating
  * its top level, from the runtime's `import()` (ESM, `.mjs`) or `require()` (CommonJS) to the
@@ -24,12 +24,19 @@
  * Secrets Manager) but none of the connector's code — what any function on this stack adds over
  * hello before its own code; each function's min over `floorLibraries`' min is then printed with
  * PASS/MISS against FLOOR_TARGETS (≤ 1.10× the webhook, ≤ 1.20× the others) and a summary line.
+ * What a function now loads on first use instead of at init is timed after init in the same
+ * process and printed beside it: `node:dns` on the first host lookup (the URL guard) and the
+ * function's own lazy chunks (e.g. channel management's caller keys). `--baseline <dir>` also
+ * builds the functions (and, with `--floor`, `floorLibraries`) of another checkout of this project
+ * with that checkout's own bundling (e.g. `git worktree add /tmp/base main`, with `node_modules`
+ * reachable from it) and measures them in the same interleaved run: before → after per function.
  * Exit code 0 either way (a benchmark, not a test).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import {
   BUNDLE_FILE_NAME,
@@ -139,28 +146,30 @@ const STACK_ENVIRONMENT: Record<BundleName, Record<string, string>> = {
 
 /**
  * Runs in the fresh process: loads the bundle the way the Node.js runtime does (`import()` for
- * `.mjs`, `require()` otherwise), checks that it exports a handler and prints the time taken. With
- * `undici` as second argument it then also times what the first Chat2Desk call adds: requiring the
- * lazy module from the bundle's folder (shared/adapters/chat2desk/edge.ts does that).
+ * `.mjs`, `require()` otherwise), checks that it exports a handler and prints the time taken. The
+ * second argument (JSON) asks for what a first invocation then loads, each timed in turn: the
+ * function's own lazy chunks (`chunks`), `node:dns` as the URL guard's first lookup imports it
+ * (`dns`), and undici as the first Chat2Desk call requires it from the bundle's folder (`undici`;
+ * shared/adapters/chat2desk/edge.ts does that) — in this order, the order of a first send.
  */
 const LOADER = `
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-const [file, lazy] = process.argv.slice(2);
+const [file, spec] = process.argv.slice(2);
+const { chunks = [], dns = false, undici = false } = spec ? JSON.parse(spec) : {};
 const start = performance.now();
 const mod = file.endsWith('.mjs') ? await import(pathToFileURL(file).href) : createRequire(file)(file);
 const initMs = performance.now() - start;
 if (typeof mod.handler !== 'function') throw new Error(file + ' exports no handler');
-let lazyMs;
-if (lazy) {
-  const lazyStart = performance.now();
-  createRequire(file)(lazy);
-  lazyMs = performance.now() - lazyStart;
-}
-process.stdout.write(JSON.stringify({ initMs, lazyMs }));
+const timed = async (load) => { const t = performance.now(); await load(); return performance.now() - t; };
+let chunksMs, dnsMs, lazyMs;
+if (chunks.length) chunksMs = await timed(async () => { for (const c of chunks) await import(pathToFileURL(c).href); });
+if (dns) dnsMs = await timed(() => import('node:dns/promises'));
+if (undici) lazyMs = await timed(() => createRequire(file)('undici'));
+process.stdout.write(JSON.stringify({ initMs, chunksMs, dnsMs, lazyMs }));
 `;
 
-type Variant = 'deployed' | 'before';
+type Variant = 'deployed' | 'before' | 'baseline';
 
 interface Bundle {
   name: BundleName;
@@ -170,14 +179,23 @@ interface Bundle {
   gzipBytes: number;
   /** Whether the function uses the Chat2Desk edge (and so loads undici on its first call). */
   usesEdge: boolean;
+  /** Whether the URL guard's lookup imports node:dns on first use (not at init). */
+  dnsOnFirstLookup: boolean;
+  /** The function's own chunks, loaded by a dynamic import on first use (absolute paths). */
+  lazyChunks: string[];
   samples: number[];
   lazySamples: number[];
+  dnsSamples: number[];
+  chunkSamples: number[];
 }
 
 /** One fresh process loading the bundle; its times go to the samples unless `record` is false. */
 function initOnce(loader: string, bundle: Bundle, record = true): void {
-  const lazy = bundle.variant === 'deployed' && bundle.usesEdge ? ['undici'] : [];
-  const out = execFileSync(process.execPath, [loader, bundle.file, ...lazy], {
+  const firstUse =
+    bundle.variant === 'deployed'
+      ? [JSON.stringify({ chunks: bundle.lazyChunks, dns: bundle.dnsOnFirstLookup, undici: bundle.usesEdge })]
+      : [];
+  const out = execFileSync(process.execPath, [loader, bundle.file, ...firstUse], {
     env: {
       PATH: process.env.PATH ?? '',
       ...lambdaEnvironment(bundle.name),
@@ -186,10 +204,17 @@ function initOnce(loader: string, bundle: Bundle, record = true): void {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const { initMs, lazyMs } = JSON.parse(out.toString()) as { initMs: number; lazyMs?: number };
+  const { initMs, lazyMs, dnsMs, chunksMs } = JSON.parse(out.toString()) as {
+    initMs: number;
+    lazyMs?: number;
+    dnsMs?: number;
+    chunksMs?: number;
+  };
   if (!record) return;
   bundle.samples.push(initMs);
   if (lazyMs !== undefined) bundle.lazySamples.push(lazyMs);
+  if (dnsMs !== undefined) bundle.dnsSamples.push(dnsMs);
+  if (chunksMs !== undefined) bundle.chunkSamples.push(chunksMs);
 }
 
 const min = (values: number[]) => Math.min(...values);
@@ -211,12 +236,45 @@ async function buildBefore(entry: string, outDir: string) {
   return { file, metafile: result.metafile! };
 }
 
-async function buildBundle(dir: string, variant: Variant, name: Bundle['name'], entry: string) {
+/** The other checkout's own `buildFunctionBundle` (its bundling settings, its code). */
+type BuildFunctionBundle = typeof buildFunctionBundle;
+async function baselineBuilder(checkout: string): Promise<BuildFunctionBundle> {
+  const module = join(resolve(checkout), 'infra', 'constructs', 'function-bundling.ts');
+  const loaded = (await import(pathToFileURL(module).href)) as {
+    buildFunctionBundle?: BuildFunctionBundle;
+    default?: { buildFunctionBundle?: BuildFunctionBundle };
+  };
+  const build = loaded.buildFunctionBundle ?? loaded.default?.buildFunctionBundle;
+  if (!build) throw new Error(`${module} exports no buildFunctionBundle`);
+  return build;
+}
+
+async function buildBundle(
+  dir: string,
+  variant: Variant,
+  name: Bundle['name'],
+  entry: string,
+  baseline?: BuildFunctionBundle,
+) {
   const outDir = join(dir, variant, name);
   const { file, metafile } =
-    variant === 'deployed' ? await buildFunctionBundle(entry, outDir) : await buildBefore(entry, outDir);
+    variant === 'deployed'
+      ? await buildFunctionBundle(entry, outDir)
+      : variant === 'baseline'
+        ? await baseline!(entry, outDir)
+        : await buildBefore(entry, outDir);
   // What a cold start reads: the bundle and the chunks it imports statically (not the lazy ones).
   const loaded = filesLoadedAtInit(metafile, file);
+  const ownLazyChunks = Object.entries(metafile.outputs)
+    .filter(
+      ([output, o]) =>
+        o.entryPoint && /(^|\/)(shared|functions)\//.test(o.entryPoint) && output.endsWith('.mjs'),
+    )
+    .map(([output]) => join(process.cwd(), output))
+    .filter((f) => f !== file && !loaded.includes(f));
+  const urlGuard = Object.entries(metafile.inputs).find(([input]) =>
+    input.endsWith('shared/adapters/http/url-guard.ts'),
+  )?.[1];
   const bundle: Bundle = {
     name,
     variant,
@@ -224,8 +282,14 @@ async function buildBundle(dir: string, variant: Variant, name: Bundle['name'], 
     bytes: loaded.reduce((sum, f) => sum + statSync(f).size, 0),
     gzipBytes: loaded.reduce((sum, f) => sum + gzipSync(readFileSync(f)).length, 0),
     usesEdge: Object.keys(metafile.inputs).some((i) => i.endsWith('shared/adapters/chat2desk/edge.ts')),
+    dnsOnFirstLookup: Boolean(
+      urlGuard?.imports.some((i) => i.path === 'node:dns/promises' && i.kind === 'dynamic-import'),
+    ),
+    lazyChunks: ownLazyChunks,
     samples: [],
     lazySamples: [],
+    dnsSamples: [],
+    chunkSamples: [],
   };
   return bundle;
 }
@@ -255,14 +319,14 @@ function table(bundles: Bundle[], helloMin: number, withLazy: boolean): string[]
           : ratio <= TARGET_RATIO
             ? 'PASS'
             : 'MISS';
-    const lazy = b.lazySamples.length
-      ? `${min(b.lazySamples).toFixed(1)} / ${median(b.lazySamples).toFixed(1)} ms`
-      : '—';
+    const minMedian = (samples: number[]) =>
+      samples.length ? `${min(samples).toFixed(1)} / ${median(samples).toFixed(1)} ms` : '—';
+    const lazy = `${minMedian(b.lazySamples)} | ${minMedian(b.dnsSamples)} | ${minMedian(b.chunkSamples)}`;
     return `| ${b.name} | ${(b.bytes / 1024).toFixed(1)} KB | ${(b.gzipBytes / 1024).toFixed(1)} KB | ${min(b.samples).toFixed(1)} ms | ${median(b.samples).toFixed(1)} ms | ${ratio.toFixed(2)}× | ${verdict} |${floor ? ` ${overFloor(b)} | ${floorRatio(b)} |` : ''}${withLazy ? ` ${lazy} |` : ''}`;
   });
   return [
-    `| bundle | minified | gzip | init min | init median | min / hello min | ≤ ${TARGET_RATIO}× |${floor ? ' min over floorLibraries | min / floorLibraries min | ≤ floor target |' : ''}${withLazy ? ' undici on first Chat2Desk call (min / median) |' : ''}`,
-    `|---|---|---|---|---|---|---|${floor ? '---|---|---|' : ''}${withLazy ? '---|' : ''}`,
+    `| bundle | minified | gzip | init min | init median | min / hello min | ≤ ${TARGET_RATIO}× |${floor ? ' min over floorLibraries | min / floorLibraries min | ≤ floor target |' : ''}${withLazy ? ' undici on first Chat2Desk call (min / median) | node:dns on first lookup (min / median) | own lazy chunks on first use (min / median) |' : ''}`,
+    `|---|---|---|---|---|---|---|${floor ? '---|---|---|' : ''}${withLazy ? '---|---|---|' : ''}`,
     ...rows,
   ];
 }
@@ -271,6 +335,10 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const withBefore = args.includes('--before');
   const withFloor = args.includes('--floor');
+  const baselineAt = args.indexOf('--baseline');
+  const baselineDir = baselineAt >= 0 ? args[baselineAt + 1] : undefined;
+  if (baselineAt >= 0 && !baselineDir) throw new Error('--baseline needs the folder of another checkout');
+  const baseline = baselineDir ? await baselineBuilder(baselineDir) : undefined;
   const runs = Math.max(11, Number(args.find((a) => /^\d+$/.test(a)) ?? 11));
   const dir = mkdtempSync(join(tmpdir(), 'c2d-cold-start-'));
   try {
@@ -286,6 +354,12 @@ async function main(): Promise<void> {
       for (const [name, entry] of entries) {
         if (variant === 'before' && name in FLOOR_ENTRIES) continue;
         bundles.push(await buildBundle(dir, variant, name, entry));
+      }
+    }
+    if (baseline) {
+      for (const [name, entry] of entries) {
+        if (name === 'hello' || name === 'floorClients') continue;
+        bundles.push(await buildBundle(dir, 'baseline', name, entry, baseline));
       }
     }
     for (const bundle of bundles) initOnce(loader, bundle, false); // file cache warm, not measured
@@ -337,6 +411,26 @@ async function main(): Promise<void> {
           const now = min(deployed.find((d) => d.name === b.name)!.samples);
           const then = min(b.samples);
           return `| ${b.name} | ${then.toFixed(1)} → ${now.toFixed(1)} ms | ${(((now - then) / then) * 100).toFixed(0)} % |`;
+        }),
+      );
+    }
+    if (baseline) {
+      const base = bundles.filter((b) => b.variant === 'baseline');
+      const baseFloor = base.find((b) => b.name === 'floorLibraries');
+      const nowFloor = deployed.find((b) => b.name === 'floorLibraries');
+      const ratioTo = (b: Bundle, floor: Bundle | undefined) =>
+        floor ? ` ${(min(b.samples) / min(floor.samples)).toFixed(2)}× |` : '';
+      lines.push(
+        '',
+        `baseline ${baselineDir} (its own code and bundling), same run:`,
+        '',
+        `| bundle | minified before → now | init min before → now | change |${baseFloor ? ' before: min / its floorLibraries min | now: min / floorLibraries min |' : ''}`,
+        `|---|---|---|---|${baseFloor ? '---|---|' : ''}`,
+        ...base.map((b) => {
+          const d = deployed.find((x) => x.name === b.name)!;
+          const then = min(b.samples);
+          const now = min(d.samples);
+          return `| ${b.name} | ${(b.bytes / 1024).toFixed(1)} → ${(d.bytes / 1024).toFixed(1)} KB | ${then.toFixed(1)} → ${now.toFixed(1)} ms | ${(((now - then) / then) * 100).toFixed(0)} % |${b.name in FUNCTION_ENTRIES ? `${ratioTo(b, baseFloor)}${ratioTo(d, nowFloor)}` : baseFloor ? ' — | — |' : ''}`;
         }),
       );
     }
