@@ -12,15 +12,12 @@ import type { OutboundQueueMessage } from '../domain/queue-messages';
 import { MAX_REPLIES_PER_EVENT, repliesSchema } from '../domain/reply';
 import { ChannelInactiveError, type FieldIssue, NotFoundError, ValidationError } from '../errors';
 import '../zod-en';
+import { AGENT_INITIATED_PREFIX } from './agent-initiated';
 import type { OutboundQueue } from './ports';
 
 /** The command as the management function parses it; the chat id and replies are checked here. */
 
-/** Event ids of replies the agent sends first (the `send` command), not answers to a client message. */
-export const AGENT_INITIATED_PREFIX = 'send:';
-export function isAgentInitiated(eventId: string): boolean {
-  return eventId.startsWith(AGENT_INITIATED_PREFIX);
-}
+export { AGENT_INITIATED_PREFIX, isAgentInitiated } from './agent-initiated';
 
 export const sendCommandSchema = z.strictObject({
   action: z.literal('send'),
