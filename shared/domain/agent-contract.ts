@@ -80,11 +80,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const eventTypeAgrees: Same<z.output<typeof agentEventSchema>, AgentEvent> = true;
 void eventTypeAgrees;
 
-export const agentInfoSchema = z.looseObject({
-  id: z.optional(z.union([z.string(), z.number()])),
-  trained: z.boolean(),
-});
-export type AgentInfo = z.infer<typeof agentInfoSchema>;
+export { type AgentInfo, agentInfoSchema } from './agent-info';
 
 export const agentResponseSchema = z.looseObject({
   replies: repliesSchema,

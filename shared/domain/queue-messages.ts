@@ -67,7 +67,4 @@ export const inboundQueueMessageSchema = z.object({
 });
 export type InboundQueueMessage = z.infer<typeof inboundQueueMessageSchema>;
 
-/** FIFO message group: one conversation (channel + client), so order holds per client only. */
-export function conversationGroupId(channelId: string, clientKey: string): string {
-  return `${channelId}:${clientKey}`;
-}
+export { conversationGroupId } from './conversation-group';

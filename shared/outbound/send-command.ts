@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
 import { requestIdSchema } from '../channels/caller-key';
-import { type Channel, chatIdSchema } from '../domain/channel';
+import type { Channel } from '../domain/channel';
+import { chatIdSchema } from '../domain/channel-schemas';
 import type { OutboundQueueMessage } from '../domain/queue-messages';
 import { MAX_REPLIES_PER_EVENT, repliesSchema } from '../domain/reply';
 import { ChannelInactiveError, type FieldIssue, NotFoundError, ValidationError } from '../errors';
