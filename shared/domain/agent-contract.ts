@@ -80,7 +80,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const eventTypeAgrees: Same<z.output<typeof agentEventSchema>, AgentEvent> = true;
 void eventTypeAgrees;
 
-export { type AgentInfo, agentInfoSchema } from './agent-info';
+export type { AgentInfo } from './agent-info';
 
 export const agentResponseSchema = z.looseObject({
   replies: repliesSchema,

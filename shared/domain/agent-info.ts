@@ -1,6 +1,6 @@
 /**
  * The agent's info (`GET` of the agent API), read by channel management. Its own module: channel
- * management needs this schema, not the agent events' and answers' (agent-contract.ts re-exports it).
+ * management needs this schema, not the agent events' and answers' (agent-contract.ts re-exports its type).
  */
 import * as z from 'zod/mini';
 import '../zod-en';
