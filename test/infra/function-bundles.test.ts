@@ -159,6 +159,18 @@ describe.each(NAMES)('the %s bundle', (name) => {
     expect(atInit.filter((i) => /@aws-lambda-powertools\/(idempotency|jmespath)\//.test(i))).toEqual([]);
   });
 
+  it('builds no schemas at a cold start that only channel management uses, there on first use', () => {
+    const atInit = loadedAtInit(built.get(name)!.metafile);
+    const all = bundledPackages(built.get(name)!.metafile);
+    // The management contract's channel fields: channel management only (its commands).
+    expect(atInit.some((i) => i.endsWith('shared/domain/channel-schemas.ts'))).toBe(name === 'channels');
+    if (name === 'channels') {
+      // The reply schemas: imported by the first send or notify.
+      expect(atInit.filter((i) => i.endsWith('shared/domain/reply.ts'))).toEqual([]);
+      expect(all.some((i) => i.endsWith('shared/domain/reply.ts'))).toBe(true);
+    }
+  });
+
   it('loads as Lambda loads it, exports a handler, and finds undici next to itself', async () => {
     const { file } = built.get(name)!;
     const out = await runNode(
