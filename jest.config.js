@@ -4,9 +4,16 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Type checking is done once by `tsc --noEmit`; jest only transpiles (much faster).
+  // CommonJS output here: a dynamic `import()` of our own modules (a lazy chunk in the bundles,
+  // infra/constructs/function-bundling.ts) becomes a `require`, which jest's module system runs
+  // without --experimental-vm-modules; the `.js` of such a relative import names the `.ts` file.
   transform: {
-    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
+    '^.+\\.[tj]s$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', moduleResolution: 'node' } },
+    ],
   },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   // @middy/* ships ESM only: let ts-jest transpile it to CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   cacheDirectory: '<rootDir>/.jest-cache',

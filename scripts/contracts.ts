@@ -12,7 +12,9 @@ import { join, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { channelCommandSchema } from '../functions/channels/commands';
 import { managementResultSchema } from '../shared/contracts/management-results';
-import { agentEventSchema, agentInfoSchema, agentResponseSchema } from '../shared/domain/agent-contract';
+import { agentResponseSchema } from '../shared/domain/agent-contract';
+import { agentEventSchema } from '../shared/domain/agent-event-schema';
+import { agentInfoSchema } from '../shared/domain/agent-info';
 import { repliesSchema } from '../shared/domain/reply';
 
 export const CONTRACTS_DIR = resolve(__dirname, '..', 'docs', 'contracts');

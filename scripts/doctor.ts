@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import * as z from 'zod/mini';
 import { createChat2DeskAccountClient } from '../shared/adapters/chat2desk/account-client';
 import { chat2deskFetch } from '../shared/adapters/chat2desk/edge';
-import { apiUrlSchema, tokenSchema } from '../shared/domain/channel';
+import { apiUrlSchema, tokenSchema } from '../shared/domain/channel-schemas';
 import { c2dIdSchema } from '../shared/domain/ids';
 import { redactSecrets, registerSecret } from '../shared/redaction';
 import { formatDoctorReport, runDoctor } from './doctor-checks';

@@ -6,6 +6,7 @@
  * start with a message that names the variable. Tunables (timeouts, rate limits) have documented
  * defaults. Keys may be given directly (local stack, tests) or as a Secrets Manager ARN (AWS).
  */
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 // zod/mini: the same validation at ~16 kB instead of ~450 kB, so even the webhook function
 // (bundle budget 150 kB) reads its settings through this one module.
 import * as z from 'zod/mini';
@@ -134,7 +135,9 @@ type SecretName = 'AGENT_API_KEY' | 'WEBHOOK_SECRET_KEY' | 'TOKEN_HASH_KEY';
 
 /**
  * A server key: from the variable itself, or from Secrets Manager when `<NAME>_SECRET_ARN` is set
- * (fetched once and cached by Powertools Parameters).
+ * (fetched once and cached by Powertools Parameters). Every function reads one on its first
+ * invocation, so Parameters is imported statically: a dynamic import would be a chunk of its own in
+ * the split bundles (infra/constructs/function-bundling.ts), loaded by that first invocation.
  */
 export async function resolveSecret(config: Config, name: SecretName): Promise<string> {
   const direct = config[name];
@@ -143,7 +146,6 @@ export async function resolveSecret(config: Config, name: SecretName): Promise<s
   if (!arn) {
     throw new ConfigError(`Missing environment variable ${name} (or ${name}_SECRET_ARN)`);
   }
-  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
   const value = await getSecret(arn, { maxAge: 300 });
   if (typeof value !== 'string' || value.length === 0) {
     throw new ConfigError(`Secret ${name}_SECRET_ARN holds no string value`);

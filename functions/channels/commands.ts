@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { notifyCommandSchema } from '../../shared/channels/notify';
-import { channelChangesSchema, channelFieldsSchema } from '../../shared/domain/channel';
+import { channelChangesSchema, channelFieldsSchema } from '../../shared/domain/channel-schemas';
 import type { FieldIssue } from '../../shared/errors';
 import { sendCommandSchema } from '../../shared/outbound/send-command';
 import '../../shared/zod-en';

@@ -9,7 +9,10 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { runFifoBatch } from '../../shared/adapters/sqs/fifo-batch';
 import { buildOnce } from '../../shared/build-once';
-import { type OutboundQueueMessage, outboundQueueMessageSchema } from '../../shared/domain/queue-messages';
+import {
+  type OutboundQueueMessage,
+  outboundQueueMessageSchema,
+} from '../../shared/domain/outbound-queue-message';
 import { classifyError, failureReason, RetryLaterError } from '../../shared/errors';
 import { countMetric, logger, metrics } from '../../shared/observability';
 import { deliverReply } from '../../shared/outbound/deliver-reply';

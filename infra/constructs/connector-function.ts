@@ -35,6 +35,7 @@ import {
   type FunctionName,
   lazyModuleCommands,
   PROJECT_ROOT,
+  splitBundleCommand,
 } from './function-bundling';
 
 /** The Powertools service name and metrics namespace every function reports under. */
@@ -198,11 +199,15 @@ export class ConnectorFunction extends Construct {
         esbuildArgs: {
           '--alias': Object.entries(aliasPaths()).map(([module, file]) => `${module}=${file}`),
         },
-        // The lazy modules' own files, next to the bundle (function-bundling.ts).
+        // The bundle split into chunks loaded on first use, and the lazy modules' own files, next
+        // to the bundle (function-bundling.ts).
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => lazyModuleCommands(outputDir),
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            ...splitBundleCommand(FUNCTION_ENTRIES[props.name], outputDir),
+            ...lazyModuleCommands(outputDir),
+          ],
         },
       },
       environment: {

@@ -10,10 +10,13 @@
  *   default credential chain is replaced by the environment provider Lambda needs.
  * - Lazy modules (undici) are built as separate minified files next to the bundle and required
  *   only on first use, so a cold start does not parse them.
+ * - Code splitting: code of ours reached only through a dynamic `import()` (rare paths) goes into
+ *   chunk files in `chunks/` next to the bundle, loaded when first used; code the bundle needs
+ *   anyway stays in it (one copy of every module, shared by the bundle and its chunks).
  * - Source maps without sources content: readable stack traces, smaller artefacts.
  */
 import { cpSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Metafile } from 'esbuild';
 
 export const PROJECT_ROOT = join(__dirname, '..', '..');
@@ -54,7 +57,15 @@ export const BUNDLE_SETTINGS = {
    * Chat2Desk call (shared/adapters/chat2desk/edge.ts).
    */
   lazyModules: ['undici'] as string[],
+  /**
+   * Dynamic `import()`s of our own modules become chunk files under `CHUNK_DIR` next to the bundle
+   * (esbuild code splitting, ES modules only), loaded on first use.
+   */
+  splitting: true,
 } as const;
+
+/** Where the chunks of a split bundle go, relative to the bundle's folder. */
+export const CHUNK_DIR = 'chunks';
 
 /**
  * Gives an ES module bundle a `require` in its scope (esbuild's `__require` shim uses it): CommonJS
@@ -86,11 +97,20 @@ export const BUNDLE_EXTERNALS: string[] = [
   ...BUNDLE_SETTINGS.lazyModules,
 ];
 
-/** The same settings as esbuild `build()` options (what NodejsFunction runs on the command line). */
+/**
+ * The same settings as esbuild `build()` options (what NodejsFunction runs on the command line,
+ * with the split build of `splitBundleCommand` after it). The bundle is written to `outfile`; its
+ * chunks, if any, to `CHUNK_DIR` beside it.
+ */
 export function esbuildOptions(entry: string, outfile: string) {
+  const extension = extname(outfile);
   return {
     entryPoints: [join(PROJECT_ROOT, entry)],
-    outfile,
+    outdir: dirname(outfile),
+    entryNames: basename(outfile, extension),
+    chunkNames: `${CHUNK_DIR}/[name]-[hash]`,
+    outExtension: { '.js': extension },
+    splitting: BUNDLE_SETTINGS.splitting && BUNDLE_SETTINGS.format === 'esm',
     bundle: true,
     platform: 'node' as const,
     minify: BUNDLE_SETTINGS.minify,
@@ -141,6 +161,42 @@ export function lazyModuleCommands(bundleDir: string): string[] {
 }
 
 /**
+ * NodejsFunction bundles into one file (`--outfile`), which cannot split. This command, the first of
+ * the construct's `afterBundling` hook, builds the function again with the same settings and code
+ * splitting into the asset folder (`entry` relative to the project root, as in FUNCTION_ENTRIES): `index.mjs` (+ map) is replaced and the chunks are written beside
+ * it, as `buildFunctionBundle` writes them.
+ */
+export function splitBundleCommand(entry: string, bundleDir: string): string[] {
+  const o = esbuildOptions(entry, join(bundleDir, BUNDLE_FILE_NAME));
+  if (!o.splitting) return [];
+  const esbuild = join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild');
+  const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+  return [
+    [
+      `"${esbuild}"`,
+      quote(o.entryPoints[0]!),
+      '--bundle',
+      `--platform=${o.platform}`,
+      `--format=${o.format}`,
+      `--target=${o.target}`,
+      ...(o.minify ? ['--minify'] : []),
+      ...(o.sourcemap ? ['--sourcemap'] : []),
+      ...(o.sourcesContent ? [] : ['--sources-content=false']),
+      `--main-fields=${o.mainFields.join(',')}`,
+      ...(o.banner.js ? [quote(`--banner:js=${o.banner.js}`)] : []),
+      ...Object.entries(o.alias).map(([module, file]) => quote(`--alias:${module}=${file}`)),
+      ...o.external.map((module) => quote(`--external:${module}`)),
+      '--splitting',
+      quote(`--outdir=${o.outdir}`),
+      `--entry-names=${o.entryNames}`,
+      `--chunk-names=${o.chunkNames}`,
+      `--out-extension:.js=${o.outExtension['.js']}`,
+      `--log-level=${o.logLevel}`,
+    ].join(' '),
+  ];
+}
+
+/**
  * Builds one function as deployed into `outDir`: `outDir/BUNDLE_FILE_NAME` (+ `.map`) and its lazy
  * modules. For the benchmarks and loaders of the built bundles; the CDK construct runs the same
  * through NodejsFunction. `lazyModulesFrom`: a folder where the lazy modules were already built
@@ -165,6 +221,28 @@ export async function buildFunctionBundle(
     await buildLazyModules(outDir);
   }
   return { file, metafile: result.metafile! };
+}
+
+/**
+ * The output files a cold start loads (absolute paths): the bundle and the chunks it imports
+ * statically, transitively; chunks reached only by a dynamic `import()` are loaded on first use.
+ */
+export function filesLoadedAtInit(metafile: Metafile, bundleFile: string): string[] {
+  const byAbsolute = new Map(Object.keys(metafile.outputs).map((o) => [join(process.cwd(), o), o]));
+  const absolute = (output: string) => join(process.cwd(), output);
+  const entry = byAbsolute.get(bundleFile) ?? byAbsolute.get(join(process.cwd(), bundleFile));
+  if (!entry) throw new Error(`${bundleFile} is not an output of this build`);
+  const files = new Set<string>();
+  const pending = [entry];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const i of metafile.outputs[file]!.imports) {
+      if (i.kind === 'import-statement' && metafile.outputs[i.path]) pending.push(i.path);
+    }
+  }
+  return [...files].map(absolute);
 }
 
 /** The lazy modules' files, as `node_modules/<name>/index.js` under `dir`. */

@@ -11,7 +11,7 @@
 import * as z from 'zod/mini';
 import { type Channel, toChatId } from '../domain/channel';
 import { c2dIdSchema } from '../domain/ids';
-import { MAX_REPLIES_PER_EVENT } from '../domain/reply';
+import { MAX_REPLIES_PER_EVENT } from '../domain/reply-limits';
 import {
   ChannelInactiveError,
   ConnectorError,
@@ -20,7 +20,7 @@ import {
   ValidationError,
 } from '../errors';
 import { logger } from '../observability';
-import { atLeastOneReplySchema, issuesOf, type SendCommandUseCase } from '../outbound/send-command';
+import { issuesOf, type SendCommandUseCase, safeParseReplies } from '../outbound/send-command';
 import { requestIdSchema } from './caller-key';
 import type { AccountClient, AccountInfo, NewClientSpec } from './ports';
 import '../zod-en';
@@ -93,7 +93,7 @@ export function createNotifyCommand(deps: NotifyDeps) {
     const issues: FieldIssue[] = [];
     const phone = normalisePhone(input.phone);
     if (!phone) issues.push({ path: 'phone', message: PHONE_ISSUE });
-    const replies = atLeastOneReplySchema.safeParse(input.replies);
+    const replies = await safeParseReplies(input.replies);
     if (!replies.success) issues.push(...issuesOf(replies.error, 'replies'));
     if (!phone || !replies.success) throw new ValidationError('invalid notify command', issues);
 

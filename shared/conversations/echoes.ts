@@ -10,7 +10,7 @@
  *    echo's event time within `ECHO_MATCH_WINDOW_MS` of the intent.
  */
 import { createHash } from 'node:crypto';
-import { htmlToPlainText } from '../inbound/map-to-agent-event';
+import { htmlToPlainText } from '../inbound/html-text';
 
 /** How far apart (either way: the clocks differ) an intent and its echo may be. */
 export const ECHO_MATCH_WINDOW_MS = 120_000;

@@ -1,4 +1,8 @@
-/** The agent API (DESIGN §4.2): what the worker sends and what it accepts back. */
+/**
+ * The agent API (DESIGN §4.2): what the worker sends and what it accepts back. The schema of the
+ * event sent is in agent-event-schema.ts, for the published contract only: no function parses its
+ * own events, so none builds it at a cold start.
+ */
 import * as z from 'zod/mini';
 import '../zod-en';
 import { repliesSchema } from './reply';
@@ -52,39 +56,7 @@ export const CHANNEL_VARIABLE_NAMES = [
   'channel_visitor_firstname',
 ] as const;
 
-/** The event the worker posts; a schema so the contract can be published (docs/contracts/). */
-export const agentEventSchema = z.strictObject({
-  eventId: z.string().check(z.minLength(1)),
-  channel: z.strictObject({ id: z.string(), type: z.literal('chat2desk') }),
-  chatId: z.string().check(z.regex(/^\d{1,20}\|chat2desk$/)),
-  clientMessage: z.string(),
-  attachments: z.array(
-    z.strictObject({
-      kind: z.enum(['image', 'video', 'audio', 'pdf', 'file']),
-      url: z.string(),
-      name: z.optional(z.string()),
-      mimeType: z.optional(z.string()),
-      size: z.optional(z.int().check(z.nonnegative())),
-    }),
-  ),
-  location: z.optional(z.strictObject({ latitude: z.number(), longitude: z.number() })),
-  variables: z.strictObject(
-    Object.fromEntries(CHANNEL_VARIABLE_NAMES.map((name) => [name, z.optional(z.string())])) as Record<
-      (typeof CHANNEL_VARIABLE_NAMES)[number],
-      z.ZodMiniOptional<z.ZodMiniString>
-    >,
-  ),
-});
-
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const eventTypeAgrees: Same<z.output<typeof agentEventSchema>, AgentEvent> = true;
-void eventTypeAgrees;
-
-export const agentInfoSchema = z.looseObject({
-  id: z.optional(z.union([z.string(), z.number()])),
-  trained: z.boolean(),
-});
-export type AgentInfo = z.infer<typeof agentInfoSchema>;
+export type { AgentInfo } from './agent-info';
 
 export const agentResponseSchema = z.looseObject({
   replies: repliesSchema,

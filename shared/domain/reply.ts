@@ -2,6 +2,7 @@
 import * as z from 'zod/mini';
 import '../zod-en';
 import { c2dIdSchema } from './ids';
+import { MAX_REPLIES_PER_EVENT } from './reply-limits';
 
 const MAX_TEXT = 100_000;
 const MAX_BUTTONS = 50;
@@ -113,5 +114,5 @@ export type CloseReply = z.infer<typeof closeReplySchema>;
 export type TagsReply = z.infer<typeof tagsReplySchema>;
 export type ClientReply = z.infer<typeof clientReplySchema>;
 
-export const MAX_REPLIES_PER_EVENT = 50;
+export { MAX_REPLIES_PER_EVENT };
 export const repliesSchema = z.array(replySchema).check(z.maxLength(MAX_REPLIES_PER_EVENT));

@@ -36,9 +36,8 @@ import {
   type ConnectorEvent,
   type InboundQueueMessage,
   inboundQueueMessageSchema,
-  type OutboundQueueMessage,
-  type ReplyTarget,
-} from '../domain/queue-messages';
+} from '../domain/inbound-queue-message';
+import type { OutboundQueueMessage, ReplyTarget } from '../domain/queue-messages';
 import type { Reply } from '../domain/reply';
 import { PermanentError } from '../errors';
 import { CUSTOM_METRICS } from '../metric-names';

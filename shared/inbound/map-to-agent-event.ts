@@ -22,7 +22,10 @@ import {
   SERVICE_MESSAGE_DIALOG_CLOSED,
 } from '../domain/agent-contract';
 import { toChatId } from '../domain/channel';
+import { htmlToPlainText } from './html-text';
 import type { WebhookEvent } from './webhook-event';
+
+export { htmlToPlainText } from './html-text';
 
 /** `[tg] 8078`, `[chat] 1d0b…`, `[wa_gupshup] KZ.…`: a messenger handle, not a phone number. */
 const PSEUDO_PHONE = /^\s*\[[^\]]*\]/;
@@ -50,31 +53,6 @@ export function channelVariables(event: WebhookEvent): ChannelVariables {
   set('channel_visitor_phone', visitorPhone(event.client));
   set('channel_visitor_firstname', event.client?.name?.trim() || undefined);
   return variables;
-}
-
-const ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-  '#39': "'",
-};
-
-/** Chat2Desk texts may carry HTML: line breaks become newlines, other tags go, entities decode. */
-export function htmlToPlainText(text: string | undefined): string {
-  if (!text) return '';
-  return text
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|li)>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&(amp|lt|gt|quot|apos|nbsp|#39);/g, (_m, name: string) => ENTITIES[name] ?? '')
-    .replace(/&#(\d{1,7});/g, (_m, code: string) => {
-      const n = Number(code);
-      return n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : '';
-    })
-    .trim();
 }
 
 const EXTENSION_KIND: Array<[RegExp, AttachmentKind]> = [

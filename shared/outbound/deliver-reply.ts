@@ -25,6 +25,7 @@ import { Chat2DeskRetryableError, isChat2DeskError, PermanentError, RetryLaterEr
 import { logger } from '../observability';
 import { FUNCTION_TIMEOUT_SECONDS } from '../timeouts';
 import { type AccountDirectory, createAccountDirectory, resolveTags } from './account-directory';
+import { isAgentInitiated } from './agent-initiated';
 import {
   EARLIER_SEND_LOOKUP_LIMIT,
   type EarlierSend,
@@ -43,7 +44,6 @@ import type {
 } from './ports';
 import { renderReply } from './render/render-reply';
 import type { SendOperation, TransferOperation } from './render/send-operations';
-import { isAgentInitiated } from './send-command';
 
 export interface DeliverReplyDeps {
   channels: ChannelLookup;

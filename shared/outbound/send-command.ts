@@ -7,20 +7,18 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
 import { requestIdSchema } from '../channels/caller-key';
-import { type Channel, chatIdSchema } from '../domain/channel';
+import type { Channel } from '../domain/channel';
+import { chatIdSchema } from '../domain/channel-schemas';
 import type { OutboundQueueMessage } from '../domain/queue-messages';
-import { MAX_REPLIES_PER_EVENT, repliesSchema } from '../domain/reply';
+import { MAX_REPLIES_PER_EVENT } from '../domain/reply-limits';
 import { ChannelInactiveError, type FieldIssue, NotFoundError, ValidationError } from '../errors';
 import '../zod-en';
+import { AGENT_INITIATED_PREFIX } from './agent-initiated';
 import type { OutboundQueue } from './ports';
 
 /** The command as the management function parses it; the chat id and replies are checked here. */
 
-/** Event ids of replies the agent sends first (the `send` command), not answers to a client message. */
-export const AGENT_INITIATED_PREFIX = 'send:';
-export function isAgentInitiated(eventId: string): boolean {
-  return eventId.startsWith(AGENT_INITIATED_PREFIX);
-}
+export { AGENT_INITIATED_PREFIX, isAgentInitiated } from './agent-initiated';
 
 export const sendCommandSchema = z.strictObject({
   action: z.literal('send'),
@@ -32,7 +30,26 @@ export const sendCommandSchema = z.strictObject({
 });
 export type SendCommand = z.output<typeof sendCommandSchema>;
 
-export const atLeastOneReplySchema = repliesSchema.check(z.minLength(1, 'at least one reply'));
+/**
+ * The replies of `send` and `notify`. Their schemas (shared/domain/reply.ts) are imported on the
+ * first command that carries replies: in the channels bundle they are a chunk of their own, not
+ * built at every cold start of channel management (most commands carry no replies). A failed
+ * import is not kept: the next command imports again.
+ */
+function loadAtLeastOneReply() {
+  return import('../domain/reply.js').then(({ repliesSchema }) =>
+    repliesSchema.check(z.minLength(1, 'at least one reply')),
+  );
+}
+let atLeastOneReply: ReturnType<typeof loadAtLeastOneReply> | undefined;
+
+export async function safeParseReplies(replies: unknown) {
+  atLeastOneReply ??= loadAtLeastOneReply().catch((err: unknown) => {
+    atLeastOneReply = undefined;
+    throw err;
+  });
+  return (await atLeastOneReply).safeParse(replies);
+}
 
 export interface SendResult {
   ok: true;
@@ -67,7 +84,7 @@ export function createSendCommand(deps: SendCommandDeps) {
     const issues: FieldIssue[] = [];
     const chat = chatIdSchema.safeParse(input.chatId);
     if (!chat.success) issues.push(...issuesOf(chat.error, 'chatId'));
-    const replies = atLeastOneReplySchema.safeParse(input.replies);
+    const replies = await safeParseReplies(input.replies);
     if (!replies.success) issues.push(...issuesOf(replies.error, 'replies'));
     if (!chat.success || !replies.success) throw new ValidationError('invalid send command', issues);
 

@@ -6,7 +6,7 @@
  * (only those).
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,12 +16,14 @@ import {
   BUNDLE_FILE_NAME,
   BUNDLE_SETTINGS,
   buildFunctionBundle,
+  CHUNK_DIR,
   esbuildOptions,
   FUNCTION_ENTRIES,
   type FunctionName,
   lazyModuleCommands,
   lazyModuleFile,
   PROJECT_ROOT,
+  splitBundleCommand,
 } from '../../infra/constructs/function-bundling';
 
 jest.setTimeout(180_000);
@@ -71,6 +73,22 @@ function bundledPackages(metafile: Metafile): string[] {
   return Object.keys(metafile.inputs);
 }
 
+/** The inputs of what a cold start loads: the bundle and the chunks it imports statically. */
+function loadedAtInit(metafile: Metafile): string[] {
+  const entry = Object.keys(metafile.outputs).find((o) => o.endsWith(`/${BUNDLE_FILE_NAME}`))!;
+  const files = new Set<string>();
+  const pending = [entry];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const i of metafile.outputs[file]!.imports) {
+      if (i.kind === 'import-statement' && metafile.outputs[i.path]) pending.push(i.path);
+    }
+  }
+  return [...files].flatMap((file) => Object.keys(metafile.outputs[file]!.inputs));
+}
+
 describe('bundle settings', () => {
   it('ES module output in index.mjs, with a require for CommonJS dependencies and lazy modules', () => {
     expect(BUNDLE_SETTINGS.format).toBe('esm');
@@ -89,6 +107,26 @@ describe('bundle settings', () => {
 });
 
 describe('the lazy modules as the CDK construct builds them', () => {
+  it('the afterBundling commands replace the bundle with the split build: chunks beside it, loadable', async () => {
+    const assetDir = join(dir, 'asset-split');
+    const commands = splitBundleCommand(FUNCTION_ENTRIES.channels, assetDir);
+    expect(commands).toHaveLength(1);
+    for (const command of [...commands, ...lazyModuleCommands(assetDir)]) {
+      execFileSync('bash', ['-c', command]);
+    }
+    const chunks = readdirSync(join(assetDir, CHUNK_DIR));
+    const callerKeys = chunks.find((c) => /^caller-key-once-powertools-.*\.mjs$/.test(c));
+    expect(callerKeys).toBeDefined();
+    expect(chunks).toContain(`${callerKeys}.map`);
+    const out = await runNode(
+      `const mod = await import(${JSON.stringify(`file://${join(assetDir, BUNDLE_FILE_NAME)}`)});
+       const lazy = await import(${JSON.stringify(`file://${join(assetDir, CHUNK_DIR, callerKeys!)}`)});
+       process.stdout.write(JSON.stringify({ handler: typeof mod.handler, lazy: Object.values(lazy).map((v) => typeof v) }));`,
+      { ...LAMBDA_ENV, TABLE_NAME: 'bundle-test' },
+    );
+    expect(JSON.parse(out)).toEqual({ handler: 'function', lazy: ['function'] });
+  });
+
   it('the afterBundling commands write a loadable undici next to the bundle', () => {
     const assetDir = join(dir, 'asset');
     for (const command of lazyModuleCommands(assetDir)) execFileSync('bash', ['-c', command]);
@@ -113,6 +151,23 @@ describe.each(NAMES)('the %s bundle', (name) => {
       'node_modules/undici/',
     ]) {
       expect(inputs.filter((i) => i.includes(left))).toEqual([]);
+    }
+  });
+
+  it('does not load Powertools Idempotency or JMESPath at a cold start', () => {
+    const atInit = loadedAtInit(built.get(name)!.metafile);
+    expect(atInit.filter((i) => /@aws-lambda-powertools\/(idempotency|jmespath)\//.test(i))).toEqual([]);
+  });
+
+  it('builds no schemas at a cold start that only channel management uses, there on first use', () => {
+    const atInit = loadedAtInit(built.get(name)!.metafile);
+    const all = bundledPackages(built.get(name)!.metafile);
+    // The management contract's channel fields: channel management only (its commands).
+    expect(atInit.some((i) => i.endsWith('shared/domain/channel-schemas.ts'))).toBe(name === 'channels');
+    if (name === 'channels') {
+      // The reply schemas: imported by the first send or notify.
+      expect(atInit.filter((i) => i.endsWith('shared/domain/reply.ts'))).toEqual([]);
+      expect(all.some((i) => i.endsWith('shared/domain/reply.ts'))).toBe(true);
     }
   });
 

@@ -2,7 +2,7 @@
  * The platform's agent directory: `GET {AGENT_API_URL}/agents/{agentId}` → `{ id, trained }`
  * (DESIGN §4.2), the "agent is trained" activation check. Bearer key, time limit, zod.
  */
-import { agentInfoSchema } from '../../domain/agent-contract';
+import { agentInfoSchema } from '../../domain/agent-info';
 import { PermanentError, RetryableError } from '../../errors';
 import { callAgentApi, parseAgentJson } from './agent-http';
 

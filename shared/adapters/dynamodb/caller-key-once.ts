@@ -1,68 +1,39 @@
 /**
- * `OncePerCallerKey` with Powertools Idempotency on the one table (records `mgmt#<hash of channel
- * id + requestId>`, TTL attribute `ttl`): the record is written "in progress" with a condition
- * before the command runs, so of two concurrent duplicates only one runs; the result is stored
- * with the record; the command (without its key) is hashed and checked on every repeat.
+ * `OncePerCallerKey` for channel management's `send` and `notify` (`requestId`): Powertools
+ * Idempotency on the one table (caller-key-once-powertools.ts). Most commands carry no key, so
+ * Idempotency and JMESPath are imported on the first command that does (a chunk of the channels
+ * bundle, docs/DEPLOY.md "Bundling and cold start"), not at every cold start. A failed import is not
+ * kept: the next command with a key imports again.
  */
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  type CallerKey,
-  type OncePerCallerKey,
-  REQUEST_ID_REUSED_MESSAGE,
-  RequestInProgressError,
-} from '../../channels/caller-key';
-import { ConnectorError, ValidationError } from '../../errors';
-import { CALLER_KEY_PREFIX, TABLE_PARTITION_KEY, TTL_ATTRIBUTE } from './table-definition';
+import type { Context } from 'aws-lambda';
+import type { OncePerCallerKey } from '../../channels/caller-key';
+import type { CallerKeyOnceOptions } from './caller-key-once-powertools';
 
-interface KeyedCommand {
-  channelId: string;
-  requestId: string;
-  command: unknown;
-}
-
-export function createCallerKeyOnce(options: {
-  dynamoDb: DynamoDBClient;
-  tableName: string;
-  ttlSeconds: number;
-}): OncePerCallerKey {
-  const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName: options.tableName,
-    keyAttr: TABLE_PARTITION_KEY,
-    expiryAttr: TTL_ATTRIBUTE,
-    awsSdkV3Client: options.dynamoDb,
-  });
-  const config = new IdempotencyConfig({
-    // Keys are per channel: the same requestId on two channels is two commands.
-    eventKeyJmesPath: '[channelId, requestId]',
-    payloadValidationJmesPath: 'command',
-    expiresAfterSeconds: options.ttlSeconds,
-    throwOnNoIdempotencyKey: true,
-  });
-  const once = makeIdempotent((_keyed: KeyedCommand, run: () => Promise<unknown>) => run(), {
-    persistenceStore,
-    config,
-    keyPrefix: CALLER_KEY_PREFIX,
-  });
-  return {
-    async run<T>(key: CallerKey, command: unknown, run: () => Promise<T>): Promise<T> {
-      try {
-        return (await once({ channelId: key.channelId, requestId: key.requestId, command }, run)) as T;
-      } catch (err) {
-        if (err instanceof ConnectorError) throw err;
-        const name = err instanceof Error ? err.name : '';
-        if (name === 'IdempotencyValidationError') {
-          throw new ValidationError(REQUEST_ID_REUSED_MESSAGE, [
-            { path: 'requestId', message: REQUEST_ID_REUSED_MESSAGE },
-          ]);
-        }
-        if (name === 'IdempotencyAlreadyInProgressError') throw new RequestInProgressError();
+export function createCallerKeyOnce(options: CallerKeyOnceOptions): OncePerCallerKey {
+  let store: OncePerCallerKey | undefined;
+  let loading: Promise<OncePerCallerKey> | undefined;
+  let context: Context | undefined;
+  const load = (): Promise<OncePerCallerKey> => {
+    loading ??= import('./caller-key-once-powertools.js').then(
+      ({ createPowertoolsCallerKeyOnce }) => {
+        store = createPowertoolsCallerKeyOnce(options);
+        if (context) store.registerContext(context);
+        return store;
+      },
+      (err: unknown) => {
+        loading = undefined;
         throw err;
-      }
+      },
+    );
+    return loading;
+  };
+  return {
+    async run<T>(key: Parameters<OncePerCallerKey['run']>[0], command: unknown, run: () => Promise<T>) {
+      return (store ?? (await load())).run(key, command, run);
     },
-    registerContext(context) {
-      config.registerLambdaContext(context);
+    registerContext(next) {
+      context = next;
+      store?.registerContext(next);
     },
   };
 }

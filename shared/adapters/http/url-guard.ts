@@ -9,7 +9,6 @@
  *
  * The range checks are pure; the DNS lookup is injected so tests need no network.
  */
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
 export interface ResolvedAddress {
@@ -20,7 +19,12 @@ export interface ResolvedAddress {
 /** Resolves a host name to all of its addresses (A and AAAA). */
 export type HostLookup = (hostname: string) => Promise<ResolvedAddress[]>;
 
+/**
+ * Node's resolver is imported on the first lookup, not with this module: loading `node:dns` costs
+ * a few ms that a cold start of a function that never calls out would pay for nothing.
+ */
 export const systemLookup: HostLookup = async (hostname) => {
+  const { lookup: dnsLookup } = await import('node:dns/promises');
   const all = await dnsLookup(hostname, { all: true, verbatim: true });
   return all.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
@@ -41,44 +45,50 @@ function v6(cidr: string, name: string): Range {
   return { base: ipv6ToBigInt(ip)!, bits: Number(bits), name };
 }
 
-const BLOCKED_V4: Range[] = [
-  v4('0.0.0.0/8', 'unspecified'),
-  v4('10.0.0.0/8', 'private'),
-  v4('100.64.0.0/10', 'CGNAT'),
-  v4('127.0.0.0/8', 'loopback'),
-  v4('169.254.0.0/16', 'link-local'),
-  v4('172.16.0.0/12', 'private'),
-  v4('192.0.0.0/24', 'special-purpose'),
-  v4('192.0.2.0/24', 'documentation'),
-  v4('192.168.0.0/16', 'private'),
-  v4('198.18.0.0/15', 'benchmarking'),
-  v4('198.51.100.0/24', 'documentation'),
-  v4('203.0.113.0/24', 'documentation'),
-  v4('224.0.0.0/4', 'multicast'),
-  v4('240.0.0.0/4', 'reserved'),
-];
+/** The ranges, parsed on the first address checked (not at every cold start). */
+function buildRanges() {
+  const BLOCKED_V4: Range[] = [
+    v4('0.0.0.0/8', 'unspecified'),
+    v4('10.0.0.0/8', 'private'),
+    v4('100.64.0.0/10', 'CGNAT'),
+    v4('127.0.0.0/8', 'loopback'),
+    v4('169.254.0.0/16', 'link-local'),
+    v4('172.16.0.0/12', 'private'),
+    v4('192.0.0.0/24', 'special-purpose'),
+    v4('192.0.2.0/24', 'documentation'),
+    v4('192.168.0.0/16', 'private'),
+    v4('198.18.0.0/15', 'benchmarking'),
+    v4('198.51.100.0/24', 'documentation'),
+    v4('203.0.113.0/24', 'documentation'),
+    v4('224.0.0.0/4', 'multicast'),
+    v4('240.0.0.0/4', 'reserved'),
+  ];
 
-const BLOCKED_V6: Range[] = [
-  v6('::/128', 'unspecified'),
-  v6('::1/128', 'loopback'),
-  v6('fe80::/10', 'link-local'),
-  v6('fec0::/10', 'site-local'),
-  v6('fc00::/7', 'unique-local'),
-  v6('ff00::/8', 'multicast'),
-  v6('2001:db8::/32', 'documentation'),
-  v6('100::/64', 'discard-only'),
-];
+  const BLOCKED_V6: Range[] = [
+    v6('::/128', 'unspecified'),
+    v6('::1/128', 'loopback'),
+    v6('fe80::/10', 'link-local'),
+    v6('fec0::/10', 'site-local'),
+    v6('fc00::/7', 'unique-local'),
+    v6('ff00::/8', 'multicast'),
+    v6('2001:db8::/32', 'documentation'),
+    v6('100::/64', 'discard-only'),
+  ];
 
-/** IPv6 prefixes that carry an IPv4 address in their last 32 bits (checked as that IPv4 address). */
-const EMBEDDING_V4: Range[] = [
-  v6('::ffff:0:0/96', 'IPv4-mapped'),
-  v6('::/96', 'IPv4-compatible'),
-  v6('64:ff9b::/96', 'NAT64'),
-  v6('64:ff9b:1::/48', 'NAT64'),
-];
+  /** IPv6 prefixes that carry an IPv4 address in their last 32 bits (checked as that IPv4 address). */
+  const EMBEDDING_V4: Range[] = [
+    v6('::ffff:0:0/96', 'IPv4-mapped'),
+    v6('::/96', 'IPv4-compatible'),
+    v6('64:ff9b::/96', 'NAT64'),
+    v6('64:ff9b:1::/48', 'NAT64'),
+  ];
 
-const SIX_TO_FOUR = v6('2002::/16', '6to4');
-const TEREDO = v6('2001::/32', 'Teredo');
+  const SIX_TO_FOUR = v6('2002::/16', '6to4');
+  const TEREDO = v6('2001::/32', 'Teredo');
+  return { BLOCKED_V4, BLOCKED_V6, EMBEDDING_V4, SIX_TO_FOUR, TEREDO };
+}
+
+let ranges: ReturnType<typeof buildRanges> | undefined;
 
 export function ipv4ToBigInt(ip: string): bigint | undefined {
   const parts = ip.split('.');
@@ -126,7 +136,8 @@ function inRange(value: bigint, range: Range, width: number): boolean {
 }
 
 function blockedV4(value: bigint): string | undefined {
-  return BLOCKED_V4.find((r) => inRange(value, r, 32))?.name;
+  ranges ??= buildRanges();
+  return ranges.BLOCKED_V4.find((r) => inRange(value, r, 32))?.name;
 }
 
 /**
@@ -142,6 +153,8 @@ export function blockedAddressReason(address: string): string | undefined {
   if (family !== 6) return 'not an IP address';
   const value = ipv6ToBigInt(address);
   if (value === undefined) return 'not an IP address';
+  ranges ??= buildRanges();
+  const { BLOCKED_V6, EMBEDDING_V4, SIX_TO_FOUR, TEREDO } = ranges;
   for (const range of BLOCKED_V6) if (inRange(value, range, 128)) return range.name;
   for (const range of EMBEDDING_V4) {
     if (inRange(value, range, 128)) {

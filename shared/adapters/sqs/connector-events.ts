@@ -5,7 +5,8 @@
  * call covers the rest. With inbound shards, on the channel's shard (where its client's messages are).
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { conversationGroupId, type InboundQueueMessage } from '../../domain/queue-messages';
+import { conversationGroupId } from '../../domain/conversation-group';
+import type { InboundQueueMessage } from '../../domain/queue-messages';
 import { inboundQueueUrlOf } from '../../inbound/shards';
 import type { ConnectorEvents } from '../../outbound/ports';
 import { sqsDeduplicationId } from './outbound-queue';

@@ -11,7 +11,8 @@
 
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { conversationGroupId, type OutboundQueueMessage } from '../../domain/queue-messages';
+import { conversationGroupId } from '../../domain/conversation-group';
+import type { OutboundQueueMessage } from '../../domain/queue-messages';
 import { PermanentError, RetryableError } from '../../errors';
 import type { OutboundQueue } from '../../outbound/ports';
 
