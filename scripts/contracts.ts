@@ -47,7 +47,7 @@ function withoutDialect(schema: JsonObject): JsonObject {
 export function buildContracts(): Record<string, JsonObject> {
   const replies = withoutDialect(jsonSchema(repliesSchema, 'input', 'Replies'));
   const command = withReplyItems(
-    jsonSchema(channelCommandSchema, 'input', 'Chat2Desk channel management command'),
+    jsonSchema(channelCommandSchema(), 'input', 'Chat2Desk channel management command'),
     replies,
   );
   const result = jsonSchema(managementResultSchema, 'output', 'Chat2Desk channel management result');

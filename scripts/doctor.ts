@@ -18,8 +18,8 @@ import { formatDoctorReport, runDoctor } from './doctor-checks';
 const USAGE = 'usage: npm run doctor -- --api-url <url> --token <token> [--operator-id <id>]';
 
 const argsSchema = z.object({
-  apiUrl: apiUrlSchema,
-  token: tokenSchema,
+  apiUrl: apiUrlSchema(),
+  token: tokenSchema(),
   operatorId: z.optional(c2dIdSchema),
 });
 

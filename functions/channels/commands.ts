@@ -1,9 +1,15 @@
 /**
  * The management commands (DESIGN §4.1): one JSON object, discriminated on `action`.
- * Adding a command = one more member of `channelCommandSchema` and one more entry of the dispatch
- * map in handler.ts.
+ * Adding a command = one more entry of `COMMAND_SCHEMAS` and one more entry of the dispatch map in
+ * handler.ts.
+ *
+ * Each command's schema is built on that command's first use (`once`), not at every cold start:
+ * a process that only ever answers `get` never builds the channel fields' schemas. A command is
+ * parsed exactly as the discriminated union of all of them (`channelCommandSchema`, the published
+ * contract) parses it: the member whose `action` matches, else one issue at `action`.
  */
 import * as z from 'zod/mini';
+import { once } from '../../shared/build-once';
 import { notifyCommandSchema } from '../../shared/channels/notify';
 import { channelChangesSchema, channelFieldsSchema } from '../../shared/domain/channel-schemas';
 import type { FieldIssue } from '../../shared/errors';
@@ -16,60 +22,96 @@ export const MAX_STRING_LENGTH = 4096;
 /** A whole command is never bigger than this (JSON characters). */
 export const MAX_COMMAND_LENGTH = 64 * 1024;
 
-const idSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_ID));
-const versionSchema = z.number().check(z.int(), z.positive());
+const idSchema = once(() => z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_ID)));
+const versionSchema = once(() => z.number().check(z.int(), z.positive()));
 
-export const createCommandSchema = z.strictObject({
-  action: z.literal('create'),
-  agentId: idSchema,
-  channel: channelFieldsSchema,
-  activate: z.optional(z.boolean()),
-});
+export const createCommandSchema = once(() =>
+  z.strictObject({
+    action: z.literal('create'),
+    agentId: idSchema(),
+    channel: channelFieldsSchema(),
+    activate: z.optional(z.boolean()),
+  }),
+);
 
-export const updateCommandSchema = z.strictObject({
-  action: z.literal('update'),
-  channelId: idSchema,
-  changes: z._default(channelChangesSchema, {}),
-  activate: z.optional(z.boolean()),
-  version: z.optional(versionSchema),
-});
+export const updateCommandSchema = once(() =>
+  z.strictObject({
+    action: z.literal('update'),
+    channelId: idSchema(),
+    changes: z._default(channelChangesSchema(), {}),
+    activate: z.optional(z.boolean()),
+    version: z.optional(versionSchema()),
+  }),
+);
 
-export const deactivateCommandSchema = z.strictObject({
-  action: z.literal('deactivate'),
-  channelId: idSchema,
-  version: z.optional(versionSchema),
-});
+export const deactivateCommandSchema = once(() =>
+  z.strictObject({
+    action: z.literal('deactivate'),
+    channelId: idSchema(),
+    version: z.optional(versionSchema()),
+  }),
+);
 
-export const deleteCommandSchema = z.strictObject({
-  action: z.literal('delete'),
-  channelId: idSchema,
-  version: z.optional(versionSchema),
-});
+export const deleteCommandSchema = once(() =>
+  z.strictObject({
+    action: z.literal('delete'),
+    channelId: idSchema(),
+    version: z.optional(versionSchema()),
+  }),
+);
 
-export const getCommandSchema = z.strictObject({
-  action: z.literal('get'),
-  channelId: idSchema,
-});
+export const getCommandSchema = once(() =>
+  z.strictObject({
+    action: z.literal('get'),
+    channelId: idSchema(),
+  }),
+);
 
-export const listCommandSchema = z.strictObject({
-  action: z.literal('list'),
-  agentId: idSchema,
-});
+export const listCommandSchema = once(() =>
+  z.strictObject({
+    action: z.literal('list'),
+    agentId: idSchema(),
+  }),
+);
 
-export const channelCommandSchema = z.discriminatedUnion('action', [
-  createCommandSchema,
-  updateCommandSchema,
-  deactivateCommandSchema,
-  deleteCommandSchema,
-  getCommandSchema,
-  listCommandSchema,
-  sendCommandSchema,
-  notifyCommandSchema,
-]);
+/** action → its schema, in the order of the contract (and of the "expected one of" message). */
+const COMMAND_SCHEMAS = {
+  create: createCommandSchema,
+  update: updateCommandSchema,
+  deactivate: deactivateCommandSchema,
+  delete: deleteCommandSchema,
+  get: getCommandSchema,
+  list: listCommandSchema,
+  send: sendCommandSchema,
+  notify: notifyCommandSchema,
+} as const;
 
-export type ChannelCommand = z.output<typeof channelCommandSchema>;
+/** The whole contract as one schema (scripts/contracts.ts publishes it); parsing does not build it. */
+export const channelCommandSchema = once(() =>
+  z.discriminatedUnion('action', [
+    createCommandSchema(),
+    updateCommandSchema(),
+    deactivateCommandSchema(),
+    deleteCommandSchema(),
+    getCommandSchema(),
+    listCommandSchema(),
+    sendCommandSchema(),
+    notifyCommandSchema(),
+  ]),
+);
+
+export type ChannelCommand = z.output<ReturnType<typeof channelCommandSchema>>;
 export type ChannelAction = ChannelCommand['action'];
 export type CommandOf<A extends ChannelAction> = Extract<ChannelCommand, { action: A }>;
+
+const ACTIONS = Object.keys(COMMAND_SCHEMAS) as ChannelAction[];
+
+/** The schema of the command named by `action`, as the discriminated union picks it (undefined: none). */
+function commandSchemaOf(action: unknown) {
+  return typeof action === 'string' && Object.hasOwn(COMMAND_SCHEMAS, action)
+    ? COMMAND_SCHEMAS[action as ChannelAction]()
+    : undefined;
+}
 
 export type ParsedCommand =
   | { ok: true; command: ChannelCommand }
@@ -148,15 +190,20 @@ export function parseChannelCommand(input: unknown): ParsedCommand {
       issues: [{ path: '', message: `command too large (at most ${MAX_COMMAND_LENGTH} characters)` }],
     };
   }
-  const parsed = channelCommandSchema.safeParse(raw);
-  if (parsed.success) return { ok: true, command: parsed.data };
+  const schema = commandSchemaOf(raw.action);
+  if (!schema) {
+    return {
+      ok: false,
+      issues: [
+        { path: 'action', message: `unknown or missing action; expected one of ${ACTIONS.join(', ')}` },
+      ],
+    };
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, command: parsed.data as ChannelCommand };
   const issues: FieldIssue[] = parsed.error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ path: joinPath([...issue.path, key]), message: 'unknown field' }));
-    }
-    if (issue.code === 'invalid_union' && joinPath(issue.path) === 'action') {
-      const options = channelCommandSchema.def.options.map((o) => o.shape.action.def.values[0]).join(', ');
-      return [{ path: 'action', message: `unknown or missing action; expected one of ${options}` }];
     }
     return [{ path: joinPath(issue.path), message: issue.message }];
   });

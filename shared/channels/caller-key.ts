@@ -5,20 +5,24 @@
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { once } from '../build-once';
 import { ConnectorError } from '../errors';
 import '../zod-en';
 
 /** How long a key is remembered (the contract's "24 h"). */
 export const CALLER_KEY_TTL_SECONDS = 24 * 60 * 60;
 
-export const requestIdSchema = z
-  .string()
-  .check(
-    z.trim(),
-    z.minLength(1),
-    z.maxLength(128),
-    z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
-  );
+/** Built on the first `send` or `notify` that parses one. */
+export const requestIdSchema = once(() =>
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1),
+      z.maxLength(128),
+      z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+    ),
+);
 
 export const REQUEST_ID_REUSED_MESSAGE =
   'this requestId was already used on this channel for a different command; send the same command again, or use a new requestId';

@@ -9,6 +9,7 @@
  * `channel_visitor_phone` (the seed's row 5). See docs/MANAGEMENT.md, "notify".
  */
 import * as z from 'zod/mini';
+import { once } from '../build-once';
 import { type Channel, toChatId } from '../domain/channel';
 import { c2dIdSchema } from '../domain/ids';
 import { MAX_REPLIES_PER_EVENT } from '../domain/reply-limits';
@@ -28,19 +29,22 @@ import '../zod-en';
 /** A client is created on this transport when the command names none (mailings are mostly WhatsApp). */
 export const DEFAULT_NOTIFY_TRANSPORT = 'whatsapp';
 
-export const notifyCommandSchema = z.strictObject({
-  action: z.literal('notify'),
-  channelId: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)),
-  phone: z.string().check(z.maxLength(64)),
-  transport: z.optional(
-    z.string().check(z.regex(/^[a-z][a-z0-9_]{1,31}$/, 'must be a Chat2Desk transport name')),
-  ),
-  c2dChannelId: z.optional(c2dIdSchema),
-  replies: z.array(z.unknown()).check(z.maxLength(MAX_REPLIES_PER_EVENT)),
-  /** The caller's key: the same one on this channel within 24 h mails nothing new (docs/MANAGEMENT.md). */
-  requestId: z.optional(requestIdSchema),
-});
-export type NotifyCommand = z.output<typeof notifyCommandSchema>;
+/** Built on the first `notify` (channel management builds each command's schema on its first use). */
+export const notifyCommandSchema = once(() =>
+  z.strictObject({
+    action: z.literal('notify'),
+    channelId: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)),
+    phone: z.string().check(z.maxLength(64)),
+    transport: z.optional(
+      z.string().check(z.regex(/^[a-z][a-z0-9_]{1,31}$/, 'must be a Chat2Desk transport name')),
+    ),
+    c2dChannelId: z.optional(c2dIdSchema),
+    replies: z.array(z.unknown()).check(z.maxLength(MAX_REPLIES_PER_EVENT)),
+    /** The caller's key: the same one on this channel within 24 h mails nothing new (docs/MANAGEMENT.md). */
+    requestId: z.optional(requestIdSchema()),
+  }),
+);
+export type NotifyCommand = z.output<ReturnType<typeof notifyCommandSchema>>;
 
 export interface NotifyResult {
   ok: true;

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
+import { once } from '../build-once';
 import { requestIdSchema } from '../channels/caller-key';
 import type { Channel } from '../domain/channel';
 import { chatIdSchema } from '../domain/channel-schemas';
@@ -20,15 +21,18 @@ import type { OutboundQueue } from './ports';
 
 export { AGENT_INITIATED_PREFIX, isAgentInitiated } from './agent-initiated';
 
-export const sendCommandSchema = z.strictObject({
-  action: z.literal('send'),
-  channelId: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)),
-  chatId: z.string().check(z.maxLength(64)),
-  replies: z.array(z.unknown()).check(z.maxLength(MAX_REPLIES_PER_EVENT)),
-  /** The caller's key: the same one on this channel within 24 h queues nothing new (docs/MANAGEMENT.md). */
-  requestId: z.optional(requestIdSchema),
-});
-export type SendCommand = z.output<typeof sendCommandSchema>;
+/** Built on the first `send` (channel management builds each command's schema on its first use). */
+export const sendCommandSchema = once(() =>
+  z.strictObject({
+    action: z.literal('send'),
+    channelId: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)),
+    chatId: z.string().check(z.maxLength(64)),
+    replies: z.array(z.unknown()).check(z.maxLength(MAX_REPLIES_PER_EVENT)),
+    /** The caller's key: the same one on this channel within 24 h queues nothing new (docs/MANAGEMENT.md). */
+    requestId: z.optional(requestIdSchema()),
+  }),
+);
+export type SendCommand = z.output<ReturnType<typeof sendCommandSchema>>;
 
 /**
  * The replies of `send` and `notify`. Their schemas (shared/domain/reply.ts) are imported on the
@@ -82,7 +86,7 @@ export function createSendCommand(deps: SendCommandDeps) {
     generation?: number;
   }): Promise<SendResult> => {
     const issues: FieldIssue[] = [];
-    const chat = chatIdSchema.safeParse(input.chatId);
+    const chat = chatIdSchema().safeParse(input.chatId);
     if (!chat.success) issues.push(...issuesOf(chat.error, 'chatId'));
     const replies = await safeParseReplies(input.replies);
     if (!replies.success) issues.push(...issuesOf(replies.error, 'replies'));

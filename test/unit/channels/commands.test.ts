@@ -1,4 +1,8 @@
-import { MAX_STRING_LENGTH, parseChannelCommand } from '../../../functions/channels/commands';
+import {
+  channelCommandSchema,
+  MAX_STRING_LENGTH,
+  parseChannelCommand,
+} from '../../../functions/channels/commands';
 
 describe('parseChannelCommand', () => {
   it('accepts each command and fills defaults', () => {
@@ -40,6 +44,44 @@ describe('parseChannelCommand', () => {
         { path: 'action', message: expect.stringContaining('create, update, deactivate, delete, get, list') },
       ],
     });
+  });
+
+  it('parses each command as the published union does (each schema is built on its first use)', () => {
+    const union = channelCommandSchema();
+    const actions = union.def.options.map((o) => o.shape.action.def.values[0]);
+    expect(parseChannelCommand({ action: 'launch' })).toEqual({
+      ok: false,
+      issues: [
+        { path: 'action', message: `unknown or missing action; expected one of ${actions.join(', ')}` },
+      ],
+    });
+    const inputs: Record<string, unknown>[] = [
+      {},
+      { action: null },
+      { action: 'toString' },
+      { action: 'create', agentId: 'a', channel: { apiUrl: 'https://x.example/', token: 't0ken-x' } },
+      { action: 'create', agentId: ' ', channel: { apiUrl: 'ftp://x', token: 'a b', more: 1 } },
+      { action: 'update', channelId: 'c', changes: { operatorId: null }, version: 2 },
+      { action: 'update', channelId: 'c', version: 0.5 },
+      { action: 'send', channelId: 'c', chatId: '1|chat2desk', replies: [{}], requestId: 'k' },
+      { action: 'notify', channelId: 'c', phone: '1', replies: [], transport: 'X', c2dChannelId: 'n' },
+    ];
+    for (const action of actions) inputs.push({ action, channelId: 'c', agentId: 'a' }, { action });
+    for (const input of inputs) {
+      const parsed = parseChannelCommand(input);
+      const expected = union.safeParse(input);
+      expect(parsed.ok).toBe(expected.success);
+      if (parsed.ok && expected.success) expect(parsed.command).toEqual(expected.data);
+      if (!parsed.ok && !expected.success && actions.includes(input.action as never)) {
+        expect(parsed.issues).toEqual(
+          expected.error.issues.flatMap((i) =>
+            i.code === 'unrecognized_keys'
+              ? i.keys.map((key) => ({ path: [...i.path, key].join('.'), message: 'unknown field' }))
+              : [{ path: i.path.join('.'), message: i.message }],
+          ),
+        );
+      }
+    }
   });
 
   it('rejects an oversize string before schema parsing, with its path', () => {
