@@ -224,14 +224,10 @@ export async function buildFunctionBundle(
 }
 
 /**
- * The output files a cold start loads (absolute paths): the bundle and the chunks it imports
+ * The outputs (metafile keys) a cold start loads from `entry`: it and the chunks it imports
  * statically, transitively; chunks reached only by a dynamic `import()` are loaded on first use.
  */
-export function filesLoadedAtInit(metafile: Metafile, bundleFile: string): string[] {
-  const byAbsolute = new Map(Object.keys(metafile.outputs).map((o) => [join(process.cwd(), o), o]));
-  const absolute = (output: string) => join(process.cwd(), output);
-  const entry = byAbsolute.get(bundleFile) ?? byAbsolute.get(join(process.cwd(), bundleFile));
-  if (!entry) throw new Error(`${bundleFile} is not an output of this build`);
+export function outputsLoadedAtInit(metafile: Metafile, entry: string): string[] {
   const files = new Set<string>();
   const pending = [entry];
   while (pending.length > 0) {
@@ -242,7 +238,15 @@ export function filesLoadedAtInit(metafile: Metafile, bundleFile: string): strin
       if (i.kind === 'import-statement' && metafile.outputs[i.path]) pending.push(i.path);
     }
   }
-  return [...files].map(absolute);
+  return [...files];
+}
+
+/** The output files a cold start loads (absolute paths): `outputsLoadedAtInit` of the bundle. */
+export function filesLoadedAtInit(metafile: Metafile, bundleFile: string): string[] {
+  const byAbsolute = new Map(Object.keys(metafile.outputs).map((o) => [join(process.cwd(), o), o]));
+  const entry = byAbsolute.get(bundleFile) ?? byAbsolute.get(join(process.cwd(), bundleFile));
+  if (!entry) throw new Error(`${bundleFile} is not an output of this build`);
+  return outputsLoadedAtInit(metafile, entry).map((output) => join(process.cwd(), output));
 }
 
 /** The lazy modules' files, as `node_modules/<name>/index.js` under `dir`. */

@@ -22,6 +22,7 @@ import {
   type FunctionName,
   lazyModuleCommands,
   lazyModuleFile,
+  outputsLoadedAtInit,
   PROJECT_ROOT,
   splitBundleCommand,
 } from '../../infra/constructs/function-bundling';
@@ -76,17 +77,7 @@ function bundledPackages(metafile: Metafile): string[] {
 /** The inputs of what a cold start loads: the bundle and the chunks it imports statically. */
 function loadedAtInit(metafile: Metafile): string[] {
   const entry = Object.keys(metafile.outputs).find((o) => o.endsWith(`/${BUNDLE_FILE_NAME}`))!;
-  const files = new Set<string>();
-  const pending = [entry];
-  while (pending.length > 0) {
-    const file = pending.pop()!;
-    if (files.has(file)) continue;
-    files.add(file);
-    for (const i of metafile.outputs[file]!.imports) {
-      if (i.kind === 'import-statement' && metafile.outputs[i.path]) pending.push(i.path);
-    }
-  }
-  return [...files].flatMap((file) => Object.keys(metafile.outputs[file]!.inputs));
+  return outputsLoadedAtInit(metafile, entry).flatMap((file) => Object.keys(metafile.outputs[file]!.inputs));
 }
 
 describe('bundle settings', () => {
