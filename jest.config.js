@@ -1,8 +1,18 @@
+/**
+ * Test files whose assertions read arrival times within a second (a per-account rate limit across
+ * instances): `npm test` (scripts/run-tests.ts) runs them after the others, with no other test file
+ * beside them, so another file's load on this machine's two cores cannot bunch their requests.
+ * JEST_SUITES=rest leaves them out, JEST_SUITES=alone runs only them; unset, jest runs every file.
+ */
+const ALONE = ['/test/reliability/r11-account-rate-limit\\.test\\.ts$'];
+const suites = process.env.JEST_SUITES;
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
+  ...(suites === 'alone' ? { testRegex: ALONE } : { testMatch: ['**/*.test.ts'] }),
+  testPathIgnorePatterns: ['/node_modules/', ...(suites === 'rest' ? ALONE : [])],
   // Type checking is done once by `tsc --noEmit`; jest only transpiles (much faster).
   // CommonJS output here: a dynamic `import()` of our own modules (a lazy chunk in the bundles,
   // infra/constructs/function-bundling.ts) becomes a `require`, which jest's module system runs
