@@ -145,6 +145,8 @@ class Tally {
   logMessages = new Map<string, { lines: number; bytes: number }>();
   /** The first line of each kind, printed as an example (ids only: no texts, no tokens). */
   logExamples = new Map<string, string>();
+  /** CPU ms (user + system) of each function's thread over the phase. */
+  cpuMs: Partial<Record<'webhook' | 'worker' | 'reply', number>> = {};
   /** The first body sent to each queue (replayed, with fresh ids, for the peak-memory runs). */
   samples: Partial<Record<QueueKind, { body: string; group: string }>> = {};
 
@@ -297,20 +299,24 @@ function costOf(phase: PhaseResult, peaks: PeakMemory[]): { lines: CostLine[]; t
     typeof invocations.webhook,
   ][]) {
     const memoryGb = SIZING[fn].memorySize / 1024;
-    const billedSeconds = inv.ms.reduce((a, ms) => a + Math.ceil(ms), 0) / 1000;
+    // The CPU of an invocation runs here on a whole core; in Lambda on memory/1769 of a vCPU, so
+    // each of its ms takes 1769/memory ms there: the local duration plus that difference.
+    const cpuMs = (t.cpuMs[fn] ?? 0) / Math.max(1, inv.count);
+    const slowerMs = cpuMs * Math.max(0, FULL_VCPU_MB / SIZING[fn].memorySize - 1);
+    const billedSeconds = inv.ms.reduce((a, ms) => a + Math.ceil(ms + slowerMs), 0) / 1000;
     // Invocations whose end was not seen (a failed batch) are billed at the mean.
     const seconds = (billedSeconds / Math.max(1, inv.ms.length)) * inv.count;
     const gbs = (seconds * memoryGb) / n;
     add(
-      `Lambda ${fn} duration (${SIZING[fn].memorySize} MB, mean ${mean(inv.ms).toFixed(0)} ms)`,
+      `Lambda ${fn} duration (${SIZING[fn].memorySize} MB, mean ${mean(inv.ms).toFixed(0)} ms + CPU ${cpuMs.toFixed(1)} ms × ${(FULL_VCPU_MB / SIZING[fn].memorySize - 1).toFixed(1)})`,
       `${(gbs * 1e6).toFixed(0)} GB-s /M`,
       gbs * 1e6 * PRICE_LAMBDA_ARM_GB_SECOND,
     );
   }
   let coldGbs = 0;
   for (const [fn, inv] of Object.entries(invocations) as [FunctionName, { count: number }][]) {
-    const peak = peaks.find((p) => p.fn === fn);
     const memory = SIZING[fn].memorySize;
+    const peak = peaks.find((p) => p.fn === fn && p.memoryMb === memory);
     const initSeconds = ((peak?.initMs ?? 200) * Math.max(1, FULL_VCPU_MB / memory)) / 1000;
     coldGbs += ((inv.count * COLD_START_SHARE) / n) * initSeconds * (memory / 1024);
   }
@@ -452,6 +458,9 @@ async function main(): Promise<void> {
     const runPhase = async (rate: number, count: number, clients: number, label: string) => {
       const tally = new Tally();
       current = tally;
+      const cpuFns = ['webhook', 'worker', 'reply'] as const;
+      const threadCpu = (fn: (typeof cpuFns)[number]) => stack.threads[fn]?.cpu().cpuMs ?? 0;
+      const cpuBefore = cpuFns.map(threadCpu);
       const started = performance.now();
       const expected: { client: string; text: string }[] = [];
       for (let i = 0; i < count; i += 1) {
@@ -483,6 +492,9 @@ async function main(): Promise<void> {
       };
       await waitFor(settled, 60_000, 'the queues to drain');
       await sleep(1500);
+      cpuFns.forEach((fn, i) => {
+        tally.cpuMs[fn] = threadCpu(fn) - cpuBefore[i]!;
+      });
       current = undefined;
       phases.push({ rate, messages: count, tally, seconds: (performance.now() - started) / 1000 });
     };
@@ -500,7 +512,15 @@ async function main(): Promise<void> {
     try {
       const bundles = (await buildFunctionBundles(dir)).files;
       const invocations = representativeInvocations(stack, phases[0]!.tally, channelId);
-      peaks.push(...(await measurePeakMemory(bundles, invocations, stack.env)));
+      peaks.push(
+        ...(await measurePeakMemory(bundles, invocations, stack.env, (fn) => SIZING[fn].memorySize)),
+      );
+      // The functions deployed above the smallest size, once more with its heap limits: the
+      // figure that says whether they would fit in it.
+      const larger = Object.fromEntries(
+        Object.entries(invocations).filter(([fn]) => SIZING[fn as FunctionName].memorySize > MIN_MEMORY_MB),
+      );
+      peaks.push(...(await measurePeakMemory(bundles, larger, stack.env, () => MIN_MEMORY_MB)));
     } catch (err) {
       print(`peak memory not measured: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
@@ -703,20 +723,25 @@ function reportPhases(phases: PhaseResult[], print: (l?: string) => void): void 
   }
 }
 
+/** The smallest memory size the sizing rule gives. */
+const MIN_MEMORY_MB = 128;
+
 /** The sizing rule of docs/DEPLOY.md ("Memory sizes"): peak × 1.5, rounded up to 64 MB, ≥ 128 MB. */
 function suggestedMemoryMb(peakMb: number): number {
-  return Math.max(128, Math.ceil((peakMb * 1.5) / 64) * 64);
+  return Math.max(MIN_MEMORY_MB, Math.ceil((peakMb * 1.5) / 64) * 64);
 }
 
 function report(phases: PhaseResult[], peaks: PeakMemory[], print: (l?: string) => void): RunFigures {
-  print('== peak memory of the bundles (fresh node process, representative invocations)');
   print(
-    '   function       invocations  after init  peak RSS  init   deployed  peak × 1.5 in 64 MB steps (≥ 128)',
+    '== peak memory of the bundles (fresh node process with the node flags of the size it runs at, representative invocations)',
+  );
+  print(
+    '   function       runs at  invocations  after init  peak RSS  init   deployed  peak × 1.5 in 64 MB steps (≥ 128)',
   );
   for (const p of peaks) {
     const size = SIZING[p.fn].memorySize;
     print(
-      `   ${p.fn.padEnd(14)} ${String(p.invocations).padStart(11)}  ${p.afterInitMb.toFixed(0).padStart(7)} MB  ${p.peakMb.toFixed(0).padStart(5)} MB  ${p.initMs.toFixed(0).padStart(3)} ms  ${String(size).padStart(4)} MB  ${suggestedMemoryMb(p.peakMb)} MB${p.failures ? `  (${p.failures} invocation(s) failed)` : ''}`,
+      `   ${p.fn.padEnd(14)} ${String(p.memoryMb).padStart(4)} MB  ${String(p.invocations).padStart(11)}  ${p.afterInitMb.toFixed(0).padStart(7)} MB  ${p.peakMb.toFixed(0).padStart(5)} MB  ${p.initMs.toFixed(0).padStart(3)} ms  ${String(size).padStart(4)} MB  ${suggestedMemoryMb(p.peakMb)} MB${p.failures ? `  (${p.failures} invocation(s) failed)` : ''}`,
     );
     for (const line of p.errors) print(`      ${line}`);
   }
@@ -739,6 +764,9 @@ function report(phases: PhaseResult[], peaks: PeakMemory[], print: (l?: string) 
   );
   print(
     '  - batch sizes and durations as measured in this run (local pollers: 2 batches in flight per queue, the deployed batch sizes); durations are local ones, billed rounded up to 1 ms',
+  );
+  print(
+    `  - durations: each invocation's local duration plus its CPU (its function thread's, measured here on a whole core) × (${FULL_VCPU_MB}/memory MB − 1): Lambda gives the function that share of a vCPU`,
   );
   print(
     `  - cold starts: ${COLD_START_SHARE * 100}% of invocations, each billed its module init measured here × ${FULL_VCPU_MB}/memory MB (Lambda's CPU share)`,

@@ -6,6 +6,12 @@
  * deployed batch size, real bodies captured from the stack). The child reports its peak resident
  * set (`process.resourceUsage().maxRSS`, what Lambda's "Max Memory Used" measures for the runtime
  * process) and the module-initialisation time.
+ *
+ * The child runs with the node flags the function gets in Lambda at a given memory size
+ * (`lambdaNodeArgs`): our `NODE_OPTIONS` (`--enable-source-maps`, infra/constructs/connector-function.ts)
+ * and the heap limits Lambda's Node.js runtime derives from the memory size. Without those, V8 on
+ * a machine with gigabytes free lets its young generation grow to its 64-bit default (16 MB
+ * semi-spaces) before collecting, and the peak measures that laziness, not what the function needs.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +21,8 @@ import type { FunctionName } from '../../infra/constructs/function-bundling';
 
 export interface PeakMemory {
   fn: FunctionName;
+  /** The memory size whose node flags the process ran with (MB). */
+  memoryMb: number;
   invocations: number;
   /** Resident set right after the module was loaded (MB). */
   afterInitMb: number;
@@ -71,10 +79,26 @@ const [bundle, eventsFile] = process.argv.slice(2);
 })().catch((err) => { process.stderr.write(String(err && err.stack || err)); process.exit(1); });
 `;
 
+/**
+ * The node flags of a Lambda function of `memoryMb`: `--enable-source-maps` (our NODE_OPTIONS) and
+ * the heap limits of Lambda's Node.js runtime bootstrap (aws-lambda-base-images): a new space of a
+ * tenth of the memory, in two semi-spaces, and the rest for the old space.
+ */
+export function lambdaNodeArgs(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return [
+    '--enable-source-maps',
+    `--max-semi-space-size=${Math.floor(newSpace / 2)}`,
+    `--max-old-space-size=${memoryMb - newSpace}`,
+  ];
+}
+
 export async function measurePeakMemory(
   bundles: Record<string, string>,
   invocations: Partial<Record<FunctionName, Invocation[]>>,
   env: Record<string, string>,
+  /** The memory size each function runs with (its node flags: `lambdaNodeArgs`). */
+  memoryMbOf: (fn: FunctionName) => number,
 ): Promise<PeakMemory[]> {
   const dir = mkdtempSync(join(tmpdir(), 'peak-memory-'));
   const child = join(dir, 'child.cjs');
@@ -87,7 +111,8 @@ export async function measurePeakMemory(
       const eventsFile = join(dir, `${fn}.json`);
       writeFileSync(eventsFile, JSON.stringify(list));
       const output = await new Promise<string>((resolve, reject) => {
-        const p = spawn(process.execPath, [child, bundle, eventsFile], {
+        const args = [...lambdaNodeArgs(memoryMbOf(fn)), child, bundle, eventsFile];
+        const p = spawn(process.execPath, args, {
           env: { ...env, POWERTOOLS_LOG_LEVEL: 'ERROR', PATH: process.env.PATH ?? '' },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
@@ -117,6 +142,7 @@ export async function measurePeakMemory(
       };
       results.push({
         fn,
+        memoryMb: memoryMbOf(fn),
         invocations: r.invocations,
         afterInitMb: r.afterInit / 2 ** 20,
         peakMb: r.maxRss / 2 ** 20,
