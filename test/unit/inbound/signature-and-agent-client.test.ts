@@ -132,7 +132,8 @@ describe('agent events client', () => {
       { status: 200, body: '{"replies":[]}' },
     ]);
     try {
-      await expect(client(s.url, 4, 150).sendEvent('a', event)).resolves.toEqual({ replies: [] });
+      // A timeout well above a loopback answer's time: under a full run's load one took > 150 ms.
+      await expect(client(s.url, 4, 2000).sendEvent('a', event)).resolves.toEqual({ replies: [] });
       expect(s.seen).toHaveLength(3);
     } finally {
       await s.stop();
