@@ -44,6 +44,7 @@ import {
   buildFunctionBundle,
   esbuildOptions,
   FUNCTION_ENTRIES,
+  FUNCTION_NODE_OPTIONS,
   type FunctionName,
   filesLoadedAtInit,
 } from '../infra/constructs/function-bundling';
@@ -99,7 +100,7 @@ function lambdaEnvironment(functionName: string): Record<string, string> {
 
 /** What infra/constructs/connector-function.ts sets for every function. */
 const CONSTRUCT_ENVIRONMENT: Record<string, string> = {
-  NODE_OPTIONS: '--enable-source-maps',
+  NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
   POWERTOOLS_SERVICE_NAME: 'chat2desk-channel',
   POWERTOOLS_METRICS_NAMESPACE: 'Chat2DeskChannel',
   POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -302,13 +302,14 @@ function costOf(phase: PhaseResult, peaks: PeakMemory[]): { lines: CostLine[]; t
     // The CPU of an invocation runs here on a whole core; in Lambda on memory/1769 of a vCPU, so
     // each of its ms takes 1769/memory ms there: the local duration plus that difference.
     const cpuMs = (t.cpuMs[fn] ?? 0) / Math.max(1, inv.count);
-    const slowerMs = cpuMs * Math.max(0, FULL_VCPU_MB / SIZING[fn].memorySize - 1);
+    const slowdown = Math.max(0, FULL_VCPU_MB / SIZING[fn].memorySize - 1);
+    const slowerMs = cpuMs * slowdown;
     const billedSeconds = inv.ms.reduce((a, ms) => a + Math.ceil(ms + slowerMs), 0) / 1000;
     // Invocations whose end was not seen (a failed batch) are billed at the mean.
     const seconds = (billedSeconds / Math.max(1, inv.ms.length)) * inv.count;
     const gbs = (seconds * memoryGb) / n;
     add(
-      `Lambda ${fn} duration (${SIZING[fn].memorySize} MB, mean ${mean(inv.ms).toFixed(0)} ms + CPU ${cpuMs.toFixed(1)} ms × ${(FULL_VCPU_MB / SIZING[fn].memorySize - 1).toFixed(1)})`,
+      `Lambda ${fn} duration (${SIZING[fn].memorySize} MB, mean ${mean(inv.ms).toFixed(0)} ms + CPU ${cpuMs.toFixed(1)} ms × ${slowdown.toFixed(1)})`,
       `${(gbs * 1e6).toFixed(0)} GB-s /M`,
       gbs * 1e6 * PRICE_LAMBDA_ARM_GB_SECOND,
     );

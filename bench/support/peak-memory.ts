@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FunctionName } from '../../infra/constructs/function-bundling';
+import { FUNCTION_NODE_OPTIONS, type FunctionName } from '../../infra/constructs/function-bundling';
 
 export interface PeakMemory {
   fn: FunctionName;
@@ -80,14 +80,14 @@ const [bundle, eventsFile] = process.argv.slice(2);
 `;
 
 /**
- * The node flags of a Lambda function of `memoryMb`: `--enable-source-maps` (our NODE_OPTIONS) and
+ * The node flags of a Lambda function of `memoryMb`: our NODE_OPTIONS (`FUNCTION_NODE_OPTIONS`) and
  * the heap limits of Lambda's Node.js runtime bootstrap (aws-lambda-base-images): a new space of a
  * tenth of the memory, in two semi-spaces, and the rest for the old space.
  */
 export function lambdaNodeArgs(memoryMb: number): string[] {
   const newSpace = Math.floor(memoryMb / 10);
   return [
-    '--enable-source-maps',
+    ...FUNCTION_NODE_OPTIONS.split(' '),
     `--max-semi-space-size=${Math.floor(newSpace / 2)}`,
     `--max-old-space-size=${memoryMb - newSpace}`,
   ];

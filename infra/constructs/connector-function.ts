@@ -32,6 +32,7 @@ import {
   BUNDLE_EXTERNALS,
   BUNDLE_SETTINGS,
   FUNCTION_ENTRIES,
+  FUNCTION_NODE_OPTIONS,
   type FunctionName,
   lazyModuleCommands,
   PROJECT_ROOT,
@@ -211,8 +212,7 @@ export class ConnectorFunction extends Construct {
         },
       },
       environment: {
-        // Stack traces point into the TypeScript sources (the bundles carry source maps).
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel,

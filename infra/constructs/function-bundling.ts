@@ -32,6 +32,9 @@ export const FUNCTION_ENTRIES = {
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;
 
+/** Every function's NODE_OPTIONS: stack traces point into the TypeScript sources (the bundles carry source maps). */
+export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
+
 export const BUNDLE_SETTINGS = {
   minify: true,
   sourceMap: true,
